@@ -1,0 +1,1 @@
+"""NFL dead-cap risk platform: season-partitioned Dagster assets over DuckDB."""

@@ -1,0 +1,20 @@
+"""The Dagster code location: every asset, check, job, schedule, sensor and resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from analytics_assets import settings
+from analytics_assets.ingestion import assets as ingestion_assets
+from analytics_assets.jobs import daily_season_refresh, season_pipeline_job
+from analytics_assets.marts import assets as mart_assets
+from analytics_assets.storage import AnalyticsDuckDB
+
+defs = dg.Definitions(
+    assets=[*dg.load_assets_from_modules([ingestion_assets, mart_assets])],
+    jobs=[season_pipeline_job],
+    schedules=[daily_season_refresh],
+    resources={"duckdb": AnalyticsDuckDB(database=str(settings.duckdb_path()))},
+    # Steps share one process: no per-step interpreter start-up, and one DuckDB writer at a time.
+    executor=dg.in_process_executor,
+)

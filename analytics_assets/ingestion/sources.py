@@ -1,0 +1,52 @@
+"""Source selection: which source supplies a season, returning rows in that source's codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from analytics_assets.ingestion import embedded
+from analytics_assets.ingestion.normalize import Provenance
+
+
+class NoSourceDataError(LookupError):
+    """No source has data for the requested season."""
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    raw: pd.DataFrame  # the source's own columns, team in `code_source` codes
+    code_source: str  # registry vocabulary of `raw.team` (see teams.SOURCES)
+    provenance: Provenance
+    league_cap_musd: float | None = None  # dead cap only
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def embedded_standings(season: int) -> SourceRows:
+    rows, f = embedded.standings(season)
+    if rows.empty:
+        raise NoSourceDataError(
+            f"No embedded standings for season {season}: the package ships {min(embedded.seasons_available())}-"
+            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a CSV "
+            "into the landing folder."
+        )
+    raw = rows[["team", "games", "wins", "losses", "ties", "points_for", "points_against"]]
+    return SourceRows(raw, "nflverse", Provenance("embedded", f.ref, f.sha256, _now()))
+
+
+def embedded_dead_cap(season: int) -> SourceRows:
+    rows, f = embedded.dead_money(season)
+    cap = embedded.league_salary_cap(season)
+    if rows.empty or cap is None:
+        raise NoSourceDataError(
+            f"No embedded dead money for season {season}: the package ships {min(embedded.seasons_available())}-"
+            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a CSV "
+            "into the landing folder."
+        )
+    raw = rows[["team", "dead_money_musd", "total_cap_allocations_musd"]]
+    return SourceRows(raw, "spotrac", Provenance("embedded", f.ref, f.sha256, _now()), league_cap_musd=cap)

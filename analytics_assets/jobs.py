@@ -1,0 +1,25 @@
+"""Jobs and the daily schedule."""
+
+import dagster as dg
+
+from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
+
+# The per-season part of the graph: core tables and the risk mart.
+season_pipeline_job = dg.define_asset_job(
+    "season_pipeline",
+    selection=dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
+    description="Ingest, validate and store one or more seasons, then rebuild their risk rows.",
+)
+
+
+@dg.schedule(
+    job=season_pipeline_job,
+    cron_schedule="0 9 * * *",
+    execution_timezone=LEAGUE_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every day at 09:00 New York time, refresh the season in progress.",
+)
+def daily_season_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    season = str(season_in_progress(context.scheduled_execution_time))
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    return dg.RunRequest(run_key=f"daily-{season}-{day}", partition_key=season, tags={"trigger": "daily_season_refresh"})

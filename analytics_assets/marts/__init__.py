@@ -1,0 +1,1 @@
+"""Marts: risk data derived from the core tables."""

@@ -1,0 +1,86 @@
+"""Mart assets: team-season risk (per season)."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from analytics_assets import partitions, storage
+from analytics_assets.marts import risk
+from analytics_assets.metadata import table_metadata
+from analytics_assets.partitions import season_partitions
+from analytics_assets.quality import gate
+from analytics_assets.quality.rules import RuleResult, ValidationReport, rules_for
+from analytics_assets.storage import AnalyticsDuckDB
+
+storage.register_table(
+    "team_season_risk",
+    """
+    season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL, conference VARCHAR NOT NULL,
+    division VARCHAR NOT NULL, games INTEGER NOT NULL, wins INTEGER NOT NULL, losses INTEGER NOT NULL,
+    ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL, dead_money_musd DOUBLE NOT NULL,
+    total_cap_allocations_musd DOUBLE NOT NULL, league_salary_cap_musd DOUBLE NOT NULL,
+    dead_cap_pct DOUBLE NOT NULL, dead_cap_rank INTEGER NOT NULL, dead_cap_percentile DOUBLE NOT NULL,
+    dead_cap_zscore DOUBLE NOT NULL, risk_tier VARCHAR NOT NULL, quadrant VARCHAR NOT NULL,
+    next_season_win_pct DOUBLE, next_season_win_pct_change DOUBLE, PRIMARY KEY (season, team)""",
+)
+
+_SEASONS = "(SELECT unnest(?::INTEGER[]))"
+
+JOINED_SQL = f"""
+SELECT s.season, s.team, s.franchise, s.conference, s.division, s.games, s.wins, s.losses, s.ties, s.win_pct,
+       d.dead_money_musd, d.total_cap_allocations_musd, d.league_salary_cap_musd,
+       n.win_pct AS next_season_win_pct
+FROM nfl.standings s
+JOIN nfl.dead_cap d USING (season, team)
+LEFT JOIN nfl.standings n ON n.franchise = s.franchise AND n.season = s.season + 1
+WHERE s.season IN {_SEASONS}
+"""
+
+COVERAGE_SQL = f"""
+SELECT coalesce(s.season, d.season) AS season, coalesce(s.team, d.team) AS team,
+       s.season AS in_standings, d.season AS in_dead_cap
+FROM (SELECT season, team FROM nfl.standings WHERE season IN {_SEASONS}) s
+FULL OUTER JOIN (SELECT season, team FROM nfl.dead_cap WHERE season IN {_SEASONS}) d USING (season, team)
+"""
+
+
+def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
+    outer = conn.execute(COVERAGE_SQL, [seasons, seasons]).df()
+    failures = risk.coverage_failures(outer)
+    (rule,) = rules_for("team_season_risk")
+    reports = []
+    for season in seasons:
+        season_failures = [f for f in failures if f["season"] == season]
+        if outer.empty or not (outer["season"] == season).any():
+            season_failures.append({"season": season, "missing_from": "standings and dead_cap: materialize them first"})
+        reports.append(ValidationReport("team_season_risk", season, [RuleResult(rule, not season_failures, season_failures)]))
+    return reports
+
+
+@dg.asset(
+    group_name="marts",
+    partitions_def=season_partitions,
+    backfill_policy=partitions.SINGLE_RUN,
+    pool="duckdb",
+    kinds={"duckdb", "pandas"},
+    deps=["standings", "dead_cap"],
+    check_specs=gate.check_specs("team_season_risk"),
+    description=(
+        "Standings joined to dead cap per team-season: dead_cap_pct (dead money / league cap, %), rank, "
+        "percentile and z-score within the season, risk tier, quadrant and next-season win_pct change "
+        "(nfl.team_season_risk)."
+    ),
+)
+def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator:
+    seasons = sorted(int(k) for k in context.partition_keys)
+    with duckdb.get_connection() as conn:
+        reports = _coverage_reports(conn, seasons)
+        yield from gate.enforce(context, "team_season_risk", reports)
+        # The season before each one written gains its next-season change, so refresh it too.
+        stored = {r[0] for r in conn.execute("SELECT DISTINCT season FROM nfl.team_season_risk").fetchall()}
+        targets = sorted(set(seasons) | {s - 1 for s in seasons if s - 1 in stored})
+        frame = risk.team_season_risk(conn.execute(JOINED_SQL, [targets]).df())
+        frames = {s: frame[frame["season"] == s] for s in targets}
+        writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
+        metadata = table_metadata(conn, "team_season_risk", seasons, writes)
+    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results("team_season_risk", reports))

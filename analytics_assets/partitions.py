@@ -1,0 +1,46 @@
+"""Season partitions: one per NFL season from 2011, extending itself every league year.
+
+A season's window opens when its league year starts (March 1 here: free agency, cap figures and
+the new season's pages appear in March) and `end_offset=1` keeps the window still open, the
+season in progress, in the list. On 2026-11-26 the keys run "2011".."2026"; "2027" appears on
+2027-03-01 with no code change.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+
+import dagster as dg
+
+FIRST_SEASON = 2011
+LEAGUE_TIMEZONE = "America/New_York"
+
+season_partitions = dg.TimeWindowPartitionsDefinition(
+    start=datetime(FIRST_SEASON, 3, 1),
+    cron_schedule="0 0 1 3 *",
+    fmt="%Y",
+    end_offset=1,
+    timezone=LEAGUE_TIMEZONE,
+)
+
+
+def season_in_progress(now: datetime | None = None) -> int:
+    """The newest season key at `now` (the league year in progress)."""
+    return int(season_partitions.get_partition_keys(current_time=now)[-1])
+
+
+def is_completed(season: int, now: datetime | None = None) -> bool:
+    """A season is completed once the next league year has started."""
+    return season < season_in_progress(now)
+
+
+def regular_season_games(season: int) -> int:
+    """Games per team: 16 through 2020, 17 from 2021."""
+    return 16 if season <= 2020 else 17
+
+
+# Backfills of a season range run as one run. Dagster flags the `backfill_policy` parameter as
+# beta; we rely on it knowingly, so that one notice (and only it) is silenced.
+warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
+SINGLE_RUN = dg.BackfillPolicy.single_run()

@@ -1,0 +1,1 @@
+"""Quality gates: Pandera schemas and the rules every season must pass before it is stored."""

@@ -1,0 +1,235 @@
+"""The quality gates: every invariant as a named Pandera check, run before a season is stored.
+
+`validate()` runs the table's Pandera model plus the season-dependent checks lazily (all failures
+at once) and returns one `RuleResult` per rule, which the assets report as Dagster asset checks
+and which block the write when an ERROR rule fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.errors
+import pandera.pandas as pa
+
+from analytics_assets.partitions import regular_season_games
+from analytics_assets.quality.schemas import DeadCap, Standings
+from analytics_assets.teams import season_codes
+
+ERROR, WARN = "ERROR", "WARN"
+
+# A season's win_pct spread below this is not football: the real minimum 2011-2025 is 0.16.
+MIN_WIN_PCT_STD = 0.05
+# Spotrac allocations sit within a few percent of the cap; carry-over and rookies explain more.
+ALLOCATION_TOLERANCE = 0.25
+# Completed seasons whose schedule lost games (2022: BUF at CIN cancelled).
+CANCELLED_GAMES = {2022: 1}
+
+
+@dataclass(frozen=True)
+class Rule:
+    table: str
+    name: str
+    severity: str
+    description: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("standings", "schema", ERROR, "Columns, types and not-null exactly as the Standings model (no extra columns, one row per team)."),
+    Rule("standings", "win_pct_range", ERROR, "0 <= win_pct <= 1."),
+    Rule("standings", "win_pct_formula", ERROR, "win_pct = (wins + ties/2) / games."),
+    Rule("standings", "games_add_up", ERROR, "wins + losses + ties = games."),
+    Rule("standings", "wins_equal_losses", ERROR, "League-wide sum of wins = sum of losses."),
+    Rule("standings", "schedule_length", ERROR, "Games per team match the season's schedule (16 through 2020, 17 from 2021; a completed season's league total is fixed; a season in progress at most that)."),
+    Rule("standings", "thirty_two_teams", ERROR, "32 unique teams, each with a code valid that season."),
+    Rule("standings", "not_degenerate", ERROR, f"win_pct varies across teams (standard deviation >= {MIN_WIN_PCT_STD}): every team on one record is the 0.500 bug."),
+    Rule("dead_cap", "schema", ERROR, "Columns, types and not-null exactly as the DeadCap model (no extra columns, one row per team)."),
+    Rule("dead_cap", "dead_money_non_negative", ERROR, "dead_money_musd >= 0."),
+    Rule("dead_cap", "dead_within_allocations", ERROR, "dead_money_musd <= total_cap_allocations_musd."),
+    Rule("dead_cap", "thirty_two_teams", ERROR, "32 unique teams, each with a code valid that season."),
+    Rule("dead_cap", "allocations_near_cap", WARN, f"Total cap allocations within {ALLOCATION_TOLERANCE:.0%} of the league salary cap (soft: Spotrac totals include carry-over and pending deals)."),
+    Rule("team_season_risk", "standings_dead_cap_coverage", ERROR, "Every standings team has a dead-cap row and every dead-cap team a standings row."),
+)
+
+
+def rules_for(table: str) -> list[Rule]:
+    return [r for r in RULES if r.table == table]
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    passed: bool
+    failures: list[dict] = field(default_factory=list)  # failing rows or values, as records
+    message: str = ""
+    evaluated: bool = True  # False when an earlier failure (the schema) made the rule meaningless
+
+    @property
+    def blocking(self) -> bool:
+        return not self.passed and self.rule.severity == ERROR
+
+
+@dataclass
+class ValidationReport:
+    table: str
+    season: int
+    results: list[RuleResult]
+
+    @property
+    def passed(self) -> bool:
+        return not any(r.blocking for r in self.results)
+
+    def failed(self) -> list[RuleResult]:
+        return [r for r in self.results if not r.passed]
+
+    def summary(self) -> str:
+        lines = []
+        for r in self.failed():
+            shown = "; ".join(_describe(f) for f in r.failures[:5])
+            more = f" (+{len(r.failures) - 5} more)" if len(r.failures) > 5 else ""
+            lines.append(f"[{r.rule.severity}] {self.table}.{r.rule.name} failed for season {self.season}: {r.rule.description} {r.message} Failing: {shown}{more}".strip())
+        return "\n".join(lines)
+
+
+def _describe(record: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in record.items())
+
+
+def _missing(value) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _plain(value):
+    """numpy scalars -> Python values (anything else -> text), so failures serialize as JSON."""
+    value = value.item() if hasattr(value, "item") else value
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _thirty_two(df: pd.DataFrame, season: int) -> pd.Series | bool:
+    valid = season_codes(season)
+    ok_codes = df["team"].isin(valid)
+    return ok_codes & (df["team"].nunique() == 32) & (len(df) == 32)
+
+
+def _schedule_check(season: int, completed: bool):
+    per_team = regular_season_games(season)
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        within = df["games"] <= per_team
+        if not completed:
+            return within
+        expected_total = 32 * per_team - 2 * CANCELLED_GAMES.get(season, 0)
+        return within & (df["games"] >= per_team - CANCELLED_GAMES.get(season, 0)) & (df["games"].sum() == expected_total)
+
+    return check
+
+
+def _season_schema(table: str, season: int, completed: bool) -> pa.DataFrameSchema:
+    checks = [pa.Check(lambda df: _thirty_two(df, season), name="thirty_two_teams")]
+    if table == "standings":
+        checks += [
+            pa.Check(_schedule_check(season, completed), name="schedule_length"),
+            pa.Check(lambda df: pd.Series(df["win_pct"].std(ddof=0) >= MIN_WIN_PCT_STD, index=df.index), name="not_degenerate"),
+        ]
+    else:
+        checks.append(
+            pa.Check(
+                lambda df: (df["total_cap_allocations_musd"] / df["league_salary_cap_musd"] - 1).abs() <= ALLOCATION_TOLERANCE,
+                name="allocations_near_cap",
+            )
+        )
+    return pa.DataFrameSchema(checks=checks)
+
+
+_COLUMN_RULES = {("standings", "win_pct"): "win_pct_range", ("dead_cap", "dead_money_musd"): "dead_money_non_negative"}
+
+
+def _rule_name(table: str, case: pd.Series, named: set[str]) -> str:
+    check = str(case.get("check"))
+    if check in named:
+        return check
+    rule = _COLUMN_RULES.get((table, case.get("column")))
+    if rule and ("greater_than" in check or "less_than" in check or "in_range" in check):
+        return rule
+    return "schema"
+
+
+def _failure_cases(error: pandera.errors.SchemaErrors | pandera.errors.SchemaError) -> pd.DataFrame:
+    if isinstance(error, pandera.errors.SchemaErrors):
+        return error.failure_cases
+    return pd.DataFrame([{"column": getattr(error.schema, "name", None), "check": str(error.check), "failure_case": str(error), "index": None}])
+
+
+# The columns that explain a failing row, per rule (shown instead of every column of the row).
+EVIDENCE = {
+    "games_add_up": ["wins", "losses", "ties", "games"],
+    "win_pct_formula": ["wins", "ties", "games", "win_pct"],
+    "wins_equal_losses": ["wins", "losses"],
+    "schedule_length": ["games"],
+    "thirty_two_teams": [],
+    "not_degenerate": ["win_pct"],
+    "dead_within_allocations": ["dead_money_musd", "total_cap_allocations_musd"],
+    "allocations_near_cap": ["total_cap_allocations_musd", "league_salary_cap_musd"],
+}
+
+
+def _season_message(rule: str, df: pd.DataFrame, season: int, completed: bool) -> str:
+    """One line on what a season-wide rule saw, so the error says why and not only where."""
+    if rule == "wins_equal_losses":
+        return f"League wins = {int(df['wins'].sum())}, losses = {int(df['losses'].sum())}."
+    if rule == "not_degenerate":
+        values = df["win_pct"].round(3).value_counts()
+        return f"win_pct standard deviation {df['win_pct'].std(ddof=0):.3f}; most common value {values.index[0]:.3f} on {values.iloc[0]} of {len(df)} teams."
+    if rule == "thirty_two_teams":
+        invalid = sorted(set(df["team"]) - season_codes(season))
+        return f"{df['team'].nunique()} unique teams in {len(df)} rows; codes not valid in {season}: {invalid or 'none'}."
+    if rule == "schedule_length":
+        per_team = regular_season_games(season)
+        expected = 32 * per_team - 2 * CANCELLED_GAMES.get(season, 0)
+        state = "completed" if completed else "in progress (at most)"
+        return f"Season {season} is {state}: {per_team} games per team, league total {expected}; found total {int(df['games'].sum())}."
+    return ""
+
+
+def validate(table: str, df: pd.DataFrame, season: int, completed: bool) -> ValidationReport:
+    """Run every rule of `table` on one season's rows; never raises for bad data."""
+    model = {"standings": Standings, "dead_cap": DeadCap}[table]
+    rules = rules_for(table)
+    named = {r.name for r in rules}
+    failures: dict[str, dict] = {r.name: {} for r in rules}  # rule -> {dedupe key: record}
+    key_cols = [c for c in ("season", "team") if c in df.columns]
+
+    def collect(schema) -> None:
+        try:
+            schema.validate(df, lazy=True)
+        except (pandera.errors.SchemaErrors, pandera.errors.SchemaError) as exc:
+            for _, case in _failure_cases(exc).iterrows():
+                rule = _rule_name(table, case, named)
+                idx = case.get("index")
+                has_row = key_cols and not _missing(idx) and idx in df.index
+                if rule in EVIDENCE and has_row:
+                    cols = key_cols + [c for c in EVIDENCE[rule] if c in df.columns]
+                    failures[rule][("row", idx)] = {k: _plain(v) for k, v in df.loc[idx, cols].items()}
+                    continue
+                record = {"column": case.get("column"), "check": str(case.get("check")), "value": case.get("failure_case")}
+                if has_row:
+                    record = {**df.loc[idx, key_cols].to_dict(), **record}
+                record = {k: _plain(v) for k, v in record.items() if not _missing(v)}
+                failures[rule][tuple(sorted(record.items()))] = record
+
+    if df.empty:
+        failures["schema"][("empty",)] = {"rows": 0, "check": "one row per team"}
+    else:
+        collect(model.to_schema())
+    # Season-level rules need well-typed columns: after a schema failure they are not evaluated.
+    season_level = {"thirty_two_teams", "schedule_length", "not_degenerate", "allocations_near_cap"}
+    evaluated = not failures["schema"]
+    if evaluated:
+        collect(_season_schema(table, season, completed))
+    results = []
+    for r in rules:
+        found = list(failures[r.name].values())
+        message = _season_message(r.name, df, season, completed) if found and evaluated else ""
+        results.append(RuleResult(r, not found, found, message, evaluated or r.name not in season_level))
+    return ValidationReport(table, season, results)

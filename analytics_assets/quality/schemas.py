@@ -1,0 +1,73 @@
+"""Pandera models, one per stored table: strict (no extra columns), typed, no nulls.
+
+Season-independent invariants live here as named checks; rules that depend on the season
+(schedule length, codes valid that season) are in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+SHA256 = r"^[0-9a-f]{64}$"
+WIN_PCT_TOLERANCE = 1e-9
+
+
+class Provenance(pa.DataFrameModel):
+    source: Series[str] = pa.Field(isin=["embedded", "live", "manual", "archive"])
+    source_ref: Series[str] = pa.Field(str_length={"min_value": 1})
+    raw_sha256: Series[str] = pa.Field(str_matches=SHA256)
+    loaded_at: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs={"unit": "us", "tz": "UTC"})
+
+
+class Standings(Provenance):
+    season: Series[int] = pa.Field(ge=1920)
+    team: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
+    franchise: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
+    conference: Series[str] = pa.Field(isin=["AFC", "NFC"])
+    division: Series[str] = pa.Field(str_matches=r"^(AFC|NFC) (East|North|South|West)$")
+    games: Series[int] = pa.Field(ge=0, le=17)
+    wins: Series[int] = pa.Field(ge=0)
+    losses: Series[int] = pa.Field(ge=0)
+    ties: Series[int] = pa.Field(ge=0)
+    win_pct: Series[float] = pa.Field(ge=0.0, le=1.0)
+    points_for: Series[int] = pa.Field(ge=0)
+    points_against: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["season", "team"]
+
+    @pa.dataframe_check(name="games_add_up", error="wins + losses + ties must equal games")
+    def games_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["wins"] + df["losses"] + df["ties"] == df["games"]
+
+    @pa.dataframe_check(name="win_pct_formula", error="win_pct must equal (wins + ties/2) / games")
+    def win_pct_formula(cls, df: pd.DataFrame) -> Series[bool]:
+        expected = (df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)
+        return (df["win_pct"] - expected).abs() <= WIN_PCT_TOLERANCE
+
+    @pa.dataframe_check(name="wins_equal_losses", error="league-wide wins must equal league-wide losses")
+    def wins_equal_losses(cls, df: pd.DataFrame) -> Series[bool]:
+        sums = df.groupby("season")[["wins", "losses"]].transform("sum")
+        return sums["wins"] == sums["losses"]
+
+
+class DeadCap(Provenance):
+    season: Series[int] = pa.Field(ge=1920)
+    team: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
+    franchise: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
+    dead_money_musd: Series[float] = pa.Field(ge=0.0)
+    total_cap_allocations_musd: Series[float] = pa.Field(gt=0.0)
+    league_salary_cap_musd: Series[float] = pa.Field(gt=0.0)
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["season", "team"]
+
+    @pa.dataframe_check(name="dead_within_allocations", error="dead money must not exceed total cap allocations")
+    def dead_within_allocations(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["dead_money_musd"] <= df["total_cap_allocations_musd"]

@@ -1,0 +1,132 @@
+"""DuckDB storage: table definitions and the one way seasons are written.
+
+Every write replaces whole seasons inside one transaction, so a reader (or a crash) sees either
+the old season or the new one, never a mix. An empty frame is refused: it would erase good data.
+A season whose content is unchanged is left untouched, so re-runs are exact no-ops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+SCHEMA = "nfl"
+
+DDL: dict[str, str] = {
+    "standings": """
+        season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
+        conference VARCHAR NOT NULL, division VARCHAR NOT NULL, games INTEGER NOT NULL,
+        wins INTEGER NOT NULL, losses INTEGER NOT NULL, ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL,
+        points_for INTEGER NOT NULL, points_against INTEGER NOT NULL,
+        source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
+    "dead_cap": """
+        season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
+        dead_money_musd DOUBLE NOT NULL, total_cap_allocations_musd DOUBLE NOT NULL,
+        league_salary_cap_musd DOUBLE NOT NULL,
+        source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
+    # One row per stored (table, season): what is stored and when it last changed.
+    "partition_versions": """
+        table_name VARCHAR NOT NULL, season INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
+        row_count INTEGER NOT NULL, run_id VARCHAR, written_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (table_name, season)""",
+}
+
+
+def register_table(name: str, ddl: str) -> None:
+    """Areas that own a table (marts, ingestion logs) declare it here."""
+    DDL[name] = ddl
+
+
+class EmptyPartitionError(ValueError):
+    pass
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for name, ddl in DDL.items():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({ddl})")
+
+
+class AnalyticsDuckDB(DuckDBResource):
+    """Dagster's DuckDB resource, creating the file's folder and our tables on first use."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.database not in ("", ":memory:"):
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with super().get_connection() as conn:
+            ensure_tables(conn)
+            yield conn
+
+
+def content_sha256(df: pd.DataFrame, key: list[str]) -> str:
+    """Hash of a season's content, ignoring load timestamps, stable across runs."""
+    body = df.drop(columns=[c for c in ("loaded_at",) if c in df]).sort_values(key).reset_index(drop=True)
+    return hashlib.sha256(body.to_csv(index=False, float_format="%.10g").encode()).hexdigest()
+
+
+@dataclass
+class WriteResult:
+    season: int
+    rows: int
+    changed: bool
+    content_sha256: str
+
+
+def replace_seasons(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    frames: Mapping[int, pd.DataFrame],
+    run_id: str | None = None,
+    key: tuple[str, ...] = ("season", "team"),
+) -> list[WriteResult]:
+    """Replace each season of `table` with its frame, all seasons in one transaction."""
+    for season, df in frames.items():
+        if df.empty:
+            raise EmptyPartitionError(
+                f"Refusing to write an empty season {season} to {SCHEMA}.{table}: the stored rows are kept."
+            )
+        if set(df["season"].unique()) != {season}:
+            raise ValueError(f"Rows for {SCHEMA}.{table} season {season} carry other seasons: {sorted(df['season'].unique())}")
+    results: list[WriteResult] = []
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for season, df in sorted(frames.items()):
+            digest = content_sha256(df, list(key))
+            stored = conn.execute(
+                f"SELECT content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? AND season = ?",
+                [table, season],
+            ).fetchone()
+            if stored and stored[0] == digest:
+                results.append(WriteResult(season, len(df), False, digest))
+                continue
+            conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE season = ?", [season])
+            conn.register("incoming", df)
+            conn.execute(f"INSERT INTO {SCHEMA}.{table} BY NAME SELECT * FROM incoming")
+            conn.unregister("incoming")
+            conn.execute(
+                f"INSERT OR REPLACE INTO {SCHEMA}.partition_versions VALUES (?, ?, ?, ?, ?, now())",
+                [table, season, digest, len(df), run_id],
+            )
+            results.append(WriteResult(season, len(df), True, digest))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return results
+
+
+def read_seasons(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int]) -> pd.DataFrame:
+    return conn.execute(
+        f"SELECT * FROM {SCHEMA}.{table} WHERE season IN (SELECT unnest(?::INTEGER[])) ORDER BY season, team",
+        [seasons],
+    ).df()
