@@ -38,6 +38,16 @@ DDL: dict[str, str] = {
         table_name VARCHAR NOT NULL, season INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
         row_count INTEGER NOT NULL, run_id VARCHAR, written_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (table_name, season)""",
+    # Every quality rule evaluated for every season, pass or fail, newest last (read by the report).
+    "quality_results": """
+        checked_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
+        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, failure_count INTEGER NOT NULL,
+        detail VARCHAR NOT NULL""",
+    # Every HTTP attempt against a live source (one row per attempt, retries included).
+    "scrape_log": """
+        fetched_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, season INTEGER, source VARCHAR NOT NULL, url VARCHAR NOT NULL,
+        attempt INTEGER NOT NULL, status INTEGER, ok BOOLEAN NOT NULL, error VARCHAR, latency_ms DOUBLE,
+        bytes BIGINT, sha256 VARCHAR""",
 }
 
 

@@ -35,8 +35,8 @@ def load_core_table(
             raise dg.Failure(description=f"{table} season {season}: {exc} Nothing was written; stored seasons are unchanged.") from exc
         reports.append(rules.validate(table, frames[season], season, partitions.is_completed(season)))
         context.log.info(f"{table} season {season}: {len(frames[season])} rows from {frames[season]['source'].iloc[0]} {frames[season]['source_ref'].iloc[0]}")
-    yield from gate.enforce(context, table, reports)
     with duckdb.get_connection() as conn:
+        yield from gate.enforce(context, table, reports, conn)
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, table, seasons, writes)
     yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))

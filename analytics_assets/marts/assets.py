@@ -75,7 +75,7 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
     seasons = sorted(int(k) for k in context.partition_keys)
     with duckdb.get_connection() as conn:
         reports = _coverage_reports(conn, seasons)
-        yield from gate.enforce(context, "team_season_risk", reports)
+        yield from gate.enforce(context, "team_season_risk", reports, conn)
         # The season before each one written gains its next-season change, so refresh it too.
         stored = {r[0] for r in conn.execute("SELECT DISTINCT season FROM nfl.team_season_risk").fetchall()}
         targets = sorted(set(seasons) | {s - 1 for s in seasons if s - 1 in stored})

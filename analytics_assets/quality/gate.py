@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import json
+
 import dagster as dg
+import duckdb
 
 from analytics_assets.quality.rules import ERROR, ValidationReport, rules_for
+from analytics_assets.storage import SCHEMA
 
 
 class QualityGateError(dg.Failure):
@@ -56,8 +60,23 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
     return results
 
 
-def enforce(context: dg.AssetExecutionContext, table: str, reports: list[ValidationReport]) -> Iterator[dg.AssetCheckResult]:
-    """Yield the check results; raise if any blocking rule failed (nothing has been written yet)."""
+def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, reports: list[ValidationReport]) -> None:
+    """Append every evaluated rule's outcome to nfl.quality_results (failures included)."""
+    rows = [
+        (run_id, table, rep.season, r.rule.name, r.rule.severity, r.passed, len(r.failures), (r.message + " " + json.dumps(r.failures[:5], default=str)).strip() if not r.passed else "")
+        for rep in reports
+        for r in rep.results
+        if r.evaluated
+    ]
+    if rows:
+        conn.executemany(f"INSERT INTO {SCHEMA}.quality_results VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def enforce(
+    context: dg.AssetExecutionContext, table: str, reports: list[ValidationReport], conn: duckdb.DuckDBPyConnection
+) -> Iterator[dg.AssetCheckResult]:
+    """Record and yield the check results; raise if any blocking rule failed (nothing written yet)."""
+    record(conn, context.run.run_id, table, reports)
     for rep in reports:
         for r in rep.failed():
             if not r.blocking:
