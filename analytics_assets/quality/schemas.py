@@ -40,16 +40,16 @@ class Standings(Provenance):
         coerce = False
         unique = ["season", "team"]
 
-    @pa.dataframe_check(name="games_add_up", error="wins + losses + ties must equal games")
+    @pa.dataframe_check(name="games_add_up")
     def games_add_up(cls, df: pd.DataFrame) -> Series[bool]:
         return df["wins"] + df["losses"] + df["ties"] == df["games"]
 
-    @pa.dataframe_check(name="win_pct_formula", error="win_pct must equal (wins + ties/2) / games")
+    @pa.dataframe_check(name="win_pct_formula")
     def win_pct_formula(cls, df: pd.DataFrame) -> Series[bool]:
         expected = (df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)
         return (df["win_pct"] - expected).abs() <= WIN_PCT_TOLERANCE
 
-    @pa.dataframe_check(name="wins_equal_losses", error="league-wide wins must equal league-wide losses")
+    @pa.dataframe_check(name="wins_equal_losses")
     def wins_equal_losses(cls, df: pd.DataFrame) -> Series[bool]:
         sums = df.groupby("season")[["wins", "losses"]].transform("sum")
         return sums["wins"] == sums["losses"]
@@ -68,6 +68,6 @@ class DeadCap(Provenance):
         coerce = False
         unique = ["season", "team"]
 
-    @pa.dataframe_check(name="dead_within_allocations", error="dead money must not exceed total cap allocations")
+    @pa.dataframe_check(name="dead_within_allocations")
     def dead_within_allocations(cls, df: pd.DataFrame) -> Series[bool]:
         return df["dead_money_musd"] <= df["total_cap_allocations_musd"]
