@@ -74,8 +74,12 @@ class AnalyticsDuckDB(DuckDBResource):
         if self.database not in ("", ":memory:"):
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with super().get_connection() as conn:
-            ensure_tables(conn)
-            yield conn
+            # The parent closes only on success; a failed step must not leave the file held open.
+            try:
+                ensure_tables(conn)
+                yield conn
+            finally:
+                conn.close()
 
 
 def content_sha256(df: pd.DataFrame, key: list[str]) -> str:

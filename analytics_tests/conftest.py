@@ -59,3 +59,59 @@ def full_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "analytics.duckdb"
+
+
+@pytest.fixture
+def embedded_copy(tmp_path, monkeypatch):
+    """A writable copy of the embedded facts the assets read instead of the shipped files.
+
+    Returns a function taking `edit(standings, dead_money)` that changes the frames in place.
+    """
+    from analytics_assets.ingestion import embedded
+
+    folder = tmp_path / "embedded"
+    folder.mkdir()
+    for f in embedded.EMBEDDED_DIR.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(embedded, "EMBEDDED_DIR", folder)
+    embedded.load.cache_clear()
+
+    def edit(change) -> None:
+        standings = pd.read_csv(folder / embedded.STANDINGS_FILE, dtype=str, keep_default_na=False)
+        dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE, dtype=str, keep_default_na=False)
+        before = standings.copy(), dead.copy()
+        change(standings, dead)
+        # Rewrite only what changed: a file's bytes are part of its rows' provenance.
+        if not standings.equals(before[0]):
+            standings.to_csv(folder / embedded.STANDINGS_FILE, index=False)
+        if not dead.equals(before[1]):
+            dead.to_csv(folder / embedded.DEAD_MONEY_FILE, index=False)
+        embedded.load.cache_clear()
+
+    yield edit
+    embedded.load.cache_clear()
+
+
+def step_failures(result) -> dict[str, str]:
+    return {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+
+
+def skipped_steps(result) -> set[str]:
+    return {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+
+
+def check_evaluations(result) -> dict[tuple[str, str], bool]:
+    return {
+        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def table_hash(db_path: Path, table: str) -> tuple[int, str]:
+    """Row count and a content hash of a whole table, independent of row order."""
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        count, digest = conn.execute(
+            f"SELECT count(*), coalesce(sum(hash(t::VARCHAR))::VARCHAR, '0') FROM nfl.{table} t"
+        ).fetchone()
+    return int(count), digest

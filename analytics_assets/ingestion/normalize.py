@@ -65,8 +65,9 @@ def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance:
     for col in INT_COLUMNS:
         if pd.api.types.is_numeric_dtype(df[col]) and df[col].notna().all() and (df[col] % 1 == 0).all():
             df[col] = df[col].astype("int64")
-    games = df["games"].where(df["games"] > 0) if pd.api.types.is_numeric_dtype(df["games"]) else None
-    df["win_pct"] = ((df["wins"] + df["ties"] / 2) / games).astype("float64") if games is not None else float("nan")
+    numeric = all(pd.api.types.is_numeric_dtype(df[c]) for c in ("wins", "ties", "games"))
+    # Unparseable records get no win_pct (NaN) rather than a guess; the gate then blocks them.
+    df["win_pct"] = ((df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).astype("float64") if numeric else float("nan")
     df = _with_provenance(df, provenance)
     return df[STANDINGS_COLUMNS].sort_values("team").reset_index(drop=True)
 

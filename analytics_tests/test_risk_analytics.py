@@ -1,0 +1,133 @@
+"""nfl.team_season_risk against an independent numpy/scipy computation on the reference facts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics_assets.marts import risk
+from analytics_tests.conftest import materialize_seasons, read_table, shared_file
+
+
+def _reference() -> pd.DataFrame:
+    standings = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
+    dead = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
+    cap = pd.read_csv(shared_file("reference", "nfl_league_salary_cap.csv"))
+    ref = standings.merge(dead[["season", "franchise", "dead_money_musd"]], on=["season", "franchise"], validate="one_to_one")
+    ref = ref.merge(cap, on="season", validate="many_to_one")
+    ref["win_pct"] = (ref["wins"] + ref["ties"] / 2) / ref["games"]
+    ref["pct"] = ref["dead_money_musd"].to_numpy() / ref["salary_cap_musd"].to_numpy() * 100
+    return ref
+
+
+def expected_risk() -> pd.DataFrame:
+    """Season by season with scipy.stats and numpy, then the next season by franchise."""
+    parts = []
+    for _, g in _reference().groupby("season"):
+        g = g.copy()
+        x = g["pct"].to_numpy()
+        g["rank"] = stats.rankdata(-x, method="min")
+        g["percentile"] = [stats.percentileofscore(x, v, kind="weak") for v in x]
+        g["zscore"] = stats.zscore(x, ddof=0)
+        q1, q3 = np.percentile(x, [25, 75])
+        upper = q3 + 1.5 * (q3 - q1)
+        g["tier"] = ["low" if v <= q1 else "moderate" if v <= q3 else "high" if v <= upper else "extreme" for v in x]
+        g["high"] = x >= 15.0
+        g["winning"] = g["win_pct"].to_numpy() >= 0.5
+        parts.append(g)
+    ref = pd.concat(parts)
+    nxt = ref[["season", "franchise", "win_pct"]].assign(season=lambda d: d["season"] - 1).rename(columns={"win_pct": "next"})
+    return ref.merge(nxt, on=["season", "franchise"], how="left")
+
+
+@pytest.fixture(scope="module")
+def compared(full_db) -> pd.DataFrame:
+    stored = read_table(full_db, "SELECT * FROM nfl.team_season_risk")
+    merged = stored.merge(expected_risk(), on=["season", "franchise"], suffixes=("", "_ref"), validate="one_to_one")
+    assert len(merged) == len(stored) == 480
+    return merged
+
+
+def test_columns_are_the_documented_ones(full_db):
+    stored = read_table(full_db, "SELECT * FROM nfl.team_season_risk LIMIT 1")
+    assert list(stored.columns) == risk.RISK_COLUMNS
+
+
+def test_dead_cap_pct_rank_percentile_and_zscore(compared):
+    assert np.allclose(compared["dead_cap_pct"], compared["pct"], rtol=0, atol=1e-9)
+    assert (compared["dead_cap_rank"] == compared["rank"]).all()
+    assert np.allclose(compared["dead_cap_percentile"], compared["percentile"], atol=1e-9)
+    assert np.allclose(compared["dead_cap_zscore"], compared["zscore"], atol=1e-9)
+    # Each season's ranks run 1..32 with 1 at the most dead cap.
+    top = compared.loc[compared.groupby("season")["pct"].idxmax()]
+    assert (top["dead_cap_rank"] == 1).all()
+
+
+def test_risk_tiers_follow_each_seasons_quartiles_and_fence(compared):
+    assert (compared["risk_tier"] == compared["tier"]).all(), compared.loc[compared["risk_tier"] != compared["tier"], ["season", "team", "pct", "risk_tier", "tier"]]
+    per_season = compared.groupby("season")["risk_tier"].value_counts().unstack(fill_value=0)
+    # Quartile tiers: about a quarter low, half moderate; "extreme" only above the Q3 + 1.5 IQR fence.
+    assert (per_season["low"] >= 8).all() and (per_season["moderate"] >= 14).all()
+    assert set(compared["risk_tier"]) == set(risk.TIERS)
+
+
+def test_quadrants_use_15_percent_and_500(compared):
+    expected = [risk.QUADRANTS[(h, w)] for h, w in zip(compared["high"], compared["winning"])]
+    assert (compared["quadrant"] == pd.Series(expected, index=compared.index)).all()
+    cap_hell = compared["quadrant"] == risk.QUADRANTS[(True, False)]
+    assert ((compared.loc[cap_hell, "pct"] >= 15) & (compared.loc[cap_hell, "win_pct"] < 0.5)).all()
+    assert cap_hell.sum() == ((compared["pct"] >= 15) & (compared["win_pct"] < 0.5)).sum() > 0
+
+
+def test_next_season_change_where_the_next_season_is_stored(compared):
+    known = compared[compared["season"] < 2025]
+    assert known["next_season_win_pct"].notna().all()
+    assert np.allclose(known["next_season_win_pct"], known["next"], atol=1e-12)
+    assert np.allclose(known["next_season_win_pct_change"], known["next"] - known["win_pct"], atol=1e-12)
+    # Relocated franchises carry on by franchise id (STL 2015 -> LA 2016, SD 2016 -> LAC 2017, OAK 2019 -> LV 2020).
+    for season, team in [(2015, "STL"), (2016, "SD"), (2019, "OAK")]:
+        assert compared.loc[(compared["season"] == season) & (compared["team"] == team), "next_season_win_pct"].notna().item()
+    assert compared.loc[compared["season"] == 2025, ["next_season_win_pct", "next_season_win_pct_change"]].isna().all().all()
+
+
+def test_boundaries_ties_and_a_flat_season():
+    """Exactly 15% and exactly .500 count as high and as .500-or-better; ties share the best rank."""
+    cap = 200.0
+    joined = pd.DataFrame(
+        {
+            "season": [2030] * 4 + [2031] * 3,
+            "team": ["A", "B", "C", "D", "A", "B", "C"],
+            "franchise": ["A", "B", "C", "D", "A", "B", "C"],
+            "conference": "AFC", "division": "AFC East", "games": 16, "wins": [8, 4, 12, 8, 8, 8, 8],
+            "losses": [8, 12, 4, 8, 8, 8, 8], "ties": 0,
+            "win_pct": [0.5, 0.25, 0.75, 0.5, 0.5, 0.5, 0.5],
+            "dead_money_musd": [30.0, 30.0, 2.0, 100.0, 10.0, 10.0, 10.0],
+            "total_cap_allocations_musd": cap, "league_salary_cap_musd": cap,
+            "next_season_win_pct": [0.5, 0.5, 0.5, np.nan, np.nan, np.nan, np.nan],
+        }
+    )
+    out = risk.team_season_risk(joined).set_index(["season", "team"])
+    assert out.loc[(2030, "A"), "quadrant"] == risk.QUADRANTS[(True, True)]  # 15.0% and 0.500
+    assert out.loc[(2030, "B"), "quadrant"] == risk.QUADRANTS[(True, False)]
+    assert out.loc[(2030, "C"), "quadrant"] == risk.QUADRANTS[(False, True)]
+    assert out.loc[(2030, "A"), "dead_cap_rank"] == out.loc[(2030, "B"), "dead_cap_rank"] == 2
+    assert out.loc[(2030, "D"), "dead_cap_rank"] == 1
+    assert out.loc[(2030, "A"), "dead_cap_percentile"] == pytest.approx(75.0)
+    assert out.loc[(2030, "B"), "next_season_win_pct_change"] == pytest.approx(0.25)
+    assert np.isnan(out.loc[(2030, "D"), "next_season_win_pct_change"])
+    # A season where every team carries the same dead cap: z-scores 0, everyone ranked 1 and "low".
+    flat = out.loc[2031]
+    assert (flat["dead_cap_zscore"] == 0).all() and (flat["dead_cap_rank"] == 1).all() and (flat["risk_tier"] == "low").all()
+
+
+def test_storing_the_next_season_fills_in_the_previous_seasons_change(db_path):
+    assert materialize_seasons(db_path, 2019).success
+    before = read_table(db_path, "SELECT next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019")
+    assert before["next_season_win_pct_change"].isna().all()
+    assert materialize_seasons(db_path, 2020).success
+    after = read_table(db_path, "SELECT franchise, win_pct, next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019")
+    ref = expected_risk().query("season == 2019").set_index("franchise")
+    after = after.set_index("franchise").join(ref[["next", "win_pct"]].add_suffix("_ref"))
+    assert np.allclose(after["next_season_win_pct_change"], after["next_ref"] - after["win_pct_ref"], atol=1e-12)
