@@ -8,11 +8,12 @@ import pandas as pd
 HIGH_DEAD_CAP_PCT = 15.0  # quadrant cut-off: 15% of the league cap
 WINNING_PCT = 0.5  # quadrant cut-off: a .500 record
 
+# Keyed by (dead_cap_pct >= HIGH_DEAD_CAP_PCT, win_pct >= WINNING_PCT); each name states its cut-offs.
 QUADRANTS = {
-    (True, False): "Cap hell (high dead cap, losing)",
-    (True, True): "Winning through it (high dead cap, winning)",
-    (False, True): "Healthy (low dead cap, winning)",
-    (False, False): "Clean books, losing (low dead cap, losing)",
+    (True, False): "Cap hell (dead cap 15%+, below .500)",
+    (True, True): "Winning through it (dead cap 15%+, .500 or better)",
+    (False, True): "Healthy (dead cap under 15%, .500 or better)",
+    (False, False): "Clean books, losing (dead cap under 15%, below .500)",
 }
 TIERS = ["low", "moderate", "high", "extreme"]
 
@@ -36,9 +37,9 @@ def team_season_risk(joined: pd.DataFrame) -> pd.DataFrame:
     by_season = df.groupby("season")["dead_cap_pct"]
     df["dead_cap_rank"] = by_season.rank(ascending=False, method="min").astype("int64")
     df["dead_cap_percentile"] = by_season.rank(method="max", pct=True) * 100
-    mean, std = by_season.transform("mean"), by_season.transform(lambda s: s.std(ddof=0))
+    mean, std = by_season.transform("mean"), by_season.transform("std", ddof=0)
     df["dead_cap_zscore"] = ((df["dead_cap_pct"] - mean) / std.replace(0, np.nan)).fillna(0.0)
-    q1, q3 = by_season.transform(lambda s: s.quantile(0.25)), by_season.transform(lambda s: s.quantile(0.75))
+    q1, q3 = by_season.transform("quantile", 0.25), by_season.transform("quantile", 0.75)
     fence = q3 + 1.5 * (q3 - q1)
     pct = df["dead_cap_pct"]
     df["risk_tier"] = np.select([pct <= q1, pct <= q3, pct <= fence], TIERS[:3], default=TIERS[3])
