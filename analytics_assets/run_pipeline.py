@@ -32,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get()
     tags = {ASSET_PARTITION_RANGE_START_TAG: args.first, ASSET_PARTITION_RANGE_END_TAG: args.last, "trigger": "make run"}
     for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
-        result = job.execute_in_process(instance=instance, tags=tags if job.partitions_def else {"trigger": "make run"}, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags if job.partitions_def else {"trigger": "make run"},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
         if not result.success:
             print(f"Run {result.run_id} of {job.name} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
             return 1
