@@ -34,3 +34,48 @@ def landing_dir() -> Path:
 def archive_dir() -> Path:
     """ANALYTICS_ARCHIVE_DIR: content-addressed store of every fetched source page."""
     return _path("ANALYTICS_ARCHIVE_DIR", REPO_ROOT / "data" / "archive")
+
+
+# Live sources. Everything below is read when a run starts, so a changed variable needs no restart.
+SOURCE_MODES = ("embedded", "live", "auto")
+
+
+def analytics_source() -> str:
+    """ANALYTICS_SOURCE: embedded | live | auto (embedded facts where they exist, live otherwise)."""
+    value = os.environ.get("ANALYTICS_SOURCE", "").strip().lower() or "auto"
+    if value not in SOURCE_MODES:
+        raise ValueError(f"ANALYTICS_SOURCE={value!r} is not one of {', '.join(SOURCE_MODES)}.")
+    return value
+
+
+def pfr_base_url() -> str:
+    """PFR_BASE_URL: where Pro-Football-Reference season pages are fetched from."""
+    return os.environ.get("PFR_BASE_URL", "").strip().rstrip("/") or "https://www.pro-football-reference.com"
+
+
+def spotrac_base_url() -> str:
+    """SPOTRAC_BASE_URL: where Spotrac team cap pages are fetched from."""
+    return os.environ.get("SPOTRAC_BASE_URL", "").strip().rstrip("/") or "https://www.spotrac.com"
+
+
+def _number(var: str, default: float) -> float:
+    value = os.environ.get(var, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{var}={value!r} is not a number.") from None
+
+
+def http_min_interval_s() -> float:
+    """ANALYTICS_HTTP_MIN_INTERVAL_S: at least this many seconds between two requests to one host."""
+    return _number("ANALYTICS_HTTP_MIN_INTERVAL_S", 3.0)
+
+
+def http_max_attempts() -> int:
+    """ANALYTICS_HTTP_MAX_ATTEMPTS: attempts per page (the first try plus retries)."""
+    return int(_number("ANALYTICS_HTTP_MAX_ATTEMPTS", 4))
+
+
+def user_agent() -> str:
+    """ANALYTICS_USER_AGENT: how the scraper identifies itself (put a contact address in it)."""
+    return os.environ.get("ANALYTICS_USER_AGENT", "").strip() or "analytics-assets/0.1 (NFL dead-cap risk platform; polite scraper, 1 request per 3 s)"

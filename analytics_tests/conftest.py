@@ -11,6 +11,7 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from analytics_assets.definitions import defs
+from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.storage import AnalyticsDuckDB
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,13 +30,13 @@ def season_assets(names=SEASON_ASSETS) -> list:
     return [defs.get_assets_def(name) for name in names]
 
 
-def materialize_seasons(db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True):
+def materialize_seasons(db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None):
     """Materialize the per-season assets over [first, last] in one run against `db_path`."""
     last = first if last is None else last
     tags = {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
     return dg.materialize(
         season_assets(names),
-        resources={"duckdb": AnalyticsDuckDB(database=str(db_path))},
+        resources={"duckdb": AnalyticsDuckDB(database=str(db_path)), "http": http or HttpClientResource()},
         tags=tags,
         instance=instance,
         raise_on_error=raise_on_error,
@@ -115,3 +116,18 @@ def table_hash(db_path: Path, table: str) -> tuple[int, str]:
             f"SELECT count(*), coalesce(sum(hash(t::VARCHAR))::VARCHAR, '0') FROM nfl.{table} t"
         ).fetchone()
     return int(count), digest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_sources(tmp_path_factory):
+    """No test reaches the internet: embedded sources unless a test asks for live ones, live base URLs
+    on a closed local port, and the raw archive and landing folder in temporary folders."""
+    folder = tmp_path_factory.mktemp("sources")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYTICS_SOURCE", "embedded")
+        mp.setenv("PFR_BASE_URL", "http://127.0.0.1:9")
+        mp.setenv("SPOTRAC_BASE_URL", "http://127.0.0.1:9")
+        mp.setenv("ANALYTICS_HTTP_MAX_ATTEMPTS", "1")
+        mp.setenv("ANALYTICS_ARCHIVE_DIR", str(folder / "archive"))
+        mp.setenv("ANALYTICS_LANDING_DIR", str(folder / "landing"))
+        yield

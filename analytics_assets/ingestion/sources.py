@@ -21,6 +21,7 @@ class SourceRows:
     code_source: str  # registry vocabulary of `raw.team` (see teams.SOURCES)
     provenance: Provenance
     league_cap_musd: float | None = None  # dead cap only
+    raw_path: str | None = None  # where the raw page or file is kept (live, archive and manual sources)
 
 
 def _now() -> datetime:

@@ -1,0 +1,60 @@
+"""Failures of the live and manual sources.
+
+Every one is raised before anything is written, so the stored seasons stay as they were. Each
+message names the season, the URL or file, what was expected, where the raw page is archived and
+what to do; `metadata()` carries the same facts for the Dagster UI.
+"""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A source could not supply a season; the message says why and what to do."""
+
+    def __init__(self, message: str, **facts):
+        super().__init__(message)
+        self.facts = {k: v for k, v in facts.items() if v is not None}
+
+    def metadata(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.facts.items()}
+
+
+class FetchError(SourceError):
+    """An HTTP fetch failed. `attempts` holds every attempt (for nfl.scrape_log and the archive)."""
+
+    def __init__(self, message: str, url: str, attempts: list, **facts):
+        super().__init__(message, url=url, **facts)
+        self.url = url
+        self.attempts = attempts
+
+    @property
+    def last_status(self) -> int | None:
+        return next((a.status for a in reversed(self.attempts) if a.status is not None), None)
+
+
+class BotProtectionError(FetchError):
+    """HTTP 403: the site refused us; retrying would not help and risks a ban."""
+
+
+class HttpStatusError(FetchError):
+    """A status that retrying cannot fix (404 and other 4xx except 429)."""
+
+
+class RetriesExhaustedError(FetchError):
+    """Every attempt failed with a retryable error (429, 5xx, timeout, connection error, truncated page)."""
+
+
+class LayoutChangedError(SourceError):
+    """The page arrived but no longer has the tables and columns the parser expects."""
+
+    def __init__(self, source: str, season: int, url: str, expected: str, found: str):
+        self.source, self.season, self.url, self.expected, self.found = source, season, url, expected, found
+        super().__init__(
+            f"The {source} page for season {season} ({url}) does not have the expected layout: expected "
+            f"{expected}; found {found}.",
+            season=season, url=url, expected=expected, found=found,
+        )
+
+
+class ManualImportError(SourceError):
+    """A CSV in the landing folder cannot be loaded; it stays where it is."""

@@ -1,0 +1,197 @@
+"""The live sources: fetch (or replay from the raw archive), parse, and say where rows came from.
+
+Fetch policy, per page URL:
+- a completed season whose page is archived is never fetched again (unless `force_refetch`): its
+  rows are re-parsed from the archived bytes, so a parser fix needs no new request;
+- the season in progress is fetched once per run (a second read in the same run replays it).
+Every attempt is archived (when a body arrived) and handed to `log_sink` as nfl.scrape_log rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from analytics_assets import partitions, settings
+from analytics_assets.ingestion import embedded, pfr, spotrac
+from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
+from analytics_assets.ingestion.errors import (
+    BotProtectionError,
+    FetchError,
+    HttpStatusError,
+    LayoutChangedError,
+    SourceError,
+)
+from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
+from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.ingestion.sources import SourceRows
+
+LABELS = {pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
+TABLE_OF = {pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
+PARSER_OF = {pfr.SOURCE: "analytics_assets/ingestion/pfr.py", spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py"}
+
+
+def scrape_log_rows(attempts: list[Attempt], *, run_id: str | None, season: int, source: str) -> list[dict]:
+    """nfl.scrape_log rows, one per attempt."""
+    return [
+        {
+            "fetched_at": a.fetched_at, "run_id": run_id, "season": season, "source": source, "url": a.url,
+            "attempt": a.attempt, "status": a.status, "ok": a.ok, "error": a.error, "latency_ms": a.latency_ms,
+            "bytes": a.size, "sha256": a.sha256,
+        }
+        for a in attempts
+    ]
+
+
+@dataclass(frozen=True)
+class LivePage:
+    page: ArchivedPage
+    body: bytes
+    fresh: bool  # fetched by this run (provenance "live"); False: replayed from the archive
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def provenance_source(self) -> str:
+        return "live" if self.fresh else "archive"
+
+
+def _manual_hint(table: str, season: int) -> str:
+    return (
+        f"To load the season by hand meanwhile, save it as CSV and drop it into "
+        f"{settings.landing_dir()}/{table}_{season}.csv (format: README, 'Live sources and manual import')."
+    )
+
+
+class LiveSources:
+    """The live sources of one run: one client, one archive, one scrape log."""
+
+    def __init__(
+        self,
+        http: HttpClientResource,
+        run_id: str | None,
+        log_sink: Callable[[list[dict]], None] | None = None,
+        client: PoliteClient | None = None,
+    ):
+        self.http = http
+        self.run_id = run_id
+        self.archive = RawArchive(http.resolved_archive_dir())
+        self._log_sink = log_sink
+        self._client = client
+        self.requests_made = 0
+
+    @property
+    def client(self) -> PoliteClient:
+        if self._client is None:
+            self._client = self.http.build_client()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def _reusable(self, url: str, season: int) -> ArchivedPage | None:
+        if self.http.force_refetch:
+            return None
+        if partitions.is_completed(season):
+            return self.archive.latest(url)
+        if self.run_id is None:
+            return None  # outside a run the season in progress is always fetched
+        return self.archive.latest(url, run_id=self.run_id)
+
+    def _record(self, attempts: list[Attempt], source: str, season: int) -> list[ArchivedPage | None]:
+        self.requests_made += len(attempts)
+        pages = [self.archive.put(a, source=source, season=season, run_id=self.run_id) for a in attempts]
+        if self._log_sink is not None:
+            self._log_sink(scrape_log_rows(attempts, run_id=self.run_id, season=season, source=source))
+        return pages
+
+    def fetch(self, source: str, season: int, url: str) -> LivePage:
+        prior = self._reusable(url, season)
+        if prior is not None:
+            return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
+        try:
+            result = self.client.get(url)
+        except FetchError as exc:
+            pages = self._record(exc.attempts, source, season)
+            raise self._fetch_failure(exc, source, season, pages) from exc
+        pages = self._record(result.attempts, source, season)
+        return LivePage(pages[-1], result.body, fresh=True)
+
+    def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
+        label, table = LABELS[source], TABLE_OF[source]
+        last_page = next((p for p in reversed(pages) if p is not None), None)
+        archived = f" The last response is archived at {last_page.path}." if last_page else ""
+        logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
+        if isinstance(exc, BotProtectionError):
+            message = (
+                f"{label} refused the request for season {season} with HTTP 403 (bot protection) at {exc.url}; it was "
+                f"not retried.{archived} Do not retry in a loop: wait a few hours and make sure ANALYTICS_USER_AGENT "
+                f"identifies you. {_manual_hint(table, season)}"
+            )
+        elif isinstance(exc, HttpStatusError):
+            message = (
+                f"{label} has no page for season {season}: {exc}{archived} Check {source.upper()}_BASE_URL and that "
+                f"the season's page exists yet. {_manual_hint(table, season)}"
+            )
+        else:
+            message = (
+                f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down "
+                f"or throttling us: re-materialize later (archived completed seasons are not fetched again). "
+                f"{_manual_hint(table, season)}"
+            )
+        return SourceError(
+            message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,
+            archive_path=last_page.path if last_page else None,
+        )
+
+    def layout_failure(self, exc: LayoutChangedError, got: LivePage, source: str) -> SourceError:
+        table = TABLE_OF[source]
+        return SourceError(
+            f"{exc} The raw page is archived at {got.page.path} (sha256 {got.page.sha256}, fetched "
+            f"{got.page.fetched_at}). If the site changed its layout, fix {PARSER_OF[source]} and re-materialize: the "
+            "archived page is parsed again with no new request. If the page itself is bad, fetch it again with the "
+            f"http resource's force_refetch: true. {_manual_hint(table, exc.season)}",
+            season=exc.season, url=exc.url, expected=exc.expected, found=exc.found, archive_path=got.page.path,
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def standings(season: int, live: LiveSources) -> SourceRows:
+    url = pfr.season_url(live.http.resolved_pfr_base_url(), season)
+    got = live.fetch(pfr.SOURCE, season, url)
+    try:
+        raw = pfr.parse_standings(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, pfr.SOURCE) from exc
+    provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
+    return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path)
+
+
+def dead_cap(season: int, live: LiveSources) -> SourceRows:
+    url = spotrac.season_url(live.http.resolved_spotrac_base_url(), season)
+    got = live.fetch(spotrac.SOURCE, season, url)
+    try:
+        page = spotrac.parse_dead_cap(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, spotrac.SOURCE) from exc
+    # The official figure where the package has it; otherwise the cap the page states.
+    cap = embedded.league_salary_cap(season)
+    if cap is None:
+        cap = page.cap_maximum_musd
+    if cap is None:
+        raise SourceError(
+            f"No league salary cap is known for season {season}: the Spotrac page ({url}, archived at {got.page.path}) "
+            f"states no CAP MAXIMUM and analytics_assets/embedded/{embedded.SALARY_CAP_FILE} has no row for {season}. "
+            f"Add the official figure to that file, or import the season by hand with a league_salary_cap_musd column. "
+            f"{_manual_hint('dead_cap', season)}",
+            season=season, url=url, archive_path=got.page.path,
+        )
+    provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
+    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path)

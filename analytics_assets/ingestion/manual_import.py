@@ -1,0 +1,317 @@
+"""Manual import: a CSV dropped into the landing folder loads one table for one season.
+
+File names say what they hold: `standings_<season>.csv` or `dead_cap_<season>.csv` in
+$ANALYTICS_LANDING_DIR (default data/landing/). The sensor validates each file exactly as the
+assets validate any source; a good file becomes a run for that season (the file travels by run
+tags, with its sha256), and after the season is stored it moves to `loaded/`. A bad file stays
+where it is, with the reason beside it in `<file>.rejected.txt` and in the sensor's tick.
+
+standings: team, wins, losses, ties (optional), points_for, points_against, games (optional).
+PFR's own CSV export headers (Tm, W, L, T, PF, PA, G) are accepted, as are its `*`/`+` markers and
+division rows. dead_cap: team, dead_money_musd, total_cap_allocations_musd (millions; a "$..."
+amount is read as full dollars), and league_salary_cap_musd when the package does not know the
+season's cap. Teams may be season codes (LA, LV), Spotrac codes (LAR) or full names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from analytics_assets import partitions, settings, teams
+from analytics_assets.ingestion import embedded, normalize
+from analytics_assets.ingestion.errors import ManualImportError
+from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.ingestion.sources import SourceRows
+from analytics_assets.ingestion.spotrac import dollars
+from analytics_assets.quality import rules
+
+TABLES = ("standings", "dead_cap")
+FILE_NAME = re.compile(r"^(standings|dead_cap)_(\d{4})\.csv$")
+TAG_PREFIX = "analytics/manual_"  # + table: "<path>", + table + "_sha256": "<digest>"
+LOADED_DIR = "loaded"
+REJECTED_SUFFIX = ".rejected.txt"
+TEAM_VOCABULARIES = ("nflverse", "spotrac", "pfr_name", "pfr_code", "franchise")
+_DIVISION_ROW = re.compile(r"^(AFC|NFC) (East|North|South|West)$")
+_MARKERS = re.compile(r"[\s*+]+$")
+
+STANDINGS_ALIASES = {
+    "team": "team", "tm": "team", "wins": "wins", "w": "wins", "losses": "losses", "l": "losses",
+    "ties": "ties", "t": "ties", "points_for": "points_for", "pf": "points_for",
+    "points_against": "points_against", "pa": "points_against", "games": "games", "g": "games", "season": "season",
+}
+DEAD_CAP_COLUMNS = ("team", "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "season")
+REQUIRED = {
+    "standings": ("team", "wins", "losses", "points_for", "points_against"),
+    "dead_cap": ("team", "dead_money_musd", "total_cap_allocations_musd"),
+}
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    table: str
+    season: int
+    sha256: str
+
+    @property
+    def loaded_path(self) -> Path:
+        """Where the file is kept once its season is stored (the rows' source_ref)."""
+        return self.path.parent / LOADED_DIR / f"{self.path.stem}.{self.sha256[:12]}.csv"
+
+    def tags(self) -> dict[str, str]:
+        return {f"{TAG_PREFIX}{self.table}": str(self.path), f"{TAG_PREFIX}{self.table}_sha256": self.sha256}
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scan(landing: Path) -> tuple[list[LandingFile], list[tuple[Path, str]]]:
+    """CSV files in the landing folder: those named for a table and season, and the misnamed ones."""
+    found: list[LandingFile] = []
+    misnamed: list[tuple[Path, str]] = []
+    if not landing.is_dir():
+        return found, misnamed
+    newest = partitions.season_in_progress()
+    for path in sorted(p for p in landing.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+        match = FILE_NAME.match(path.name)
+        if not match:
+            misnamed.append((path, f"Rejected {path}: the name must be standings_<season>.csv or dead_cap_<season>.csv (e.g. standings_{newest}.csv)."))
+            continue
+        season = int(match.group(2))
+        if not partitions.FIRST_SEASON <= season <= newest:
+            misnamed.append((path, f"Rejected {path}: season {season} is outside {partitions.FIRST_SEASON}-{newest}, the seasons this platform holds."))
+            continue
+        found.append(LandingFile(path, match.group(1), season, sha256_of(path)))
+    return found, misnamed
+
+
+def _fail(file: LandingFile, problem: str) -> ManualImportError:
+    return ManualImportError(
+        f"Rejected {file.path} ({file.table}, season {file.season}): {problem} The file was left in place; fix it "
+        "(or replace it) and the sensor picks it up again.",
+        path=str(file.path), season=file.season, table=file.table,
+    )
+
+
+def _read_csv(file: LandingFile, body: bytes) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise _fail(file, f"it is not a readable CSV file ({exc}).") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    if file.table == "standings":
+        renamed = {c: STANDINGS_ALIASES[c.lower()] for c in df.columns if c.lower() in STANDINGS_ALIASES}
+        df = df[list(renamed)].rename(columns=renamed)
+    else:
+        df = df[[c for c in df.columns if c.lower() in DEAD_CAP_COLUMNS]].rename(columns=str.lower)
+    if df.columns.duplicated().any():
+        raise _fail(file, f"columns {sorted(set(df.columns[df.columns.duplicated()]))} appear twice.")
+    missing = [c for c in REQUIRED[file.table] if c not in df.columns]
+    if missing:
+        raise _fail(file, f"missing column(s) {', '.join(missing)}; a {file.table} file needs {', '.join(REQUIRED[file.table])}.")
+    df["team"] = df["team"].map(lambda t: _MARKERS.sub("", t.strip()))
+    keep = (df["team"] != "") & ~df["team"].str.fullmatch(_DIVISION_ROW.pattern) & (df["team"].str.lower() != "tm")
+    df = df[keep].copy()
+    df.index = df.index + 2  # CSV line numbers (line 1 is the header)
+    if "season" in df.columns:
+        other = sorted(set(df["season"]) - {str(file.season)})
+        if other:
+            raise _fail(file, f"its season column holds {other}, but the file name says {file.season}.")
+        df = df.drop(columns="season")
+    return df
+
+
+def _integers(df: pd.DataFrame, file: LandingFile, columns: list[str]) -> None:
+    for col in columns:
+        bad = df[~df[col].str.fullmatch(r"\d+")]
+        if len(bad):
+            shown = ", ".join(f"line {i}: {v!r}" for i, v in bad[col].head(5).items())
+            raise _fail(file, f"column {col} must hold whole numbers; found {shown}.")
+        df[col] = df[col].astype("int64")
+
+
+def _millions(df: pd.DataFrame, file: LandingFile, columns: list[str]) -> None:
+    for col in columns:
+        values, bad = [], []
+        for line, text in df[col].items():
+            try:
+                values.append(dollars(text) / 1e6 if "$" in text else float(text.replace(",", "")))
+            except ValueError:
+                bad.append(f"line {line}: {text!r}")
+                values.append(float("nan"))
+        if bad:
+            raise _fail(file, f"column {col} must hold amounts in millions (or \"$\" full dollars); found {', '.join(bad[:5])}.")
+        df[col] = pd.Series(values, index=df.index, dtype="float64")
+
+
+def _team_vocabulary(df: pd.DataFrame, file: LandingFile) -> str:
+    for vocabulary in TEAM_VOCABULARIES:
+        try:
+            for team in df["team"]:
+                teams.resolve(team, vocabulary, file.season)
+        except teams.UnknownTeamError:
+            continue
+        return vocabulary
+    unknown = []
+    for line, team in df["team"].items():
+        try:
+            teams.resolve(team, "nflverse", file.season)
+        except teams.UnknownTeamError:
+            unknown.append(f"line {line}: {team!r}")
+    raise _fail(
+        file,
+        f"its teams are not all season codes (e.g. {', '.join(sorted(teams.season_codes(file.season))[:4])}), Spotrac "
+        f"codes or full names valid in {file.season}; not season codes: {', '.join(unknown[:6])}.",
+    )
+
+
+def read_rows(file: LandingFile, body: bytes | None = None) -> SourceRows:
+    """The file's rows as a source (in the file's own team vocabulary); raises ManualImportError."""
+    body = file.path.read_bytes() if body is None else body
+    if hashlib.sha256(body).hexdigest() != file.sha256:
+        raise _fail(file, "it changed after the sensor read it; the sensor requests a new run for the new version.")
+    df = _read_csv(file, body)
+    if df.empty:
+        raise _fail(file, "it holds no team rows.")
+    cap = None
+    if file.table == "standings":
+        _integers(df, file, [c for c in ("wins", "losses", "ties", "points_for", "points_against", "games") if c in df.columns])
+    else:
+        _millions(df, file, [c for c in ("dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd") if c in df.columns])
+        if "league_salary_cap_musd" in df.columns:
+            caps = sorted(set(df.pop("league_salary_cap_musd").round(6)))
+            if len(caps) != 1:
+                raise _fail(file, f"league_salary_cap_musd must be one value for the season; found {caps}.")
+            cap = float(caps[0])
+        else:
+            cap = embedded.league_salary_cap(file.season)
+        if cap is None:
+            raise _fail(
+                file,
+                f"no league salary cap is known for {file.season}: add a league_salary_cap_musd column (the official "
+                "per-team cap in millions).",
+            )
+    vocabulary = _team_vocabulary(df, file)
+    provenance = Provenance("manual", str(file.loaded_path), file.sha256, datetime.now(timezone.utc))
+    return SourceRows(df.reset_index(drop=True), vocabulary, provenance, league_cap_musd=cap, raw_path=str(file.path))
+
+
+def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
+    if file.table == "standings":
+        return normalize.standings_rows(rows.raw, file.season, rows.code_source, rows.provenance)
+    return normalize.dead_cap_rows(rows.raw, file.season, rows.code_source, rows.league_cap_musd, rows.provenance)
+
+
+def check(file: LandingFile) -> str | None:
+    """None when the file would load; otherwise the reason it is rejected (every blocking rule)."""
+    try:
+        df = to_table_rows(file, read_rows(file))
+    except ManualImportError as exc:
+        return str(exc)
+    report = rules.validate(file.table, df, file.season, partitions.is_completed(file.season))
+    if report.passed:
+        return None
+    return str(_fail(file, f"it fails the quality gate:\n{report.summary()}\n"))
+
+
+def write_rejection(path: Path, message: str) -> None:
+    note = path.with_name(path.name + REJECTED_SUFFIX)
+    try:
+        if not note.exists() or note.read_text() != message + "\n":
+            note.write_text(message + "\n")
+    except OSError:
+        pass  # the sensor's tick carries the message too
+
+
+def clear_rejection(path: Path) -> None:
+    path.with_name(path.name + REJECTED_SUFFIX).unlink(missing_ok=True)
+
+
+def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | None:
+    """The landing file a run was asked to load for `table`, if any."""
+    path = tags.get(f"{TAG_PREFIX}{table}")
+    if not path:
+        return None
+    match = FILE_NAME.match(Path(path).name)
+    if not match or int(match.group(2)) != season:
+        return None
+    return LandingFile(Path(path), table, season, tags.get(f"{TAG_PREFIX}{table}_sha256", ""))
+
+
+def load(file: LandingFile) -> SourceRows:
+    """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run."""
+    if file.path.exists():
+        return read_rows(file)
+    if file.loaded_path.exists():
+        return read_rows(file, file.loaded_path.read_bytes())
+    raise _fail(file, "the file is gone from the landing folder (and was not loaded before).")
+
+
+def mark_loaded(file: LandingFile) -> Path:
+    """After the season is stored: move the file to loaded/ (its rows' source_ref) and drop any rejection note."""
+    clear_rejection(file.path)
+    if file.path.exists() and sha256_of(file.path) == file.sha256:
+        file.loaded_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(file.path), file.loaded_path)
+    return file.loaded_path
+
+
+@dg.sensor(
+    name="manual_import_sensor",
+    target=dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Loads standings_<season>.csv / dead_cap_<season>.csv dropped into $ANALYTICS_LANDING_DIR: validated like "
+        "any source, then one run per season; a bad file is left in place with <file>.rejected.txt beside it."
+    ),
+)
+def manual_import_sensor(context: dg.SensorEvaluationContext):
+    landing = settings.landing_dir()
+    files, misnamed = scan(landing)
+    rejections = []
+    for path, message in misnamed:
+        write_rejection(path, message)
+        rejections.append(message)
+    accepted: dict[int, list[LandingFile]] = {}
+    for file in files:
+        problem = check(file)
+        if problem:
+            write_rejection(file.path, problem)
+            rejections.append(problem)
+        else:
+            clear_rejection(file.path)
+            accepted.setdefault(file.season, []).append(file)
+    for message in rejections:
+        context.log.error(message)
+    run_requests = []
+    for season, chosen in sorted(accepted.items()):
+        tables = sorted(f.table for f in chosen)
+        # The risk rows need both tables; with one table the next pipeline run refreshes them.
+        selection = tables + (["team_season_risk"] if tables == ["dead_cap", "standings"] else [])
+        tags = {"trigger": "manual_import_sensor"}
+        for f in chosen:
+            tags.update(f.tags())
+        run_requests.append(
+            dg.RunRequest(
+                run_key="manual-" + "-".join(f"{f.table}_{f.season}_{f.sha256[:16]}" for f in sorted(chosen, key=lambda f: f.table)),
+                partition_key=str(season),
+                asset_selection=[dg.AssetKey(name) for name in selection],
+                tags=tags,
+            )
+        )
+    if run_requests:
+        return dg.SensorResult(run_requests=run_requests)
+    if rejections:
+        return dg.SkipReason("\n".join(rejections))
+    return dg.SkipReason(f"No standings_<season>.csv or dead_cap_<season>.csv in {landing}.")

@@ -1,0 +1,98 @@
+"""Spotrac team cap page -> dead-cap rows (pure functions, no network).
+
+`/nfl/cap/{season}/` lists every team with full-dollar amounts ("$30,442,060") under columns
+"Total Cap Allocations" and "Dead Cap", then Totals and Averages rows that are not teams. Teams
+are Spotrac codes (LAR for the Rams), mapped through the registry as `spotrac`. The page also
+shows the season's cap ("CAP MAXIMUM").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics_assets.ingestion.errors import LayoutChangedError
+from analytics_assets.ingestion.html_tables import Table, parse_page
+
+SOURCE = "spotrac"
+LABEL = "Spotrac"
+CODE_SOURCE = "spotrac"
+TEAMS = 32
+NOT_TEAMS = {"totals", "total", "averages", "average", "league average"}
+CAP_MAXIMUM_ID = "cap_maximum"
+_DOLLARS = re.compile(r"^(-)?\$?(-)?(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?$")
+
+
+def season_url(base_url: str, season: int) -> str:
+    return f"{base_url.rstrip('/')}/nfl/cap/{season}/"
+
+
+def dollars(text: str) -> float:
+    """'$30,442,060' -> 30442060.0; '-$1,000' -> -1000.0. Raises ValueError on anything else."""
+    match = _DOLLARS.fullmatch(text.strip().replace(" ", ""))
+    if not match:
+        raise ValueError(f"not a dollar amount: {text!r}")
+    sign = -1.0 if (match.group(1) or match.group(2)) else 1.0
+    return sign * float(match.group(3).replace(",", "") + (match.group(4) or ""))
+
+
+@dataclass(frozen=True)
+class CapPage:
+    rows: pd.DataFrame  # team (Spotrac code), dead_money_musd, total_cap_allocations_musd
+    cap_maximum_musd: float | None  # the season's cap as the page states it, if it does
+
+
+def _columns(table: Table) -> dict[str, int] | None:
+    for row in reversed(table.header_rows() or table.rows[:1]):
+        texts = [t.lower() for t in row.texts()]
+        team = next((i for i, t in enumerate(texts) if t == "team"), None)
+        dead = next((i for i, t in enumerate(texts) if t.startswith("dead")), None)
+        total = next((i for i, t in enumerate(texts) if t.startswith("total cap")), None)
+        if None not in (team, dead, total):
+            return {"team": team, "dead": dead, "total": total}
+    return None
+
+
+def parse_dead_cap(html: str, season: int, url: str) -> CapPage:
+    """The 32 teams' dead money and cap allocations in millions of USD; raises LayoutChangedError."""
+    page = parse_page(html, capture_ids=(CAP_MAXIMUM_ID,))
+    candidates = [(t, cols) for t in sorted(page.tables, key=lambda t: t.commented) if (cols := _columns(t)) and t.data_rows()]
+    if not candidates:
+        headers = [" | ".join(r.texts()) for t in page.tables for r in t.header_rows()[-1:]]
+        raise LayoutChangedError(
+            LABEL, season, url, "a team cap table with Team, Total Cap Allocations and Dead Cap columns",
+            f"{len(page.tables)} tables; headers: {headers or 'none'}",
+        )
+    table, cols = candidates[0]
+    rows = []
+    for row in table.data_rows():
+        texts = row.texts()
+        if len(texts) <= max(cols.values()):
+            continue
+        team_text = texts[cols["team"]]
+        if not team_text or team_text.lower() in NOT_TEAMS:
+            continue
+        team = team_text.split()[0]  # "SF SF": a hidden code, then the visible one
+        values = {}
+        for key, column in (("dead_money_musd", "Dead Cap"), ("total_cap_allocations_musd", "Total Cap Allocations")):
+            text = texts[cols["dead" if key.startswith("dead") else "total"]]
+            try:
+                values[key] = dollars(text) / 1e6
+            except ValueError:
+                raise LayoutChangedError(LABEL, season, url, f"a dollar amount in column {column} for {team}", repr(text)) from None
+        rows.append({"team": team, **values})
+    df = pd.DataFrame(rows, columns=["team", "dead_money_musd", "total_cap_allocations_musd"])
+    if len(df) != TEAMS or df["team"].nunique() != TEAMS:
+        repeated = sorted(df.loc[df["team"].duplicated(), "team"])
+        raise LayoutChangedError(
+            LABEL, season, url, f"{TEAMS} team rows (Totals and Averages excluded)",
+            f"{len(df)} rows, {df['team'].nunique()} distinct teams" + (f", repeated: {', '.join(repeated)}" if repeated else ""),
+        )
+    cap_text = page.captured.get(CAP_MAXIMUM_ID)
+    try:
+        cap = dollars(cap_text) / 1e6 if cap_text else None
+    except ValueError:
+        cap = None
+    return CapPage(df, cap)
