@@ -11,6 +11,13 @@ season_pipeline_job = dg.define_asset_job(
     description="Ingest, validate and store one or more seasons, then rebuild their risk rows.",
 )
 
+# The all-season part: the league summary over every stored season, the charts and the report.
+all_seasons_outputs_job = dg.define_asset_job(
+    "all_seasons_outputs",
+    selection=dg.AssetSelection.assets("league_risk_summary", "risk_report") | dg.AssetSelection.groups("outputs"),
+    description="Summarise every stored season, then write the charts and the risk report to $ANALYTICS_OUTPUT_DIR.",
+)
+
 
 @dg.schedule(
     job=season_pipeline_job,

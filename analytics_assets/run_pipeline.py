@@ -19,7 +19,7 @@ from analytics_assets import settings
 from analytics_assets.definitions import defs
 from analytics_assets.ingestion import embedded
 
-PIPELINE_JOBS = ("season_pipeline",)
+PIPELINE_JOBS = ("season_pipeline", "all_seasons_outputs")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,12 @@ def output_dir() -> Path:
     return _path("ANALYTICS_OUTPUT_DIR", REPO_ROOT / "data" / "reports")
 
 
+def highlight_franchises() -> list[str]:
+    """ANALYTICS_HIGHLIGHT_FRANCHISES: comma-separated franchise ids the charts single out (default SEA,NE)."""
+    value = os.environ.get("ANALYTICS_HIGHLIGHT_FRANCHISES", "").strip() or "SEA,NE"
+    return list(dict.fromkeys(code.strip().upper() for code in value.split(",") if code.strip()))
+
+
 def landing_dir() -> Path:
     """ANALYTICS_LANDING_DIR: where manual CSV imports are dropped."""
     return _path("ANALYTICS_LANDING_DIR", REPO_ROOT / "data" / "landing")

@@ -1,11 +1,12 @@
-"""Mart assets: team-season risk (per season)."""
+"""Mart assets: team-season risk (per season) and the league risk summary (all seasons)."""
 
 from collections.abc import Iterator
 
 import dagster as dg
+import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.marts import risk
+from analytics_assets.marts import risk, summary
 from analytics_assets.metadata import table_metadata
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
@@ -84,3 +85,88 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
         writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, "team_season_risk", seasons, writes)
     yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results("team_season_risk", reports))
+
+
+# The all-season assets refresh whenever any season they read changes. Plain eager() also waits
+# until no upstream partition is missing, and one always is (the season in progress before its
+# data exists, or seasons never backfilled), so it would never fire here: that clause is dropped.
+ALL_SEASONS_AUTOMATION = (
+    dg.AutomationCondition.eager()
+    .without(~dg.AutomationCondition.any_deps_missing())
+    .with_label("eager (runs when any stored season changes)")
+)
+
+storage.register_table(
+    "league_risk_summary",
+    """
+    season INTEGER NOT NULL PRIMARY KEY, teams INTEGER NOT NULL, dead_cap_pct_min DOUBLE NOT NULL,
+    dead_cap_pct_q1 DOUBLE NOT NULL, dead_cap_pct_median DOUBLE NOT NULL, dead_cap_pct_q3 DOUBLE NOT NULL,
+    dead_cap_pct_max DOUBLE NOT NULL, dead_cap_pct_mean DOUBLE NOT NULL, dead_cap_pct_std DOUBLE NOT NULL,
+    extreme_fence_pct DOUBLE NOT NULL, win_pct_mean DOUBLE NOT NULL, spearman_rho DOUBLE, spearman_p DOUBLE,
+    teams_low INTEGER NOT NULL, teams_moderate INTEGER NOT NULL, teams_high INTEGER NOT NULL,
+    teams_extreme INTEGER NOT NULL, teams_cap_hell INTEGER NOT NULL,
+    run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL""",
+)
+storage.register_table(
+    "league_risk_fit",
+    """
+    model VARCHAR NOT NULL, first_season INTEGER NOT NULL, last_season INTEGER NOT NULL, seasons INTEGER NOT NULL,
+    n INTEGER NOT NULL, slope DOUBLE NOT NULL, slope_ci_low DOUBLE NOT NULL, slope_ci_high DOUBLE NOT NULL,
+    slope_stderr DOUBLE NOT NULL, slope_p DOUBLE NOT NULL, intercept DOUBLE NOT NULL,
+    intercept_ci_low DOUBLE NOT NULL, intercept_ci_high DOUBLE NOT NULL, r_squared DOUBLE NOT NULL,
+    spearman_rho DOUBLE, spearman_p DOUBLE, confidence DOUBLE NOT NULL,
+    run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL""",
+)
+
+
+@dg.asset(
+    group_name="marts",
+    pool="duckdb",
+    kinds={"duckdb", "pandas", "scipy"},
+    deps=["team_season_risk"],
+    automation_condition=ALL_SEASONS_AUTOMATION,
+    description=(
+        "League-wide risk over every stored season: per season the quartiles, mean and spread of dead_cap_pct, "
+        "Spearman rho of dead_cap_pct against win_pct with its p-value and teams per risk tier "
+        "(nfl.league_risk_summary); plus one pooled OLS fit of win_pct on dead_cap_pct with 95% confidence "
+        "intervals (nfl.league_risk_fit)."
+    ),
+)
+def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        rows = conn.execute("SELECT * FROM nfl.team_season_risk ORDER BY season, team").df()
+        if rows.empty:
+            raise dg.Failure(
+                description=(
+                    "nfl.team_season_risk has no rows, so there is nothing to summarise; nfl.league_risk_summary "
+                    "and nfl.league_risk_fit were left unchanged. Materialize standings, dead_cap and "
+                    "team_season_risk for at least one season first."
+                )
+            )
+        per_season = summary.season_summary(rows).assign(run_id=context.run.run_id)
+        fit = pd.DataFrame([summary.pooled_fit(rows)]).assign(run_id=context.run.run_id)
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            for table, frame in (("league_risk_summary", per_season), ("league_risk_fit", fit)):
+                conn.execute(f"DELETE FROM {storage.SCHEMA}.{table}")
+                conn.register("incoming", frame)
+                conn.execute(f"INSERT INTO {storage.SCHEMA}.{table} BY NAME SELECT *, now() AS computed_at FROM incoming")
+                conn.unregister("incoming")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        seasons = per_season["season"].tolist()
+        metadata = table_metadata(conn, "league_risk_summary", seasons)
+    f = fit.iloc[0]
+    metadata.update(
+        {
+            "pooled_fit_table": dg.MetadataValue.text(f"{storage.SCHEMA}.league_risk_fit"),
+            "pooled_n": dg.MetadataValue.int(int(f["n"])),
+            "pooled_slope_per_pct_point": dg.MetadataValue.float(float(f["slope"])),
+            "pooled_slope_ci95": dg.MetadataValue.text(f"[{f['slope_ci_low']:.5f}, {f['slope_ci_high']:.5f}]"),
+            "pooled_slope_p": dg.MetadataValue.float(float(f["slope_p"])),
+            "pooled_spearman_rho": dg.MetadataValue.float(float(f["spearman_rho"])),
+        }
+    )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,144 @@
+"""Helpers for the output tests: one real materialization of the summary, charts and report per session,
+figure JSON read back out of the written HTML, and headless Chromium (Debian's package, never downloaded)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pytest
+
+from analytics_assets.marts.assets import league_risk_summary
+from analytics_assets.reporting.assets import risk_charts, risk_report
+from analytics_assets.storage import AnalyticsDuckDB
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+OUTPUT_ASSETS = [league_risk_summary, risk_charts, risk_report]
+
+
+@dataclass
+class Outputs:
+    db: Path
+    out_dir: Path
+    metadata: dict[str, dict]  # asset key -> materialization metadata values
+    seconds: float
+
+
+def materialize_outputs(db: Path, out_dir: Path, assets=OUTPUT_ASSETS, env: dict[str, str] | None = None, raise_on_error: bool = True):
+    """dg.materialize the all-season assets against `db`, writing files to `out_dir` (set for the run only)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANALYTICS_OUTPUT_DIR", str(out_dir))
+        for key, value in (env or {}).items():
+            mp.setenv(key, value)
+        return dg.materialize(assets, resources={"duckdb": AnalyticsDuckDB(database=str(db))}, raise_on_error=raise_on_error)
+
+
+def metadata_of(result) -> dict[str, dict]:
+    return {
+        ev.asset_key.to_user_string(): {k: v.value for k, v in ev.materialization.metadata.items()}
+        for ev in result.get_asset_materialization_events()
+    }
+
+
+_BUILT: dict[Path, Outputs] = {}
+
+
+def session_outputs(full_db: Path, tmp_path_factory) -> Outputs:
+    """A copy of the full database with the summary, charts and report built once per session."""
+    if full_db not in _BUILT:
+        base = tmp_path_factory.mktemp("outputs")
+        db = base / "analytics.duckdb"
+        shutil.copy(full_db, db)
+        started = time.perf_counter()
+        result = materialize_outputs(db, base / "reports")
+        seconds = time.perf_counter() - started
+        assert result.success
+        _BUILT[full_db] = Outputs(db, base / "reports", metadata_of(result), seconds)
+    return _BUILT[full_db]
+
+
+def _json_after(text: str, start: int) -> tuple[object, int]:
+    """The JSON value beginning at the first '[' or '{' at or after `start`."""
+    match = re.compile(r"[\[{]").search(text, start)
+    value, end = json.JSONDecoder().raw_decode(text, match.start())
+    return value, end
+
+
+def plain(value):
+    """Plotly's JSON with typed arrays ({"dtype", "bdata", "shape"}, base64) decoded to plain lists."""
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def figure_from_html(text: str, div_id: str) -> dict:
+    """data, layout and frames of the Plotly figure drawn into `div_id`, read back from the page."""
+    call = re.search(r'Plotly\.newPlot\(\s*"' + re.escape(div_id) + '"', text)
+    assert call, f"no Plotly.newPlot for {div_id}"
+    data, end = _json_after(text, call.end())
+    layout, end = _json_after(text, end)
+    frames: list = []
+    marker = f"Plotly.addFrames('{div_id}',"
+    if marker in text:
+        frames, _ = _json_after(text, text.index(marker))
+    return plain({"data": data, "layout": layout, "frames": frames})
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (apt-get install -y chromium) to run browser tests")
+
+
+class BrowserPage:
+    """A page in headless Chromium recording console errors, page errors, dialogs and every request."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def remote_requests(self) -> list[str]:
+        return [u for u in self.requests if not (u.startswith("file://") or u.startswith("data:") or u.startswith("blob:"))]
+
+
+def open_pages(urls: list[str], action=None, width: int = 1280, height: int = 900) -> list[BrowserPage]:
+    """Open each URL in headless Debian Chromium, wait for the charts, run `action(page)` and return what was seen."""
+    from playwright.sync_api import sync_playwright
+
+    seen = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for url in urls:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                watched = BrowserPage(page)
+                page.goto(url, wait_until="load")
+                page.wait_for_function("() => document.querySelectorAll('.plotly-graph-div').length === 0 || "
+                                       "Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d._fullLayout)", timeout=20000)
+                if action:
+                    action(page)
+                seen.append(watched)
+                page.close()
+        finally:
+            browser.close()
+    return seen

@@ -1,0 +1,276 @@
+"""The risk report: findings against independent numbers, every section, escaping, and a real browser."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+from html.parser import HTMLParser
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics_assets.ingestion import embedded
+from analytics_assets.reporting import charts, report
+from analytics_assets.reporting.assets import risk_charts, risk_report
+from analytics_tests.conftest import read_table
+from analytics_tests.outputs_support import materialize_outputs, metadata_of, open_pages, require_chromium, session_outputs
+from analytics_tests.test_risk_analytics import expected_risk
+
+LATEST = 2025  # the newest embedded season, complete since March 2026
+
+
+class Tables(HTMLParser):
+    """Every <table id=...>: header texts and rows of (text, data-sort) cells; plus every <script> tag's attributes."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self.scripts: list[dict] = []
+        self.findings: list[str] = []
+        self._table = self._cell = None
+        self._in_finding = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.scripts.append(attrs)
+        elif tag == "table":
+            self._table = self.tables.setdefault(attrs.get("id", ""), {"headers": [], "rows": []})
+        elif tag == "tr" and self._table is not None:
+            self._table["rows"].append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = {"text": "", "sort": attrs.get("data-sort"), "th": tag == "th", "title": attrs.get("title")}
+        elif tag == "li" and "data-key" in attrs:
+            self._in_finding = True
+            self.findings.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            row = self._table["rows"][-1]
+            row.append(self._cell)
+            self._cell = None
+        elif tag == "table":
+            t = self._table
+            t["headers"] = [c["text"] for c in t["rows"][0]] if t["rows"] else []
+            t["rows"] = [r for r in t["rows"][1:]]
+            self._table = None
+        elif tag == "li":
+            self._in_finding = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+        if self._in_finding:
+            self.findings[-1] += data
+
+
+@pytest.fixture(scope="module")
+def outputs(full_db, tmp_path_factory):
+    return session_outputs(full_db, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def page(outputs) -> str:
+    return (outputs.out_dir / report.REPORT_FILE).read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def parsed(page) -> Tables:
+    return Tables(page)
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    return expected_risk()
+
+
+def test_report_and_markdown_are_written_beside_the_charts(outputs):
+    meta = outputs.metadata["risk_report"]
+    assert meta["path"] == str(outputs.out_dir / "risk_report.html")
+    assert meta["markdown_path"] == str(outputs.out_dir / "risk_report.md")
+    assert meta["latest_complete_season"] == LATEST
+    assert (outputs.out_dir / "plotly.min.js").exists()
+
+
+def test_headline_findings_match_an_independent_computation(outputs, parsed, reference):
+    season = reference[reference["season"] == LATEST]
+    top = season.loc[season["pct"].idxmax()]
+    findings = " ".join(parsed.findings)
+    assert f"In {LATEST}, {top['team']} carried the most dead money: ${top['dead_money_musd']:.1f}M, {top['pct']:.1f}% of the" in findings
+    hell = season[season["high"] & ~season["winning"]]
+    assert f"{len(hell)} of 32 teams were in cap hell in {LATEST}" in findings
+    assert all(team in findings for team in hell["team"])
+    means = reference.groupby("season")["pct"].mean()
+    assert f"from {means[2011]:.1f}% of the cap in 2011 to {means[LATEST]:.1f}% in {LATEST}" in findings
+    slope, _ = np.polyfit(reference["pct"], reference["win_pct"], 1)
+    assert f"went with {abs(slope * 1000):.1f} win-% points {'fewer' if slope < 0 else 'more'}" in findings
+    assert outputs.metadata["risk_report"]["headline_pooled_fit"] == pytest.approx(slope * 1000, abs=1e-3)
+    assert outputs.metadata["risk_report"]["headline_cap_hell_teams"] == len(hell)
+    negative = sum(
+        1 for _, g in reference.groupby("season") if np.corrcoef(g["pct"].rank(), g["win_pct"].rank())[0, 1] < 0
+    )
+    assert f"(negative Spearman rho) in {negative} of 15 seasons" in findings
+    nxt = reference.dropna(subset=["next"])
+    heavy = nxt["tier"].isin(["high", "extreme"])
+    change = (nxt["next"] - nxt["win_pct"]) * 100
+    assert f"by {change[heavy].mean():+.1f} points on average ({heavy.sum()} team-seasons)" in findings
+
+
+def test_sortable_team_table_of_the_latest_complete_season(parsed, reference, page):
+    table = parsed.tables["team-table"]
+    assert table["headers"][:3] == ["Rank", "Team", "Franchise"]
+    rows = table["rows"]
+    season = reference[reference["season"] == LATEST].sort_values(["rank", "team"])
+    assert [r[1]["text"] for r in rows] == season["team"].tolist()
+    pct_col = table["headers"].index("Dead cap %")
+    assert np.allclose([float(r[pct_col]["sort"]) for r in rows], season["pct"], atol=1e-9)
+    assert 'class="sortable"' in page and "addEventListener(\"click\", sort)" in page
+
+
+def test_league_table_and_pooled_fit(parsed, page):
+    rows = parsed.tables["summary-table"]["rows"]
+    assert [int(r[0]["text"]) for r in rows] == list(range(2011, 2026))
+    assert "Pooled fit over 480 team-seasons, 2011-2025" in page and "95% CI" in page
+
+
+def test_data_quality_section_shows_every_recorded_rule_and_its_latest_result(outputs, parsed):
+    rows = parsed.tables["quality-table"]["rows"]
+    shown = {(r[0]["text"], r[1]["text"]): r for r in rows}
+    latest = read_table(
+        outputs.db,
+        "SELECT table_name, rule, season, passed, severity FROM nfl.quality_results "
+        "QUALIFY row_number() OVER (PARTITION BY table_name, rule, season ORDER BY checked_at DESC) = 1",
+    )
+    for (table, rule), g in latest.groupby(["table_name", "rule"]):
+        row = shown[(table, rule)]
+        failing = g[~g["passed"]]
+        expected = "passed" if failing.empty else ("warning" if g["severity"].iloc[-1] == "WARN" else "failed")
+        assert row[3]["text"] == expected, (table, rule)
+        assert int(row[4]["text"]) == g["season"].nunique()
+        assert row[5]["text"] == (", ".join(map(str, sorted(failing["season"]))) or "none")
+
+
+def test_quality_section_reports_the_latest_result_not_an_old_one(outputs, tmp_path):
+    """A rule that failed once and passed on the next run shows as passed; the reverse shows as failed."""
+    db = tmp_path / "quality.duckdb"
+    shutil.copy(outputs.db, db)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute(
+            "INSERT INTO nfl.quality_results VALUES (now() - INTERVAL 1 DAY, 'old', 'standings', 2019, 'win_pct_range', 'ERROR', false, 1, 'old failure'),"
+            " (now() + INTERVAL 1 DAY, 'new', 'standings', 2020, 'games_add_up', 'ERROR', false, 3, 'W + L + T != G for <b>3</b> teams'),"
+            " (now(), 'new', 'future_table', 2020, 'a_new_rule', 'WARN', true, 0, '')"
+        )
+    result = materialize_outputs(db, tmp_path / "reports", assets=[risk_report])
+    assert result.success
+    rows = {(r[0]["text"], r[1]["text"]): r for r in Tables((tmp_path / "reports" / "risk_report.html").read_text()).tables["quality-table"]["rows"]}
+    assert rows[("standings", "win_pct_range")][3]["text"] == "passed"
+    games = rows[("standings", "games_add_up")]
+    assert games[3]["text"] == "failed" and games[5]["text"] == "2020" and "<b>3</b>" in games[7]["text"]
+    assert rows[("future_table", "a_new_rule")][3]["text"] == "passed"  # a rule added later shows up unannounced
+
+
+def test_provenance_for_every_stored_season(parsed, outputs):
+    rows = parsed.tables["provenance-table"]["rows"]
+    stored = read_table(outputs.db, "SELECT DISTINCT season FROM nfl.standings UNION SELECT DISTINCT season FROM nfl.dead_cap")
+    by_table = {}
+    for r in rows:
+        by_table.setdefault(r[1]["text"], set()).add(int(r[0]["text"]))
+    assert by_table == {"standings": set(stored["season"]), "dead_cap": set(stored["season"])}
+    shas = {r[4]["text"] for r in rows}
+    for name in (embedded.STANDINGS_FILE, embedded.DEAD_MONEY_FILE):
+        assert hashlib.sha256((embedded.EMBEDDED_DIR / name).read_bytes()).hexdigest() in shas
+    assert all(r[2]["text"] == "embedded" and r[3]["text"].endswith(".csv") and r[6]["text"].endswith("UTC") for r in rows)
+
+
+def test_markdown_summary(outputs, parsed):
+    text = (outputs.out_dir / report.SUMMARY_FILE).read_text()
+    assert text.startswith("# NFL dead-cap risk report")
+    for finding in parsed.findings:
+        assert html.escape(finding, quote=False).replace("|", "\\|") in text
+    assert text.count(f"\n| ") >= 11  # header plus the ten teams with the most dead cap
+    assert all(f"]({c.filename})" in text for c in charts.CHARTS)
+
+
+HOSTILE_TEAM = "<script>alert('team')</script>"
+HOSTILE_DIVISION = '<img src=x onerror="alert(1)">'
+HOSTILE_REF = "https://example.invalid/x\"><script>alert('ref')</script>"
+HOSTILE_DETAIL = "</td></tr></table><script>alert('detail')</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile(outputs, tmp_path_factory):
+    """Source strings carrying markup in every field the report and charts show."""
+    base = tmp_path_factory.mktemp("hostile")
+    db = base / "hostile.duckdb"
+    shutil.copy(outputs.db, db)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("UPDATE nfl.team_season_risk SET team = ?, division = ? WHERE season = ? AND team = 'SEA'", [HOSTILE_TEAM, HOSTILE_DIVISION, LATEST])
+        conn.execute("UPDATE nfl.standings SET source_ref = ? WHERE season = ?", [HOSTILE_REF, LATEST])
+        conn.execute(
+            "INSERT INTO nfl.quality_results VALUES (now(), 'x', 'dead_cap', ?, 'allocations_near_cap', 'WARN', false, 1, ?)",
+            [LATEST, HOSTILE_DETAIL],
+        )
+    result = materialize_outputs(db, base / "reports", assets=[risk_charts, risk_report])
+    assert result.success
+    return base / "reports", metadata_of(result)
+
+
+def _script_tags(text: str) -> list[dict]:
+    return Tables(text).scripts
+
+
+def test_source_strings_come_out_escaped(hostile, page):
+    out, _ = hostile
+    text = (out / report.REPORT_FILE).read_text()
+    for raw in (HOSTILE_TEAM, HOSTILE_DIVISION, HOSTILE_DETAIL, "<script>alert('ref')</script>"):
+        assert raw not in text
+    assert "&lt;script&gt;alert(&#x27;team&#x27;)&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    assert "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;" in text
+    # No tag was injected: the same scripts as in the clean report, and no element with an event handler.
+    assert _script_tags(text) == _script_tags(page)
+    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", text)
+    team_rows = Tables(text).tables["team-table"]["rows"]
+    assert HOSTILE_TEAM in [r[1]["text"] for r in team_rows]  # shown as text, intact
+    for chart in charts.CHARTS:
+        chart_text = (out / chart.filename).read_text()
+        assert "<script>alert" not in chart_text and "<img src=x" not in chart_text
+    md = (out / report.SUMMARY_FILE).read_text()
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs, hostile):
+    require_chromium()
+    seen: dict = {}
+
+    def inspect(page):
+        charts_drawn = page.evaluate("() => Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => d.querySelector('.main-svg')).length")
+        column = page.evaluate("() => Array.from(document.querySelectorAll('#team-table th')).findIndex(th => th.textContent === 'Dead cap %')")
+
+        def column_values():
+            return page.evaluate(f"() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => parseFloat(r.cells[{column}].dataset.sort))")
+
+        page.click("#team-table th:nth-child(%d)" % (column + 1))
+        ascending = column_values()
+        page.click("#team-table th:nth-child(%d)" % (column + 1))
+        descending = column_values()
+        page.click("#team-table th:nth-child(2)")
+        teams = page.evaluate("() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => r.cells[1].textContent)")
+        seen[page.url] = {"charts": charts_drawn, "asc": ascending, "desc": descending, "teams": teams}
+
+    clean, dirty = (outputs.out_dir / report.REPORT_FILE).as_uri(), (hostile[0] / report.REPORT_FILE).as_uri()
+    pages = open_pages([clean, dirty], inspect)
+    for url, watched in zip([clean, dirty], pages):
+        assert watched.errors == [], watched.errors
+        assert watched.remote_requests() == [], watched.remote_requests()
+        assert watched.dialogs == []  # no injected script ran
+        assert seen[url]["charts"] == len(charts.CHARTS)
+        assert seen[url]["asc"] == sorted(seen[url]["asc"]) and seen[url]["desc"] == sorted(seen[url]["desc"], reverse=True)
+        assert len(seen[url]["asc"]) == 32
+    assert seen[clean]["teams"] == sorted(seen[clean]["teams"])
+    assert HOSTILE_TEAM in seen[dirty]["teams"]
