@@ -161,7 +161,7 @@ def test_rate_limit_spacing_measured_at_the_server(page_server):
         t.join()
     assert not errors
     arrivals = [s.at for s in page_server.requests()]
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     assert len(arrivals) == 4
     print(f"request spacing at the server (interval {interval} s): {', '.join(f'{g:.3f}' for g in gaps)} s")
     assert min(gaps) >= interval

@@ -40,10 +40,6 @@ class Row:
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())
 
-    @property
-    def is_header(self) -> bool:
-        return self.section == "thead" or (bool(self.cells) and all(c.tag == "th" for c in self.cells) and self.section is None)
-
     def texts(self) -> list[str]:
         return [c.text for c in self.cells]
 

@@ -69,7 +69,7 @@ def _conference_rows(table: Table, conference: str, season: int, url: str) -> li
             continue
         by_stat = {cell.stat: cell.text for cell in row.cells if cell.stat}
         if not by_stat:  # no data-stat attributes: fall back to the header's order
-            by_stat = {stat: cell.text for stat, cell in zip(header, row.cells) if stat}
+            by_stat = {stat: cell.text for stat, cell in zip(header, row.cells, strict=False) if stat}
         team = _MARKERS.sub("", by_stat.get("team", ""))
         if not team:
             continue
