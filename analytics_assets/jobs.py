@@ -18,6 +18,16 @@ all_seasons_outputs_job = dg.define_asset_job(
     description="Summarise every stored season, then write the charts and the risk report to $ANALYTICS_OUTPUT_DIR.",
 )
 
+# Runs the all-season assets' automation conditions: after any season changes (the daily refresh, a
+# backfill, a manual import), the summary, charts and report are rebuilt once. On by default.
+all_seasons_outputs_automation = dg.AutomationConditionSensorDefinition(
+    "all_seasons_outputs_automation",
+    target=dg.AssetSelection.assets("league_risk_summary", "risk_report") | dg.AssetSelection.groups("outputs"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Refresh the league summary, the charts and the report after any stored season changes.",
+)
+
 
 @dg.schedule(
     job=season_pipeline_job,

@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 
 from analytics_assets.marts import summary
+from analytics_assets.reporting import charts
 from analytics_assets.marts.assets import league_risk_summary
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import materialize_seasons, read_table, season_assets
@@ -162,3 +163,14 @@ def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
     requested = {r.key.to_user_string() for r in second.results if r.true_subset.size}
     assert expected <= requested, requested
     assert len(expected) == 7
+
+
+def test_the_automation_sensor_is_on_by_default_and_covers_every_all_season_asset():
+    from analytics_assets.definitions import defs
+
+    sensor = defs.get_repository_def().get_sensor_def("all_seasons_outputs_automation")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    asset_graph = defs.resolve_asset_graph()
+    targeted = {k.to_user_string() for k in sensor.asset_selection.resolve(asset_graph)}
+    automated = {k.to_user_string() for k in asset_graph.get_all_asset_keys() if asset_graph.get(k).automation_condition is not None}
+    assert targeted == automated == {"league_risk_summary", "risk_report", *(c.key for c in charts.CHARTS)}
