@@ -13,6 +13,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from analytics_assets.definitions import defs
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.storage import AnalyticsDuckDB
+from analytics_tests.deploy_support import deployment  # noqa: F401 (the session-wide deployment fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -1,0 +1,1 @@
+"""Operating the platform: alerts on failed runs, structured logs, the scraper SLO, freshness."""

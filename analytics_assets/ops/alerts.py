@@ -1,0 +1,132 @@
+"""Alerts on failed runs: a run-failure sensor that POSTs one JSON message per failed run.
+
+ANALYTICS_ALERT_WEBHOOK_URL is where it goes (a Slack or Teams incoming webhook, or any HTTP
+endpoint taking JSON: the payload has Slack's `text` plus structured fields). When it is unset the
+alert is only logged, as a warning in the sensor's tick log and on the daemon's stderr, so nothing
+is lost silently. ANALYTICS_WEBSERVER_URL (optional) makes the message link to the run in the UI.
+
+Delivery is retried (connection errors, 429 and 5xx; three attempts with backoff). A webhook that
+still fails makes the sensor tick fail: Dagster shows the failed tick under Automation and records
+the error, with the alert's text, in the failed run's own event log, so the alert is not lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import dagster as dg
+import requests
+
+from analytics_assets.ops.logging import partition_label
+
+WEBHOOK_ENV = "ANALYTICS_ALERT_WEBHOOK_URL"
+WEBSERVER_URL_ENV = "ANALYTICS_WEBSERVER_URL"
+ERROR_CHARS = 2000
+
+logger = logging.getLogger(__name__)
+
+
+class AlertDeliveryError(RuntimeError):
+    pass
+
+
+def _root_error(error: Any) -> Any:
+    """The innermost cause of a serialized error: the user's exception, not Dagster's wrapper."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error
+
+
+def step_failure_summary(event: dg.DagsterEvent) -> dict[str, str]:
+    """Step key, error type and error message of one STEP_FAILURE event."""
+    data = event.event_specific_data
+    error = _root_error(getattr(data, "error", None))
+    user = getattr(data, "user_failure_data", None)
+    message = (user.description if user is not None and user.description else None) or (
+        error.message.strip() if error is not None else event.message or ""
+    )
+    return {
+        "step_key": event.step_key or "",
+        "error_type": error.cls_name if error is not None and error.cls_name else "Failure",
+        "error": message[:ERROR_CHARS],
+    }
+
+
+def failure_payload(
+    run: dg.DagsterRun,
+    step_failures: Sequence[dict[str, str]],
+    run_failure_message: str | None,
+    webserver_url: str | None = None,
+) -> dict[str, Any]:
+    """The alert for one failed run (pure: everything it says comes from the arguments)."""
+    tags = dict(run.tags)
+    partition = partition_label(tags)
+    run_url = f"{webserver_url.rstrip('/')}/runs/{run.run_id}" if webserver_url else None
+    first = step_failures[0] if step_failures else None
+    error = first["error"] if first else (run_failure_message or "The run failed before any step ran.")
+    where = f"step `{first['step_key']}`" if first else "before or between steps"
+    seasons = f" (season {partition})" if partition and "..." not in partition else (f" (seasons {partition})" if partition else "")
+    text = f"Dagster run {run.run_id[:8]} of `{run.job_name}`{seasons} failed at {where}: {error.splitlines()[0] if error else ''}"
+    if run_url:
+        text += f"\n{run_url}"
+    return {
+        "text": text,
+        "run_id": run.run_id,
+        "job_name": run.job_name,
+        "status": str(run.status.value),
+        "partition": partition,
+        "failed_steps": list(step_failures),
+        "failing_step": first["step_key"] if first else None,
+        "error": error,
+        "run_failure_message": run_failure_message,
+        "trigger": {k: v for k, v in tags.items() if k in ("trigger", "dagster/schedule_name", "dagster/sensor_name", "dagster/backfill")},
+        "run_url": run_url,
+    }
+
+
+def post_alert(url: str, payload: dict[str, Any], attempts: int = 3, timeout: float = 10.0) -> int:
+    """POST the payload as JSON, retrying connection errors and 5xx; returns the HTTP status."""
+    last: str = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            response = requests.post(url, json=payload, timeout=timeout)
+        except requests.RequestException as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code < 400:
+                return response.status_code
+            last = f"HTTP {response.status_code}: {response.text[:200]}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        if attempt < attempts:
+            time.sleep(2 ** (attempt - 1))
+    raise AlertDeliveryError(
+        f"Could not deliver the alert for run {payload.get('run_id')} to {WEBHOOK_ENV} after {attempts} attempts "
+        f"({last}). The alert: {payload.get('text')}"
+    )
+
+
+@dg.run_failure_sensor(
+    name="alert_on_run_failure",
+    description=f"Posts every failed run (run, job, failing step, error) to {WEBHOOK_ENV}; logs it when unset.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+)
+def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
+    steps = [step_failure_summary(e) for e in context.get_step_failure_events()]
+    payload = failure_payload(
+        context.dagster_run, steps, context.failure_event.message, os.environ.get(WEBSERVER_URL_ENV) or None
+    )
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if not url:
+        message = f"{WEBHOOK_ENV} is unset, so this alert is only logged: {json.dumps(payload)}"
+        context.log.warning(message)
+        logger.warning(message)
+        return
+    status = post_alert(url, payload)
+    context.log.info(f"Alert for run {context.dagster_run.run_id} posted to the webhook (HTTP {status}).")

@@ -1,0 +1,342 @@
+"""The production topology, without containers: PostgreSQL storage, a gRPC code server, the webserver
+and the daemon as separate processes, with the deployment's own instance configuration.
+
+Proves the uses the platform exists for, through the same doors people use: a season-range
+backfill launched through the GraphQL API (and surviving a killed daemon), the daily schedule's
+tick, and an alert when a run fails. Every test asserts in DuckDB and in Dagster's run storage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+from dagster._core.execution.backfill import BulkActionStatus
+from dagster._core.scheduler.instigation import InstigatorType, ScheduleInstigatorData, TickStatus
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    BACKFILL_ID_TAG,
+    PARTITION_NAME_TAG,
+    SCHEDULE_NAME_TAG,
+)
+
+from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
+from analytics_tests.deploy_support import DEPLOY, LOCATION, REPO, wait_for
+
+SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
+BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
+
+LAUNCH_BACKFILL = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on Error { message }
+  }
+}"""
+
+LAUNCH_RUN = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId status } }
+    ... on PythonError { message stack }
+    ... on Error { message }
+  }
+}"""
+
+
+def _query(db: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def _versions(db: Path, season: int) -> list[tuple]:
+    """What is stored for a season: (table, content hash, writing run) per table."""
+    if not db.exists():
+        return []
+    with duckdb.connect(str(db), read_only=True) as conn:
+        if not conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = 'partition_versions'").fetchall():
+            return []
+        return conn.execute("SELECT table_name, content_sha256, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [season]).fetchall()
+
+
+def _runs(instance, **tags) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(filters=dg.RunsFilter(tags=tags)))
+
+
+# --- the two instance files ---------------------------------------------------------------------
+
+
+def _differences(a, b, path=()) -> list[tuple[str, ...]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            out += _differences(a.get(key), b.get(key), (*path, key))
+        return out
+    return [] if a == b else [path]
+
+
+def test_local_instance_differs_from_the_compose_one_only_in_run_launcher_and_hostnames():
+    compose = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
+    local = yaml.safe_load((DEPLOY / "dagster.local-processes.yaml").read_text())
+    differences = _differences(compose, local)
+    assert differences, "the files are identical"
+    for path in differences:
+        assert path[0] == "run_launcher" or path[-1] == "hostname", f"unexpected difference at {'.'.join(path)}"
+    assert compose["storage"]["postgres"]["postgres_db"]["hostname"] == "postgres"
+    assert local["storage"]["postgres"]["postgres_db"]["hostname"] == "127.0.0.1"
+    assert compose["run_launcher"]["class"] == "DockerRunLauncher"
+    assert local["run_launcher"]["class"] == "DefaultRunLauncher"
+
+
+def test_compose_instance_is_valid_dagster_config_with_queue_pools_and_retries(monkeypatch, tmp_path):
+    from dagster._config import process_config
+    from dagster._core.instance.config import dagster_instance_config
+    from dagster_docker import DockerRunLauncher
+
+    for var, value in {"DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": "secret", "DAGSTER_PG_DB": "dagster"}.items():
+        monkeypatch.setenv(var, value)
+    (tmp_path / "dagster.yaml").write_text((DEPLOY / "dagster.yaml").read_text())
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert config["run_retries"]["enabled"] and config["run_retries"]["max_retries"] >= 1
+    launcher = config["run_launcher"]["config"]
+    assert process_config(DockerRunLauncher.config_type(), launcher).success
+    volumes = launcher["container_kwargs"]["volumes"]
+    assert any(v.startswith("nfl_analytics_data:") for v in volumes), "runs must see the shared DuckDB volume"
+    # No credential in the file: every PostgreSQL secret comes from the environment.
+    pg = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["storage"]["postgres"]["postgres_db"]
+    assert pg["username"] == {"env": "DAGSTER_PG_USERNAME"} and pg["password"] == {"env": "DAGSTER_PG_PASSWORD"}
+
+
+def test_compose_file_wires_the_services_volumes_and_credentials():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "user_code", "webserver", "daemon"} <= set(services)
+    for name in ("postgres", "user_code", "webserver", "daemon"):
+        assert "healthcheck" in services[name], f"{name} has no healthcheck"
+        assert services[name].get("restart"), f"{name} has no restart policy"
+    assert any(str(p).startswith("${DAGSTER_WEBSERVER_BIND:-127.0.0.1}:") for p in services["webserver"]["ports"])
+    assert services["webserver"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["daemon"]["depends_on"]["user_code"]["condition"] == "service_healthy"
+    mounts = " ".join(str(v) for v in services["user_code"]["volumes"])
+    assert "nfl_analytics_data:/data" in mounts
+    assert compose["volumes"]["nfl_analytics_data"]["name"] == "nfl_analytics_data"
+    assert compose["networks"]["nfl_dagster"]["name"] == "nfl_dagster"
+    text = (REPO / "docker-compose.yml").read_text()
+    for secret in re.findall(r"(?:PASSWORD|USERNAME|USER)\s*:\s*(\S+)", text):
+        assert secret.startswith("${"), f"hard-coded credential in docker-compose.yml: {secret}"
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "uv sync --frozen" in dockerfile and "COPY deploy/dagster.yaml" in dockerfile
+
+
+def _compose_client() -> list[str] | None:
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_compose_file_validates_with_the_compose_client(tmp_path):
+    """`compose config` parses, validates and interpolates the file; it needs no Docker engine."""
+    client = _compose_client()
+    if client is None:
+        pytest.skip("no Docker Compose client (docker compose or docker-compose); .ci/run installs Debian's docker-compose")
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    base = [*client, "--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml")]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "ANALYTICS_", "PFR_", "SPOTRAC_"))}
+
+    refused = subprocess.run([*base, "config"], env=clean, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "set DAGSTER_PG_" in refused.stderr + refused.stdout
+
+    env = {**clean, "DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": "from-the-env"}
+    resolved = subprocess.run([*base, "config"], env=env, capture_output=True, text=True, timeout=60)
+    assert resolved.returncode == 0, resolved.stderr
+    config = yaml.safe_load(resolved.stdout)
+    assert config["services"]["daemon"]["environment"]["DAGSTER_PG_PASSWORD"] == "from-the-env"
+    assert config["services"]["user_code"]["environment"]["DAGSTER_CURRENT_IMAGE"] == config["services"]["user_code"]["image"]
+    published = config["services"]["webserver"]["ports"][0]
+    assert (published.get("host_ip"), str(published.get("published"))) == ("127.0.0.1", "3000") if isinstance(published, dict) else published.startswith("127.0.0.1:3000:")
+
+
+# --- the running topology -----------------------------------------------------------------------
+
+
+def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
+    instance = deployment.instance()
+    db = deployment.duckdb_path
+    seasons = list(range(BACKFILL_FIRST, BACKFILL_LAST + 1))
+    if db.exists():
+        assert not _query(db, "SELECT 1 FROM nfl.standings WHERE season BETWEEN ? AND ? LIMIT 1", [BACKFILL_FIRST, BACKFILL_LAST])
+
+    started = time.monotonic()
+    params = {
+        "partitionsByAssets": [
+            {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(BACKFILL_FIRST), "end": str(BACKFILL_LAST)}}}
+            for name in SEASON_ASSETS
+        ],
+        "tags": [{"key": "trigger", "value": "deployment-test"}],
+    }
+    launched = deployment.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    backfill_id = launched["backfillId"]
+
+    # As soon as the daemon has created the backfill's run, kill it, the way a host crash would.
+    first_runs = wait_for(lambda: _runs(instance, **{BACKFILL_ID_TAG: backfill_id}), 90, "the backfill's run", on_timeout=deployment.logs_tail)
+    deployment.kill("daemon", sig=signal.SIGKILL)
+    status_at_kill = first_runs[0].status
+    assert instance.get_backfill(backfill_id).status == BulkActionStatus.REQUESTED
+
+    deployment.restart_daemon()
+    backfill = wait_for(
+        lambda: (b := instance.get_backfill(backfill_id)).status != BulkActionStatus.REQUESTED and b,
+        240,
+        "the backfill to complete after the daemon restart",
+        on_timeout=deployment.logs_tail,
+    )
+    wall = time.monotonic() - started
+    print(f"\nbackfill {backfill_id} {BACKFILL_FIRST}-{BACKFILL_LAST}: {wall:.1f} s through the daemon (run was {status_at_kill.value} when the daemon was killed)")
+    assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, deployment.logs_tail()
+
+    # Run storage: one run for the whole range (single-run backfill policy), no duplicate after the restart.
+    runs = _runs(instance, **{BACKFILL_ID_TAG: backfill_id})
+    assert len(runs) == 1, [(r.run_id, r.status) for r in runs]
+    run = runs[0]
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == str(BACKFILL_FIRST) and run.tags[ASSET_PARTITION_RANGE_END_TAG] == str(BACKFILL_LAST)
+    assert run.tags["trigger"] == "deployment-test"
+    enqueued = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED).records
+    assert enqueued, "the run did not go through the queued run coordinator"
+    for name in SEASON_ASSETS:
+        materialized = instance.get_materialized_partitions(dg.AssetKey(name))
+        assert {str(s) for s in seasons} <= materialized, name
+    record = instance.fetch_materializations(dg.AssetKey("standings"), limit=1).records[0]
+    metadata = record.asset_materialization.metadata
+    assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(metadata)
+
+    # DuckDB: 32 teams per season per table, no duplicate rows, every season written by that run.
+    for table in SEASON_ASSETS:
+        counts = _query(db, f"SELECT season, count(*), count(DISTINCT team) FROM nfl.{table} WHERE season BETWEEN ? AND ? GROUP BY season ORDER BY season", [BACKFILL_FIRST, BACKFILL_LAST])
+        assert counts == [(s, 32, 32) for s in seasons], table
+        writers = _query(db, "SELECT season, run_id FROM nfl.partition_versions WHERE table_name = ? AND season BETWEEN ? AND ? ORDER BY season", [table, BACKFILL_FIRST, BACKFILL_LAST])
+        assert writers == [(s, run.run_id) for s in seasons], table
+
+    # The run's logs reached the code server's stdout as JSON lines carrying the run and partition.
+    lines = [json.loads(line) for line in deployment.log_path("code_server").read_text().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("run_id") == run.run_id]
+    assert mine and {line.get("partition") for line in mine} == {f"{BACKFILL_FIRST}...{BACKFILL_LAST}"}
+
+
+def _sensor_ticked(instance, name: str) -> bool:
+    states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR) if s.instigator_name == name]
+    return bool(states) and bool(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id, limit=1))
+
+
+def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
+    """A run for the season in progress fails (its live sources are unreachable from here, the way a
+    blocked source looks); the deployed sensor posts the alert; stored seasons are untouched."""
+    instance = deployment.instance()
+    db = deployment.duckdb_path
+    season = season_in_progress()
+    wait_for(lambda: _sensor_ticked(instance, "alert_on_run_failure"), 90, "the alert sensor's first tick", on_timeout=deployment.logs_tail)
+    stored_before = {s: _versions(db, s) for s in (BACKFILL_FIRST, BACKFILL_LAST)}
+
+    params = {
+        "selector": {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "jobName": "season_pipeline"},
+        "executionMetadata": {"tags": [{"key": PARTITION_NAME_TAG, "value": str(season)}, {"key": "trigger", "value": "deployment-test"}]},
+    }
+    launched = deployment.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    run = deployment.wait_run_finished(run_id, 120)
+
+    assert run.status == dg.DagsterRunStatus.FAILURE
+    failures = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    failed_steps = {r.event_log_entry.dagster_event.step_key for r in failures}
+    assert failed_steps and failed_steps <= {"standings", "dead_cap"}
+
+    alerts = wait_for(lambda: deployment.webhook.payloads_for(run_id), 90, "the alert webhook POST", on_timeout=deployment.logs_tail)
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert["job_name"] == "season_pipeline" and alert["status"] == "FAILURE"
+    assert alert["failing_step"] in failed_steps and {s["step_key"] for s in alert["failed_steps"]} == failed_steps
+    assert str(season) in alert["error"] and alert["error"] in {s["error"] for s in alert["failed_steps"]}
+    assert alert["partition"] == str(season)
+    assert alert["run_url"] == f"{deployment.url}/runs/{run_id}"
+    assert run_id[:8] in alert["text"] and alert["failing_step"] in alert["text"]
+
+    # A failure inside a step is final (retry_on_asset_or_op_failure: false): no retry run.
+    time.sleep(3)
+    assert not _runs(instance, **{"dagster/parent_run_id": run_id})
+    # DuckDB: nothing of the failed season, and the stored seasons exactly as they were.
+    assert _versions(db, season) == []
+    assert {s: _versions(db, s) for s in stored_before} == stored_before
+
+
+def _last_daily_tick(now: datetime) -> datetime:
+    local = now.astimezone(ZoneInfo(LEAGUE_TIMEZONE))
+    tick = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    return tick if tick <= local else (tick - timedelta(days=1)).replace(hour=9)
+
+
+def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
+    """The daemon was down at 09:00 New York time; when it comes back it runs the missed daily tick."""
+    instance = deployment.instance()
+    tick_time = _last_daily_tick(datetime.now(ZoneInfo("UTC")))
+    expected = str(season_in_progress(tick_time))
+
+    states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE) if s.instigator_name == "daily_season_refresh"]
+    assert states, "the daemon never picked up the schedule (it is RUNNING by default)"
+    state = states[0]
+    assert state.is_running
+
+    deployment.kill("daemon", sig=signal.SIGKILL)
+    data = state.instigator_data
+    assert isinstance(data, ScheduleInstigatorData)
+    instance.update_instigator_state(
+        state.with_data(ScheduleInstigatorData(data.cron_schedule, start_timestamp=(tick_time - timedelta(hours=1)).timestamp()))
+    )
+    deployment.restart_daemon()
+
+    runs = wait_for(lambda: _runs(instance, **{SCHEDULE_NAME_TAG: "daily_season_refresh"}), 120, "the schedule's run", on_timeout=deployment.logs_tail)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.job_name == "season_pipeline"
+    assert run.tags[PARTITION_NAME_TAG] == expected
+    assert run.tags["trigger"] == "daily_season_refresh"
+    assert run.tags["dagster/run_key"] == f"daily-{expected}-{tick_time:%Y-%m-%d}"
+
+    def tick_recorded():
+        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=5)
+        return [t for t in ticks if t.status == TickStatus.SUCCESS and run.run_id in t.run_ids]
+
+    (tick,) = wait_for(tick_recorded, 60, "the schedule tick to be recorded", on_timeout=lambda: repr(instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=5)))
+    assert abs(tick.timestamp - tick_time.timestamp()) < 1, (datetime.fromtimestamp(tick.timestamp, ZoneInfo(LEAGUE_TIMEZONE)), tick_time)
+
+    # The run may fail here (the season in progress comes from live sites, unreachable from this
+    # machine); either way DuckDB holds all of the season or none of it.
+    finished = deployment.wait_run_finished(run.run_id, 180)
+    rows = _query(deployment.duckdb_path, "SELECT count(*) FROM nfl.standings WHERE season = ?", [int(expected)])[0][0] if deployment.duckdb_path.exists() else 0
+    if finished.status == dg.DagsterRunStatus.SUCCESS:
+        assert rows == 32
+    else:
+        assert finished.status == dg.DagsterRunStatus.FAILURE and rows == 0
+        wait_for(lambda: deployment.webhook.payloads_for(run.run_id), 90, "the alert for the failed scheduled run")

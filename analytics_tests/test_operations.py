@@ -1,0 +1,78 @@
+"""Structured JSON logs (as deploy/dagster.yaml configures them) and the season-in-progress freshness policy."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from analytics_assets.definitions import defs
+from analytics_assets.ops.freshness import SEASON_ASSETS, SEASON_IN_PROGRESS_FRESHNESS
+from analytics_assets.ops.logging import JsonFormatter, scrape_fields
+from analytics_assets.partitions import LEAGUE_TIMEZONE, season_partitions
+from analytics_tests.deploy_support import DEPLOY
+
+
+def test_plain_record_with_scrape_fields_is_one_json_line():
+    record = logging.makeLogRecord(
+        {"name": "analytics_assets.ingestion.http", "levelno": logging.WARNING, "levelname": "WARNING", "msg": "retrying %s", "args": ("pfr",)}
+    )
+    for key, value in scrape_fields(season=2026, source="pfr", url="https://example.test/years/2026/", attempt=2, status=503).items():
+        setattr(record, key, value)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    data = json.loads(line)
+    assert data["message"] == "retrying pfr" and data["level"] == "WARNING" and data["logger"] == "analytics_assets.ingestion.http"
+    assert (data["season"], data["source"], data["url"], data["attempt"], data["status"]) == (2026, "pfr", "https://example.test/years/2026/", 2, 503)
+    assert list(data)[:4] == ["ts", "level", "logger", "message"]
+
+
+@dg.asset(partitions_def=season_partitions)
+def fetch_probe(context) -> None:
+    """Logs like the scraper does: through Dagster's logger and through a managed Python logger."""
+    context.log.info("fetched page", extra=scrape_fields(season=int(context.partition_key), source="pfr", url="http://127.0.0.1:9/years/2019/", attempt=1))
+    logging.getLogger("analytics_assets.ingestion.live").warning(
+        "page missing table", extra=scrape_fields(season=int(context.partition_key), source="spotrac", url="http://127.0.0.1:9/nfl/cap/2019/", attempt=3)
+    )
+
+
+# Dagster flags yaml-defined log handlers as beta; the deployment relies on them knowingly.
+@pytest.mark.filterwarnings("ignore:Handling yaml-defined logging:dagster.BetaWarning")
+def test_deployment_logging_config_writes_json_lines_with_run_step_and_scrape_fields(tmp_path: Path):
+    # The python_logs section of the deployment's instance, with the handler pointed at a file.
+    python_logs = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["python_logs"]
+    log_file = tmp_path / "run.jsonl"
+    python_logs["dagster_handler_config"]["handlers"]["json_stdout"] = {
+        "class": "logging.FileHandler",
+        "level": "INFO",
+        "filename": str(log_file),
+        "formatter": "json",
+    }
+    with dg.instance_for_test(overrides={"python_logs": python_logs}) as instance:
+        result = dg.materialize([fetch_probe], partition_key="2019", instance=instance)
+    lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+    assert lines and all(line["run_id"] == result.run_id for line in lines)
+    by_message = {line["message"]: line for line in lines}
+    fetched = by_message["fetched page"]
+    assert (fetched["season"], fetched["source"], fetched["url"], fetched["attempt"]) == (2019, "pfr", "http://127.0.0.1:9/years/2019/", 1)
+    assert fetched["step"] == "fetch_probe" and fetched["partition"] == "2019" and fetched["level"] == "INFO"
+    missing = by_message["page missing table"]
+    assert (missing["source"], missing["attempt"], missing["level"]) == ("spotrac", 3, "WARNING")
+
+
+def test_season_assets_carry_the_season_in_progress_freshness_policy():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        policy = graph.get(key).freshness_policy
+        if key.to_user_string() in SEASON_ASSETS:
+            assert policy == SEASON_IN_PROGRESS_FRESHNESS, key
+    policy = SEASON_IN_PROGRESS_FRESHNESS
+    assert isinstance(policy, dg.FreshnessPolicy)
+    # Refreshed by 11:00 New York time, counting materializations since the 09:00 schedule.
+    assert policy.deadline_cron == "0 11 * * *" and policy.timezone == LEAGUE_TIMEZONE
+    assert policy.lower_bound_delta == timedelta(hours=2)
