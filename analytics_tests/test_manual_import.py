@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -181,3 +182,15 @@ def test_a_file_changed_after_the_sensor_read_it_fails_the_run_and_keeps_stored_
     assert stored(db) == before and csv.exists()
     (again,) = evaluate().run_requests  # the new version gets its own run
     assert again.run_key != request.run_key
+
+
+def test_an_unchanged_file_is_requested_once_and_touching_it_requests_it_again(landing):
+    csv = landing / "standings_2017.csv"
+    csv.write_text(pfr_export(2017))
+    (first,) = evaluate().run_requests
+    (same,) = evaluate().run_requests
+    assert same.run_key == first.run_key  # Dagster launches one run per run key
+    stat = csv.stat()
+    os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    (again,) = evaluate().run_requests
+    assert again.run_key != first.run_key

@@ -266,6 +266,13 @@ def mark_loaded(file: LandingFile) -> Path:
     return file.loaded_path
 
 
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 @dg.sensor(
     name="manual_import_sensor",
     target=dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
@@ -302,9 +309,12 @@ def manual_import_sensor(context: dg.SensorEvaluationContext):
         tags = {"trigger": "manual_import_sensor"}
         for f in chosen:
             tags.update(f.tags())
+        # One run per file content and modification time: touching a file whose run failed for
+        # another reason (a busy database, say) requests it again.
+        key = "-".join(f"{f.table}_{f.season}_{f.sha256[:16]}_{_mtime_ns(f.path)}" for f in sorted(chosen, key=lambda f: f.table))
         run_requests.append(
             dg.RunRequest(
-                run_key="manual-" + "-".join(f"{f.table}_{f.season}_{f.sha256[:16]}" for f in sorted(chosen, key=lambda f: f.table)),
+                run_key=f"manual-{key}",
                 partition_key=str(season),
                 asset_selection=[dg.AssetKey(name) for name in selection],
                 tags=tags,
