@@ -161,6 +161,29 @@ def duckdb_locked_by_other_process(db_path: Path) -> Iterator[int]:
         holder.wait(timeout=10)
 
 
+# --- reading DuckDB while the deployment runs ---------------------------------------------------
+
+
+def read_duckdb(db: Path, sql: str, params: list | None = None, timeout: float = 120) -> list[tuple]:
+    """A read-only query. DuckDB admits one writing process per file, so while a run (the outputs'
+    automation, say) holds the file, wait for it rather than fail."""
+    import duckdb
+
+    if not db.exists():
+        return []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with duckdb.connect(str(db), read_only=True) as conn:
+                if not conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = 'partition_versions'").fetchall():
+                    return []
+                return conn.execute(sql, params or []).fetchall()
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 # --- the deployment -----------------------------------------------------------------------------
 
 

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from dagster._core.storage.tags import PARTITION_NAME_TAG
+
+from analytics_tests.deploy_support import read_duckdb
 
 CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -45,20 +46,11 @@ def browser():
             browser.close()
 
 
-def _stored(db: Path, sql: str, params: list) -> list[tuple]:
-    if not db.exists():
-        return []
-    with duckdb.connect(str(db), read_only=True) as conn:
-        if not conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = 'partition_versions'").fetchall():
-            return []
-        return conn.execute(sql, params).fetchall()
-
-
 def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path):
     from playwright.sync_api import expect
 
     db = deployment.duckdb_path
-    assert not _stored(db, "SELECT table_name FROM nfl.partition_versions WHERE season = ?", [SEASON]), "the season is already stored"
+    assert not read_duckdb(db, "SELECT table_name FROM nfl.partition_versions WHERE season = ?", [SEASON]), "the season is already stored"
 
     started = time.monotonic()
     shot = tmp_path / "materialize_season_run.png"
@@ -124,7 +116,7 @@ def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path)
 
     # DuckDB: the season's 32 teams in every table, written by that run.
     for table in SEASON_ASSETS:
-        rows = _stored(db, f"SELECT count(*), count(DISTINCT team) FROM nfl.{table} WHERE season = ?", [SEASON])
+        rows = read_duckdb(db, f"SELECT count(*), count(DISTINCT team) FROM nfl.{table} WHERE season = ?", [SEASON])
         assert rows == [(32, 32)], table
-    writers = _stored(db, "SELECT table_name, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [SEASON])
+    writers = read_duckdb(db, "SELECT table_name, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [SEASON])
     assert writers == sorted((table, run_id) for table in SEASON_ASSETS)

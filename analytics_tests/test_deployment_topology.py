@@ -20,7 +20,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import duckdb
 import pytest
 import yaml
 from dagster._core.execution.backfill import BulkActionStatus
@@ -34,7 +33,7 @@ from dagster._core.storage.tags import (
 )
 
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
-from analytics_tests.deploy_support import DEPLOY, LOCATION, REPO, wait_for
+from analytics_tests.deploy_support import DEPLOY, LOCATION, REPO, read_duckdb, wait_for
 
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
@@ -61,18 +60,12 @@ mutation Launch($params: ExecutionParams!) {
 
 
 def _query(db: Path, sql: str, params=None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as conn:
-        return conn.execute(sql, params or []).fetchall()
+    return read_duckdb(db, sql, params)
 
 
 def _versions(db: Path, season: int) -> list[tuple]:
     """What is stored for a season: (table, content hash, writing run) per table."""
-    if not db.exists():
-        return []
-    with duckdb.connect(str(db), read_only=True) as conn:
-        if not conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = 'partition_versions'").fetchall():
-            return []
-        return conn.execute("SELECT table_name, content_sha256, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [season]).fetchall()
+    return read_duckdb(db, "SELECT table_name, content_sha256, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [season])
 
 
 def _runs(instance, **tags) -> list[dg.DagsterRun]:
@@ -184,8 +177,7 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
     seasons = list(range(BACKFILL_FIRST, BACKFILL_LAST + 1))
-    if db.exists():
-        assert not _query(db, "SELECT 1 FROM nfl.standings WHERE season BETWEEN ? AND ? LIMIT 1", [BACKFILL_FIRST, BACKFILL_LAST])
+    assert not _query(db, "SELECT 1 FROM nfl.standings WHERE season BETWEEN ? AND ? LIMIT 1", [BACKFILL_FIRST, BACKFILL_LAST])
 
     started = time.monotonic()
     params = {
@@ -303,9 +295,12 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     tick_time = _last_daily_tick(datetime.now(ZoneInfo("UTC")))
     expected = str(season_in_progress(tick_time))
 
-    states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE) if s.instigator_name == "daily_season_refresh"]
-    assert states, "the daemon never picked up the schedule (it is RUNNING by default)"
-    state = states[0]
+    def schedule_state():
+        states = instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE)
+        return [s for s in states if s.instigator_name == "daily_season_refresh"]
+
+    # The schedule is RUNNING by default: the daemon records its state on its first pass.
+    (state,) = wait_for(schedule_state, 90, "the daemon to pick up the daily schedule", on_timeout=deployment.logs_tail)
     assert state.is_running
 
     deployment.kill("daemon", sig=signal.SIGKILL)
@@ -334,7 +329,9 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     # The run may fail here (the season in progress comes from live sites, unreachable from this
     # machine); either way DuckDB holds all of the season or none of it.
     finished = deployment.wait_run_finished(run.run_id, 180)
-    rows = _query(deployment.duckdb_path, "SELECT count(*) FROM nfl.standings WHERE season = ?", [int(expected)])[0][0] if deployment.duckdb_path.exists() else 0
+    print(f"\nschedule tick {tick_time:%Y-%m-%d %H:%M %Z}: run {run.run_id} for season {expected} ended {finished.status.value}")
+    found = _query(deployment.duckdb_path, "SELECT count(*) FROM nfl.standings WHERE season = ?", [int(expected)])
+    rows = found[0][0] if found else 0
     if finished.status == dg.DagsterRunStatus.SUCCESS:
         assert rows == 32
     else:
