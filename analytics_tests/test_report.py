@@ -274,3 +274,16 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
         assert len(seen[url]["asc"]) == 32
     assert seen[clean]["teams"] == sorted(seen[clean]["teams"])
     assert HOSTILE_TEAM in seen[dirty]["teams"]
+
+
+def test_risk_rows_from_an_older_version_fail_clearly_and_leave_the_files(outputs, tmp_path):
+    db = tmp_path / "old.duckdb"
+    shutil.copy(outputs.db, db)
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("UPDATE nfl.team_season_risk SET quadrant = 'Cap hell (high dead cap, losing)' WHERE season = 2013 AND quadrant LIKE 'Cap hell%'")
+    out = tmp_path / "reports"
+    result = materialize_outputs(db, out, assets=[risk_charts, risk_report], raise_on_error=False)
+    assert not result.success
+    messages = [e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert any("seasons 2013 carry quadrant names" in m and "Re-materialize team_season_risk" in m for m in messages), messages
+    assert not (out / report.REPORT_FILE).exists()

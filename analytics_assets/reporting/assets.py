@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from analytics_assets import partitions, settings
 from analytics_assets.marts.assets import ALL_SEASONS_AUTOMATION
+from analytics_assets.marts.risk import QUADRANTS
 from analytics_assets.reporting import charts, report
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 
@@ -74,6 +75,16 @@ def _require_risk(risk: pd.DataFrame, what: str) -> None:
                 f"nfl.team_season_risk has no rows, so there is nothing to draw; the {what} in "
                 f"{settings.output_dir()} were left unchanged. Materialize standings, dead_cap and team_season_risk "
                 "for at least one season first."
+            )
+        )
+    stale = sorted(set(risk["quadrant"]) - set(QUADRANTS.values()))
+    if stale:
+        seasons = sorted(int(s) for s in risk.loc[risk["quadrant"].isin(stale), "season"].unique())
+        raise dg.Failure(
+            description=(
+                f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does not "
+                f"define ({'; '.join(stale)}): they were written by an older version. Re-materialize team_season_risk "
+                f"for those seasons; the {what} in {settings.output_dir()} were left unchanged."
             )
         )
 
