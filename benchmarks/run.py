@@ -1,0 +1,606 @@
+"""Benchmarks: speed, memory and scale, measured side by side in one run (`make bench`).
+
+    python benchmarks/run.py                 # everything (several minutes: the live scrape is rate-limited)
+    python benchmarks/run.py --quick         # a fast smoke pass (one repetition, short scrape and baseline)
+    python benchmarks/run.py --only load,scale --repeat 3
+
+Every measurement that involves start-up runs in a fresh child process with its own temporary
+Dagster instance ($DAGSTER_HOME with the repo's dagster.yaml), DuckDB file, output, archive and
+landing folders; the repo's data/ and .dagster_home/ are never touched. Wall time is measured
+around the child; peak memory is the child's maximum resident set size (wait4's rusage). The live
+sources are local servers on 127.0.0.1 serving pages at PFR's and Spotrac's real URL paths, one
+server (one host) per source, counting every request.
+
+Each line is the median of several repetitions with min and max; ratios are medians over medians
+from the same run, and paired measurements are interleaved so load from other processes on a
+shared machine falls on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks import pages  # noqa: E402
+
+PY = sys.executable
+DAGSTER_CLI = str(Path(sys.executable).with_name("dagster"))
+RESULTS = REPO / "benchmarks" / "results" / "latest.md"
+SECTIONS = ("load", "golden", "daily", "scrape", "backfill", "naive", "scale")
+FIRST, LAST = 2011, 2025  # the seasons the package ships
+BACKFILL_ONE = LAST  # the single season the 15-season backfill is compared with
+DEFAULT_MIN_INTERVAL_S = 3.0  # the HTTP client's default rate limit (README: ANALYTICS_HTTP_MIN_INTERVAL_S)
+SCALE_SIZES = (100, 1_000, 10_000)
+SCALE_STEPS = ("team_season_risk", "season_summary", "pooled_fit")
+MB = 1024 * 1024
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- Child processes ------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    wall_s: float
+    peak_rss_mb: float
+    returncode: int
+    out: Path
+    err: Path
+
+    def tail(self, lines: int = 25) -> str:
+        text = self.err.read_text(errors="replace").splitlines() + self.out.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+_counter = 0
+
+
+def run_child(argv: list[str], env: dict[str, str], logs: Path, name: str, check: bool = True) -> Child:
+    """Run argv to completion; wall time around it and the child's peak RSS from wait4."""
+    global _counter
+    _counter += 1
+    out, err = logs / f"{_counter:03d}-{name}.out", logs / f"{_counter:03d}-{name}.err"
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=REPO, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    child = Child(wall, usage.ru_maxrss * 1024 / MB, proc.returncode, out, err)  # ru_maxrss is in KiB on Linux
+    if check and child.returncode != 0:
+        raise ChildFailed(f"{name} exited with {child.returncode}:\n{child.tail()}")
+    return child
+
+
+class Workspace:
+    """Temporary folders for one measurement: Dagster instance, DuckDB file, outputs, archive, landing."""
+
+    def __init__(self, root: Path, name: str, archive: Path | None = None):
+        self.path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
+        self.home = self.path / "dagster_home"
+        self.home.mkdir()
+        shutil.copy(REPO / "dagster.yaml", self.home / "dagster.yaml")
+        self.db = self.path / "analytics.duckdb"
+        self.outputs = self.path / "reports"
+        self.archive = archive or self.path / "archive"
+        self.landing = self.path / "landing"
+
+    def env(self, **extra: str | None) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith(("ANALYTICS_", "PFR_", "SPOTRAC_", "DAGSTER_")) and k not in ("PYTHONPATH",)
+        }
+        env.update({
+            "DAGSTER_HOME": str(self.home),
+            "ANALYTICS_DUCKDB_PATH": str(self.db),
+            "ANALYTICS_OUTPUT_DIR": str(self.outputs),
+            "ANALYTICS_ARCHIVE_DIR": str(self.archive),
+            "ANALYTICS_LANDING_DIR": str(self.landing),
+            # No measurement reaches the internet: unless a section serves pages, the live sources
+            # point at a local port nobody listens on.
+            "PFR_BASE_URL": "http://127.0.0.1:9",
+            "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
+        })
+        for key, value in extra.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+
+def season_run(ws: Workspace, first: int, last: int, logs: Path, name: str, **env: str | None) -> tuple[Child, dict]:
+    """The season_pipeline job over [first, last] in one run, in a fresh child process."""
+    result_file = ws.path / f"{name}-{_counter + 1}.json"
+    child = run_child(
+        [PY, "-m", "benchmarks.worker", "season-run", "--first", str(first), "--last", str(last), "--out", str(result_file)],
+        ws.env(**env), logs, name,
+    )
+    return child, json.loads(result_file.read_text())
+
+
+# --- Figures -------------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    values: list[float] = field(default_factory=list)
+
+    def add(self, value: float) -> None:
+        self.values.append(value)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def min(self) -> float:
+        return min(self.values)
+
+    @property
+    def max(self) -> float:
+        return max(self.values)
+
+
+@dataclass
+class Row:
+    item: str
+    what: str
+    series: Series | None = None
+    unit: str = "s"
+    figure: str = ""
+    target: str = ""
+    result: str = ""
+
+
+def fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.2f} s" if value < 100 else f"{value:.0f} s"
+    if unit == "ms":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value * 1000:.0f} ms"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "req":
+        return f"{value:.0f}"
+    return f"{value:g}"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "**MISS**"
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, root: Path):
+        self.args = args
+        self.root = root
+        self.logs = root / "logs"
+        self.logs.mkdir()
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.figures: dict[str, Series] = {}
+        self.seeded_db: Path | None = None
+        # A raw archive holding every shipped season's pages, and the local ports they were fetched
+        # from: the archive is keyed by URL, so a replay asks for the same URLs with nobody serving them.
+        self.archive: Path | None = None
+        self.archive_ports: tuple[int, int] | None = None
+
+    # repetitions
+    @property
+    def cheap(self) -> int:
+        return self.args.repeat or (1 if self.args.quick else 5)
+
+    @property
+    def heavy(self) -> int:
+        return self.args.repeat or (1 if self.args.quick else 3)
+
+    @property
+    def slow(self) -> int:
+        return self.args.repeat_slow or 1
+
+    @property
+    def slow_seasons(self) -> list[int]:
+        return list(range(FIRST, FIRST + 2)) if self.args.quick else list(range(FIRST, LAST + 1))
+
+    def series(self, key: str) -> Series:
+        return self.figures.setdefault(key, Series())
+
+    def row(self, item: str, what: str, key: str | None = None, **kw) -> Row:
+        row = Row(item, what, self.figures.get(key) if key else None, **kw)
+        self.rows.append(row)
+        return row
+
+    def workspace(self, name: str, archive: Path | None = None) -> Workspace:
+        return Workspace(self.root, name, archive)
+
+    def record_run(self, key: str, child: Child, result: dict) -> None:
+        """Figures of one season_pipeline run: process wall, peak RSS, and where the time went."""
+        self.series(key + ".wall").add(child.wall_s)
+        self.series(key + ".rss").add(child.peak_rss_mb)
+        for part in ("import", "instance", "run"):
+            self.series(f"{key}.{part}").add(result[f"{part}_s"])
+        for step, seconds in result["steps"].items():
+            self.series(f"{key}.step.{step}").add(seconds)
+
+    def breakdown(self, key: str) -> str:
+        """'import 4.1 s + instance 1.5 s + run 2.3 s (standings 0.8 s, ...)', medians."""
+        f = self.figures
+        steps = sorted(k for k in f if k.startswith(key + ".step."))
+        inner = ", ".join(f"{k.rsplit('.', 1)[1]} {f[k].median:.2f} s" for k in steps)
+        return (
+            f"import {f[key + '.import'].median:.2f} s + instance {f[key + '.instance'].median:.2f} s + run "
+            f"{f[key + '.run'].median:.2f} s (steps: {inner}); {f[key + '.rss'].median:.0f} MB peak"
+        )
+
+    # 1. Load ----------------------------------------------------------------------------
+    def load(self) -> None:
+        ws = self.workspace("load")
+        for i in range(self.cheap):  # interleaved, so noise falls on both sides of the ratio
+            for key, module in (("load.dagster", "dagster"), ("load.defs", "analytics_assets.definitions")):
+                child = run_child([PY, "-c", f"import {module}"], ws.env(), self.logs, key)
+                self.series(key).add(child.wall_s)
+                self.series(key + ".rss").add(child.peak_rss_mb)
+            log(f"load {i + 1}/{self.cheap}: dagster {self.series('load.dagster').values[-1]:.2f} s, definitions {self.series('load.defs').values[-1]:.2f} s")
+        shares = self.import_shares(ws)
+        floor, defs = self.figures["load.dagster"], self.figures["load.defs"]
+        ratio = defs.median / floor.median
+        self.row("1", "Load: `import dagster` (the floor), process wall", "load.dagster", figure=f"{self.figures['load.dagster.rss'].median:.0f} MB peak")
+        self.row("1", "Load: `import analytics_assets.definitions`, process wall", "load.defs",
+                 figure=f"**{ratio:.2f}x** the floor; {self.figures['load.defs.rss'].median:.0f} MB peak; `python -X importtime` "
+                 f"(one run): {shares}",
+                 target="<= 1.5x", result=verdict(ratio <= 1.5))
+
+    def import_shares(self, ws: Workspace) -> str:
+        """What the definitions import adds on top of `import dagster`, by top-level package.
+
+        `python -X importtime` lists every module imported with its own time; modules that a bare
+        `import dagster` also imports are the floor, the rest is grouped by top-level package.
+        """
+        def self_times(module: str) -> dict[str, int]:
+            child = run_child([PY, "-X", "importtime", "-c", f"import {module}"], ws.env(), self.logs, "importtime")
+            times: dict[str, int] = {}
+            for line in child.err.read_text().splitlines():
+                if line.startswith("import time:") and line.count("|") == 2:
+                    own, _, name = (part.strip() for part in line.split(":", 1)[1].split("|"))
+                    if own.isdigit():
+                        times.setdefault(name, int(own))
+            return times
+
+        floor = self_times("dagster")
+        extra: dict[str, int] = {}
+        for name, us in self_times("analytics_assets.definitions").items():
+            if name not in floor:
+                root = name.split(".")[0]
+                extra[root] = extra.get(root, 0) + us
+        total = sum(extra.values())
+        if not total:
+            return "n/a"
+        top = sorted(extra.items(), key=lambda kv: -kv[1])[:6]
+        rest = total - sum(us for _, us in top)
+        parts = [f"{name} {us / total:.0%}" for name, us in top] + ([f"other {rest / total:.0%}"] if rest else [])
+        return f"what it adds to the floor is {', '.join(parts)}"
+
+    # 2. Golden path ---------------------------------------------------------------------
+    def golden(self) -> None:
+        for i in range(self.heavy):
+            ws = self.workspace("golden")
+            child = run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "golden")
+            if not (ws.outputs / "risk_report.html").exists():
+                raise ChildFailed(f"make run's equivalent wrote no risk_report.html in {ws.outputs}")
+            self.series("golden.wall").add(child.wall_s)
+            self.series("golden.rss").add(child.peak_rss_mb)
+            if self.seeded_db is None:
+                self.seeded_db = ws.db
+            log(f"golden path {i + 1}/{self.heavy}: {child.wall_s:.2f} s, {child.peak_rss_mb:.0f} MB")
+        wall, rss = self.figures["golden.wall"], self.figures["golden.rss"]
+        self.row("2", f"Golden path (`make run`: {FIRST}-{LAST}, all assets, charts, report; embedded), process wall", "golden.wall",
+                 target="<= 10 s", result=verdict(wall.median <= 10))
+        defs = self.figures.get("load.defs")
+        if defs:
+            ratio = wall.median / defs.median
+            self.row("2", "Golden path against the definitions import", figure=f"**{ratio:.2f}x**", target="<= 4x", result=verdict(ratio <= 4))
+        self.row("2", "Golden path peak memory (max RSS)", "golden.rss", unit="MB", target="<= 500 MB", result=verdict(rss.median <= 500 and rss.max <= 500))
+
+    def ensure_seeded_db(self) -> Path:
+        """A DuckDB file holding every shipped season, as `make run` leaves it."""
+        if self.seeded_db is None:
+            ws = self.workspace("seed")
+            run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "seed")
+            self.seeded_db = ws.db
+        return self.seeded_db
+
+    # 3. Daily run -----------------------------------------------------------------------
+    def daily(self) -> None:
+        from analytics_assets.partitions import season_in_progress
+
+        season = season_in_progress()
+        seeded = self.ensure_seeded_db()
+        pfr_pages, spotrac_pages = pages.pages_for([], in_progress=season)
+        per_source: list[tuple[int, int]] = []
+        with pages.PageServer(pfr_pages) as pfr, pages.PageServer(spotrac_pages) as spotrac:
+            for i in range(self.cheap):
+                ws = self.workspace("daily")
+                shutil.copy(seeded, ws.db)
+                pfr.reset()
+                spotrac.reset()
+                child, result = season_run(
+                    ws, season, season, self.logs, "daily", ANALYTICS_SOURCE=None, PFR_BASE_URL=pfr.base_url, SPOTRAC_BASE_URL=spotrac.base_url,
+                )
+                per_source.append((pfr.requests(), spotrac.requests()))
+                self.record_run("daily", child, result)
+                log(f"daily run {season} {i + 1}/{self.cheap}: {child.wall_s:.2f} s (run {result['run_s']:.2f} s), requests PFR {per_source[-1][0]}, Spotrac {per_source[-1][1]}")
+        wall = self.figures["daily.wall"]
+        self.row("3", f"Daily run: season in progress ({season}) from the live sources, process wall", "daily.wall",
+                 figure=self.breakdown("daily"),
+                 target="<= 6 s", result=verdict(wall.median <= 6))
+        worst = max(max(p, s) for p, s in per_source)
+        seen = sorted(set(per_source))
+        self.row("3", "Daily run: requests issued per run (PFR, Spotrac)", figure=", ".join(f"{p}, {s}" for p, s in seen),
+                 target="1 per source", result=verdict(all(p == 1 and s == 1 for p, s in per_source)))
+        if worst != 1:
+            self.notes.append(f"Daily run: requests per run (PFR, Spotrac) were {per_source}.")
+
+    # 6. Live scrape ---------------------------------------------------------------------
+    def scrape(self) -> None:
+        seasons = self.slow_seasons
+        pfr_pages, spotrac_pages = pages.pages_for(seasons)
+        for i in range(self.slow):
+            ws = self.workspace("scrape")
+            with pages.PageServer(pfr_pages) as pfr, pages.PageServer(spotrac_pages) as spotrac:
+                urls = dict(ANALYTICS_SOURCE="live", PFR_BASE_URL=pfr.base_url, SPOTRAC_BASE_URL=spotrac.base_url)
+                child, result = season_run(ws, seasons[0], seasons[-1], self.logs, "scrape", **urls)
+                requests = (pfr.requests(), spotrac.requests())
+                spans = [max(s.times()) - min(s.times()) if s.requests() > 1 else 0.0 for s in (pfr, spotrac)]
+                pfr.reset()
+                spotrac.reset()
+                again, again_result = season_run(ws, seasons[0], seasons[-1], self.logs, "scrape-again", **urls)
+                requests_again = pfr.requests() + spotrac.requests()
+            self.record_run("scrape", child, result)
+            self.record_run("scrape.again", again, again_result)
+            self.series("scrape.requests").add(sum(requests))
+            self.series("scrape.pfr_span").add(spans[0])
+            self.series("scrape.spotrac_span").add(spans[1])
+            self.series("scrape.again.requests").add(requests_again)
+            if self.archive is None and len(seasons) == LAST - FIRST + 1:
+                self.archive, self.archive_ports = ws.archive, (pfr.port, spotrac.port)
+            log(f"live scrape {i + 1}/{self.slow}: {child.wall_s:.1f} s, requests {requests}; second run {again.wall_s:.1f} s, {requests_again} requests")
+        n = len(seasons)
+        floor = n * DEFAULT_MIN_INTERVAL_S
+        wall = self.figures["scrape.wall"]
+        expected = 2 * n
+        self.row("6", f"Live scrape: {n} seasons, default rate limit ({DEFAULT_MIN_INTERVAL_S:g} s per host), one run, process wall", "scrape.wall",
+                 figure=f"**{wall.median / floor:.2f}x** the floor of {floor:.0f} s ({n} x {DEFAULT_MIN_INTERVAL_S:g} s); {self.breakdown('scrape')}",
+                 target="report", result="info")
+        pfr_span, spotrac_span = self.figures["scrape.pfr_span"].median, self.figures["scrape.spotrac_span"].median
+        gaps = (n - 1) * DEFAULT_MIN_INTERVAL_S
+        self.row("6", "Live scrape: requests issued (PFR + Spotrac)", "scrape.requests", unit="req",
+                 figure=f"first to last request per host: PFR {pfr_span:.1f} s, Spotrac {spotrac_span:.1f} s (spacing floor {gaps:.0f} s each)",
+                 target=f"{expected} ({n} per source)", result=verdict(self.figures["scrape.requests"].max == expected and self.figures["scrape.requests"].min == expected))
+        self.row("6", "Live scrape: second run (archived completed seasons), process wall", "scrape.again.wall",
+                 figure=f"{self.figures['scrape.again.requests'].max:.0f} requests; {self.breakdown('scrape.again')}", target="0 requests",
+                 result=verdict(self.figures["scrape.again.requests"].max == 0))
+
+    # 4. Backfill from the archive ---------------------------------------------------------
+    def ensure_archive(self) -> Path:
+        """A raw archive holding every shipped season's pages (fetched fast from the local servers)."""
+        if self.archive is None:
+            seasons = list(range(FIRST, LAST + 1))
+            pfr_pages, spotrac_pages = pages.pages_for(seasons)
+            ws = self.workspace("archive")
+            with pages.PageServer(pfr_pages) as pfr, pages.PageServer(spotrac_pages) as spotrac:
+                season_run(ws, FIRST, LAST, self.logs, "fill-archive", ANALYTICS_SOURCE="live", PFR_BASE_URL=pfr.base_url,
+                           SPOTRAC_BASE_URL=spotrac.base_url, ANALYTICS_HTTP_MIN_INTERVAL_S="0")
+                if pfr.requests() != len(seasons) or spotrac.requests() != len(seasons):
+                    raise ChildFailed(f"filling the archive took {pfr.requests()} + {spotrac.requests()} requests, expected {len(seasons)} each")
+            self.archive, self.archive_ports = ws.archive, (pfr.port, spotrac.port)
+        return self.archive
+
+    @contextmanager
+    def offline(self) -> Iterator[tuple[Callable[[], int], dict[str, str]]]:
+        """Replay from the archive, no network: the archived URLs are answered by servers with no
+        pages, which count any request (a request would get 404 and fail the run)."""
+        pfr_port, spotrac_port = self.archive_ports
+        with pages.PageServer(port=pfr_port) as pfr, pages.PageServer(port=spotrac_port) as spotrac:
+            yield (lambda: pfr.requests() + spotrac.requests()), dict(
+                ANALYTICS_SOURCE="live", PFR_BASE_URL=pfr.base_url, SPOTRAC_BASE_URL=spotrac.base_url
+            )
+
+    def backfill(self) -> None:
+        archive = self.ensure_archive()
+        with self.offline() as (requests_seen, env):
+            for i in range(self.heavy):  # interleaved: 15 seasons, then one
+                for key, first in (("backfill.15", FIRST), ("backfill.1", BACKFILL_ONE)):
+                    ws = self.workspace(key, archive=archive)
+                    child, result = season_run(ws, first, LAST, self.logs, key, **env)
+                    self.record_run(key, child, result)
+                log(f"backfill {i + 1}/{self.heavy}: 15 seasons {self.series('backfill.15.run').values[-1]:.2f} s, one season {self.series('backfill.1.run').values[-1]:.2f} s (run alone)")
+            requests = requests_seen()
+        f = self.figures
+        run_ratio = f["backfill.15.run"].median / f["backfill.1.run"].median
+        wall_ratio = f["backfill.15.wall"].median / f["backfill.1.wall"].median
+        self.row("4", f"Backfill {FIRST}-{LAST} replayed from the raw archive, one run: the run", "backfill.15.run",
+                 figure=f"process wall {f['backfill.15.wall'].median:.2f} s = {self.breakdown('backfill.15')}; {requests} requests")
+        self.row("4", f"Backfill of one season ({BACKFILL_ONE}) the same way: the run", "backfill.1.run",
+                 figure=f"process wall {f['backfill.1.wall'].median:.2f} s = {self.breakdown('backfill.1')}")
+        self.row("4", "Backfill: 15 seasons against one", figure=f"**{run_ratio:.2f}x** the run ({wall_ratio:.2f}x process wall)",
+                 target="<= 1.5x, 0 requests", result=verdict(run_ratio <= 1.5 and requests == 0))
+
+    # 5. Naive baseline ------------------------------------------------------------------
+    def naive(self) -> None:
+        archive = self.ensure_archive()
+        seasons = self.slow_seasons
+        select = "standings,dead_cap,team_season_risk"
+        with self.offline() as (requests_seen, env):
+            for i in range(self.slow):
+                ws = self.workspace("naive", archive=archive)
+                total = 0.0
+                for season in seasons:
+                    child = run_child(
+                        [DAGSTER_CLI, "asset", "materialize", "-m", "benchmarks.naive_definitions", "-d", str(REPO),
+                         "--select", select, "--partition", str(season)],
+                        ws.env(**env), self.logs, f"naive-{season}",
+                    )
+                    total += child.wall_s
+                    self.series("naive.per_season").add(child.wall_s)
+                    self.series("naive.rss").add(child.peak_rss_mb)
+                    log(f"naive baseline {i + 1}/{self.slow}, season {season}: {child.wall_s:.1f} s")
+                self.series("naive.total").add(total)
+            requests = requests_seen()
+        total = self.figures["naive.total"]
+        per = self.figures["naive.per_season"]
+        ours = self.figures.get("backfill.15.wall")
+        n = len(seasons)
+        if ours and n == LAST - FIRST + 1:
+            speedup = f"our one-run backfill is **{total.median / ours.median:.1f}x** faster ({ours.median:.1f} s)"
+        elif ours:
+            speedup = f"extrapolated to 15 seasons: {per.median * 15:.0f} s, **{per.median * 15 / ours.median:.1f}x** ours ({ours.median:.1f} s)"
+        else:
+            speedup = "(run the backfill section too for the speed-up)"
+        self.row("5", f"Naive baseline: {n} runs, one per season, Dagster's default (multiprocess) executor, CLI; total wall", "naive.total",
+                 figure=f"{speedup}; per run median {per.median:.1f} s (min {per.min:.1f}, max {per.max:.1f}); {requests} requests",
+                 target="report the speed-up", result="info")
+
+    # 7. Scale ---------------------------------------------------------------------------
+    def scale(self) -> None:
+        ws = self.workspace("scale")
+        out = ws.path / "scale.json"
+        repeat = self.cheap
+        run_child([PY, "-m", "benchmarks.worker", "scale", "--sizes", ",".join(map(str, SCALE_SIZES)), "--repeat", str(repeat), "--out", str(out)],
+                  ws.env(), self.logs, "scale")
+        data = json.loads(out.read_text())["scale"]
+        for step in SCALE_STEPS:
+            previous = None
+            for n in SCALE_SIZES:
+                key = f"scale.{step}.{n}"
+                for value in data[str(n)][step]:
+                    self.series(key).add(value)
+                s = self.figures[key]
+                growth = f"x{s.median / previous:.1f} for 10x the rows" if previous else "(base)"
+                self.row("7", f"Scale: `{step}` on {n:,} team-seasons", key, unit="ms", figure=growth,
+                         target="linear or better" if previous else "", result=(verdict(s.median / previous <= 10) if previous else ""))
+                previous = s.median
+        log("scale: " + ", ".join(f"{step} {self.figures[f'scale.{step}.{SCALE_SIZES[-1]}'].median * 1000:.1f} ms at {SCALE_SIZES[-1]:,}" for step in SCALE_STEPS))
+
+
+# --- The table -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {
+        "CPU": f"{cpu}, {os.cpu_count()} cores",
+        "memory": memory,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "dagster": importlib.metadata.version("dagster"),
+        "duckdb / pandas": f"{importlib.metadata.version('duckdb')} / {importlib.metadata.version('pandas')}",
+    }
+
+
+def table(bench: Bench, facts: dict[str, str], started: datetime, elapsed: float, loads: tuple, args: argparse.Namespace) -> str:
+    repeats = f"{bench.cheap} repetitions for light lines, {bench.heavy} for heavy ones, {bench.slow} for the live scrape and naive baseline"
+    lines = [
+        f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} min; {repeats}" + ("; **--quick**" if args.quick else "") + ".",
+        f"Machine: {facts['CPU']}, {facts['memory']} RAM, {facts['OS']}; Python {facts['Python']}, dagster {facts['dagster']}, "
+        f"duckdb / pandas {facts['duckdb / pandas']}. Load average (1 min) {loads[0]:.2f} at the start, {loads[1]:.2f} at the end "
+        "(the machine is shared: other processes' load is part of every figure, and falls on both sides of each ratio).",
+        "",
+        "| # | measurement | median | min | max | figure | target | result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in bench.rows:
+        if r.series:
+            med, lo, hi = (fmt(v, r.unit) for v in (r.series.median, r.series.min, r.series.max))
+        else:
+            med = lo = hi = ""
+        lines.append(f"| {r.item} | {r.what} | {med} | {lo} | {hi} | {r.figure} | {r.target} | {r.result} |")
+    lines += [f"\n{n}" for n in bench.notes]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections among {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--repeat", type=int, default=None, help="repetitions of every light and heavy measurement (default 5 light, 3 heavy)")
+    parser.add_argument("--repeat-slow", type=int, default=None, help="repetitions of the live scrape and the naive baseline (default 1)")
+    parser.add_argument("--quick", action="store_true", help="a fast smoke pass: one repetition, 2 seasons for the scrape and the baseline")
+    parser.add_argument("--output", default=None, help=f"where to write the table (default {RESULTS.relative_to(REPO)} for a full run, nowhere otherwise)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders (logs of every child) for inspection")
+    args = parser.parse_args(argv)
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown sections {unknown}; choose among {', '.join(SECTIONS)}")
+    full = set(only) == set(SECTIONS) and not args.quick and args.repeat is None
+
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    root = Path(tempfile.mkdtemp(prefix="analytics-bench-"))
+    bench = Bench(args, root)
+    log(f"temporary folders and child logs under {root}")
+    failed = False
+    try:
+        for section in SECTIONS:  # a fixed order: the scrape's archive feeds the backfill and the baseline
+            if section in only:
+                log(f"section {section}")
+                getattr(bench, section)()
+    except ChildFailed as exc:
+        failed = True
+        log(f"a measurement failed: {exc}")
+        bench.notes.append(f"Incomplete: a measurement failed ({str(exc).splitlines()[0]}).")
+    finally:
+        text = table(bench, machine(), started, time.perf_counter() - t0, (load_start, os.getloadavg()[0]), args)
+        print(text)
+        output = Path(args.output) if args.output else (RESULTS if full and not failed else None)
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text("# Benchmarks: latest results\n\nWritten by `make bench` (benchmarks/run.py).\n\n" + text)
+            log(f"table written to {output}")
+        if args.keep or failed:
+            log(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
