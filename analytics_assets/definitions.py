@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from analytics_assets import settings
 from analytics_assets.ingestion import assets as ingestion_assets
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.manual_import import manual_import_sensor
@@ -23,7 +22,7 @@ defs = dg.Definitions(
     schedules=[daily_season_refresh],
     sensors=[alert_on_run_failure, manual_import_sensor, all_seasons_outputs_automation],
     # The http resource reads PFR_BASE_URL, SPOTRAC_BASE_URL, ANALYTICS_HTTP_* and ANALYTICS_ARCHIVE_DIR at run time.
-    resources={"duckdb": AnalyticsDuckDB(database=str(settings.duckdb_path())), "http": HttpClientResource()},
+    resources={"duckdb": AnalyticsDuckDB(), "http": HttpClientResource()},
     # Steps share one process: no per-step interpreter start-up, and one DuckDB writer at a time.
     executor=dg.in_process_executor,
 )

@@ -8,6 +8,7 @@ A season whose content is unchanged is left untouched, so re-runs are exact no-o
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from analytics_assets import settings
 
 SCHEMA = "nfl"
 
@@ -67,19 +71,46 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 class AnalyticsDuckDB(DuckDBResource):
-    """Dagster's DuckDB resource, creating the file's folder and our tables on first use."""
+    """Dagster's DuckDB resource, creating the file's folder and our tables on first use.
+
+    `database` left empty means $ANALYTICS_DUCKDB_PATH (default data/analytics.duckdb), read when
+    a connection opens, so the code location never freezes a path at import time.
+    """
+
+    database: str = Field(default="", description="DuckDB file; empty: $ANALYTICS_DUCKDB_PATH or data/analytics.duckdb")
+
+    @property
+    def path(self) -> str:
+        return self.database or str(settings.duckdb_path())
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        if self.database not in ("", ":memory:"):
-            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with super().get_connection() as conn:
-            # The parent closes only on success; a failed step must not leave the file held open.
-            try:
-                ensure_tables(conn)
-                yield conn
-            finally:
-                conn.close()
+        path = self.path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect_waiting_for_lock(path, {"custom_user_agent": "dagster", **self.connection_config})
+        # Closed on every exit: a failed step must not leave the file held open.
+        try:
+            ensure_tables(conn)
+            yield conn
+        finally:
+            conn.close()
+
+
+def _connect_waiting_for_lock(path: str, config: dict, timeout_s: float = 120.0) -> duckdb.DuckDBPyConnection:
+    """DuckDB admits one writing process per file: wait for another run to let go, then say so."""
+    deadline, delay = time.monotonic() + timeout_s, 0.1
+    while True:
+        try:
+            return duckdb.connect(path, read_only=False, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                raise duckdb.IOException(
+                    f"Could not open {path} for writing within {timeout_s:.0f} s: {exc}. Another process holds "
+                    "the DuckDB file (a run, a notebook or the DuckDB CLI); close it or wait for it to finish."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def content_sha256(df: pd.DataFrame, key: list[str]) -> str:

@@ -158,3 +158,35 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert materialize_seasons(db_path, 2018, 2019, names=["standings"]).success
     after = read_table(db_path, "SELECT season, count(*) AS n, max(points_for) AS pf FROM nfl.standings GROUP BY season ORDER BY season")
     assert after["n"].tolist() == [32, 32] and after["pf"].tolist() == [1, 1]
+
+
+def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monkeypatch, embedded_copy):
+    """`make run` end to end: a degenerate season stops before the summary, charts and report."""
+    from analytics_assets import run_pipeline
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    db, out = tmp_path / "run.duckdb", tmp_path / "reports"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(db))
+    monkeypatch.setenv("ANALYTICS_OUTPUT_DIR", str(out))
+    assert run_pipeline.main(["--from", "2018", "--to", "2019"]) == 0
+    report = (out / "risk_report.html").read_bytes()
+    stored = _hashes(db)
+
+    def all_500(standings, dead):
+        rows = standings["season"] == "2019"
+        standings.loc[rows, ["games", "wins", "losses", "ties"]] = ["16", "8", "8", "0"]
+
+    embedded_copy(all_500)
+    assert run_pipeline.main(["--from", "2018", "--to", "2019"]) == 1
+    assert (out / "risk_report.html").read_bytes() == report
+    assert _hashes(db) == stored
+    with dg.DagsterInstance.get() as instance:
+        runs = [r.dagster_run for r in instance.get_run_records()]
+    by_job = {}
+    for run in runs:
+        by_job.setdefault(run.job_name, []).append(run.status)
+    assert by_job["season_pipeline"].count(dg.DagsterRunStatus.FAILURE) == 1
+    assert by_job["all_seasons_outputs"] == [dg.DagsterRunStatus.SUCCESS]  # only the first, good run
