@@ -234,3 +234,27 @@ def test_the_season_in_progress_is_fetched_once_per_run(tmp_path, page_server):
     LiveSources(http, run_id="run-c").fetch("pfr", 2017, page_server.url(PFR_2017_PATH))
     replay = LiveSources(http, run_id="run-d").fetch("pfr", 2017, page_server.url(PFR_2017_PATH))
     assert not replay.fresh and len(page_server.requests()) == 3
+
+
+# Dagster flags yaml-defined log handlers as beta; the deployment relies on them knowingly.
+@pytest.mark.filterwarnings("ignore:Handling yaml-defined logging:dagster.BetaWarning")
+def test_every_attempt_is_a_json_log_line_with_season_source_url_and_attempt(db, tmp_path, page_server, live):
+    """The deployment's JSON logging, applied to a real live run that needed a retry."""
+    import dagster as dg
+    import yaml
+
+    from analytics_tests.conftest import REPO
+
+    python_logs = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())["python_logs"]
+    log_file = tmp_path / "run.jsonl"
+    python_logs["dagster_handler_config"]["handlers"]["json_stdout"] = {"class": "logging.FileHandler", "level": "INFO", "filename": str(log_file), "formatter": "json"}
+    page_server.script(PFR_2017_PATH, Reply(503, b"<html><body>busy</body></html>"))
+    with dg.instance_for_test(overrides={"python_logs": python_logs}) as instance:
+        result = materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), instance=instance)
+    assert result.success
+    lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+    attempts = [line for line in lines if line.get("logger") == "analytics_assets.scrape"]
+    assert [(a["attempt"], a["status"], a["level"]) for a in attempts] == [(1, 503, "WARNING"), (2, 200, "INFO")]
+    for a in attempts:
+        assert (a["season"], a["source"], a["run_id"], a["partition"]) == (2017, "pfr", result.run_id, "2017")
+        assert a["url"] == page_server.base_url + PFR_2017_PATH

@@ -1,5 +1,6 @@
 """Core assets: one row per team per season of standings and of dead money."""
 
+import logging
 from collections.abc import Callable, Iterator
 
 import dagster as dg
@@ -11,6 +12,7 @@ from analytics_assets.ingestion.errors import SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.metadata import table_metadata
+from analytics_assets.ops.logging import scrape_fields
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate, rules
 from analytics_assets.storage import AnalyticsDuckDB
@@ -21,10 +23,23 @@ def _seasons(context: dg.AssetExecutionContext) -> list[int]:
     return sorted(int(k) for k in context.partition_keys)
 
 
+SCRAPE_LOG = logging.getLogger("analytics_assets.scrape")
+
+
 def append_scrape_log(duckdb: AnalyticsDuckDB, rows: list[dict]) -> None:
-    """Record HTTP attempts in nfl.scrape_log as they happen (failed runs included)."""
+    """Record HTTP attempts in nfl.scrape_log as they happen (failed runs included), and log each one."""
     if not rows:
         return
+    for row in rows:
+        outcome = "ok" if row["ok"] else f"failed: {row['error'] or row['status']}"
+        SCRAPE_LOG.log(
+            logging.INFO if row["ok"] else logging.WARNING,
+            f"{row['source']} season {row['season']} attempt {row['attempt']} {row['url']} -> {row['status']} ({outcome})",
+            extra=scrape_fields(
+                season=row["season"], source=row["source"], url=row["url"], attempt=row["attempt"],
+                status=row["status"], latency_ms=row["latency_ms"], bytes=row["bytes"], error=row["error"],
+            ),
+        )
     columns = ["fetched_at", "run_id", "season", "source", "url", "attempt", "status", "ok", "error", "latency_ms", "bytes", "sha256"]
     with duckdb.get_connection() as conn:
         conn.executemany(

@@ -137,11 +137,11 @@ def scrape_slo_by_source(
     return {src: ScrapeSlo(start, end, int(n), int(ok), target) for src, n, ok in conn.execute(sql, [start, end]).fetchall()}
 
 
-def _pct(value: float | None, digits: int = 3) -> str:
+def format_pct(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
 
 
-def _budget(slo: ScrapeSlo) -> str:
+def format_budget(slo: ScrapeSlo) -> str:
     if slo.attempts == 0:
         return "100% (no attempts)"
     if slo.error_budget_remaining == -math.inf:
@@ -153,14 +153,14 @@ def slo_markdown(overall: ScrapeSlo, by_source: Mapping[str, ScrapeSlo] | None =
     """A Markdown table of the SLO, overall and per source, for the report and the UI."""
     days = round((overall.window_end - overall.window_start).total_seconds() / 86400)
     lines = [
-        f"Scraper SLO: {_pct(overall.target, 1)} of scrape attempts succeed over {days} days.",
+        f"Scraper SLO: {format_pct(overall.target, 1)} of scrape attempts succeed over {days} days.",
         "",
         "| source | attempts | failures | success rate | error budget left | SLO |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for name, slo in [("all sources", overall), *sorted((by_source or {}).items())]:
         status = "met" if slo.met else "BREACHED"
-        lines.append(f"| {name} | {slo.attempts} | {slo.failures} | {_pct(slo.success_rate)} | {_budget(slo)} | {status} |")
+        lines.append(f"| {name} | {slo.attempts} | {slo.failures} | {format_pct(slo.success_rate)} | {format_budget(slo)} | {status} |")
     return "\n".join(lines)
 
 
@@ -195,5 +195,5 @@ def scraper_slo(duckdb: AnalyticsDuckDB) -> dg.AssetCheckResult:
         metadata=metadata,
         description=None
         if overall.met
-        else f"Scrape success rate {_pct(overall.success_rate)} is below the {_pct(overall.target, 1)} SLO over {SLO_WINDOW.days} days; error budget {_budget(overall)}.",
+        else f"Scrape success rate {format_pct(overall.success_rate)} is below the {format_pct(overall.target, 1)} SLO over {SLO_WINDOW.days} days; error budget {format_budget(overall)}.",
     )

@@ -19,6 +19,7 @@ from plotly.offline import get_plotlyjs
 from analytics_assets import partitions, settings
 from analytics_assets.marts.assets import ALL_SEASONS_AUTOMATION
 from analytics_assets.marts.risk import QUADRANTS
+from analytics_assets.ops import slo
 from analytics_assets.reporting import charts, report
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 
@@ -187,6 +188,7 @@ def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> d
         summary = conn.execute(f"SELECT * FROM {SCHEMA}.league_risk_summary ORDER BY season").df()
         quality = conn.execute(LATEST_QUALITY_SQL).df()
         provenance = conn.execute(PROVENANCE_SQL).df()
+        scraper = [("all sources", slo.scrape_slo(conn)), *slo.scrape_slo_by_source(conn).items()]
     _require_risk(risk, "report files")
     if summary.empty:
         context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
@@ -202,6 +204,7 @@ def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> d
         charts=[(chart, chart.build(risk, highlight, fit)) for chart in charts.CHARTS],
         rules=declared_rules(),
         highlight=highlight,
+        scraper_slo=scraper,
     )
     built = report.build(inputs)
     out = _output_dir()

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, TIERS, WINNING_PCT
+from analytics_assets.ops.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
 
 REPORT_FILE = "risk_report.html"
@@ -42,6 +43,7 @@ class ReportInputs:
     charts: Sequence[tuple[Chart, go.Figure]] = ()
     rules: pd.DataFrame | None = None  # declared rules: table_name, rule, severity, description
     highlight: Sequence[str] = ()
+    scraper_slo: Sequence[tuple[str, ScrapeSlo]] = ()  # ("all sources", overall), then per source
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,7 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         _table(["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description", "Failure detail", "Last checked"],
                _quality_rows(overview), "quality-table"),
         "</section>",
+        _slo_html(inputs.scraper_slo),
         '<section id="provenance"><h2>Provenance</h2><p class="meta">Where every stored season came from: source, file or URL, '
         "sha256 of the raw bytes, rows and load time.</p>",
         _table(["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at"], _provenance_rows(inputs.provenance), "provenance-table"),
@@ -409,6 +412,34 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _slo_rows(slos: Sequence[tuple[str, ScrapeSlo]]) -> list[list[str]]:
+    return [
+        [
+            _cell(name),
+            _cell(str(slo.attempts), slo.attempts, numeric=True),
+            _cell(str(slo.failures), slo.failures, numeric=True),
+            _cell(format_pct(slo.success_rate), slo.success_rate if slo.success_rate is not None else -1, numeric=True),
+            _cell(format_budget(slo)),
+            _cell("met" if slo.met else "BREACHED", cls="status-passed" if slo.met else "status-failed"),
+        ]
+        for name, slo in slos
+    ]
+
+
+def _slo_html(slos: Sequence[tuple[str, ScrapeSlo]]) -> str:
+    if not slos:
+        return ""
+    overall = slos[0][1]
+    days = round((overall.window_end - overall.window_start).total_seconds() / 86400)
+    return "\n".join([
+        '<section id="scraper-slo"><h2>Scraper SLO</h2>',
+        f'<p class="meta">Target: {e(format_pct(overall.target, 1))} of scrape attempts succeed over {days} days '
+        "(nfl.scrape_log, every live request, retries included). The error budget is the failures the target allows.</p>",
+        _table(["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"], _slo_rows(slos), "slo-table"),
+        "</section>",
+    ])
 
 
 # ---------------------------------------------------------------- Markdown
@@ -452,6 +483,8 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     ]
     for r in overview[overview["status"].isin(["failed", "warning"])].itertuples():
         lines.append(f"- {md(r.status)}: `{md(r.table_name)}.{md(r.rule)}` in season(s) {md(r.failing_seasons)}")
+    if inputs.scraper_slo:
+        lines += ["", "## Scraper SLO", "", slo_markdown(inputs.scraper_slo[0][1], dict(inputs.scraper_slo[1:]))]
     lines += ["", "## Charts", "", *(f"- [{md(chart.title)}]({chart.filename})" for chart, _ in inputs.charts), ""]
     return "\n".join(lines)
 
