@@ -6,7 +6,7 @@ import dagster as dg
 
 from analytics_assets.ingestion import assets as ingestion_assets
 from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.ingestion.manual_import import manual_import_sensor
+from analytics_assets.ingestion.sensors import manual_import_sensor
 from analytics_assets.jobs import all_seasons_outputs_automation, all_seasons_outputs_job, daily_season_refresh, season_pipeline_job
 from analytics_assets.marts import assets as mart_assets
 from analytics_assets.ops.alerts import alert_on_run_failure

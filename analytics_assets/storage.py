@@ -14,12 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from analytics_assets import settings
+
+if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the code location loads
+    import pandas as pd
 
 SCHEMA = "nfl"
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import dagster as dg
-import duckdb
 import pandas as pd
 import pytest
 

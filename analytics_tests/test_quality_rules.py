@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics_assets.ingestion.assets import build_dead_cap, build_standings
+from analytics_assets.ingestion.core_tables import build_dead_cap, build_standings
 from analytics_assets.quality.rules import RULES, validate
 
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
 
-from analytics_assets import partitions, settings, teams
+from analytics_assets import partitions, teams
 from analytics_assets.ingestion import embedded, normalize
 from analytics_assets.ingestion.errors import ManualImportError
 from analytics_assets.ingestion.normalize import Provenance
@@ -264,64 +263,3 @@ def mark_loaded(file: LandingFile) -> Path:
         file.loaded_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(file.path), file.loaded_path)
     return file.loaded_path
-
-
-def _mtime_ns(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
-@dg.sensor(
-    name="manual_import_sensor",
-    target=dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Loads standings_<season>.csv / dead_cap_<season>.csv dropped into $ANALYTICS_LANDING_DIR: validated like "
-        "any source, then one run per season; a bad file is left in place with <file>.rejected.txt beside it."
-    ),
-)
-def manual_import_sensor(context: dg.SensorEvaluationContext):
-    landing = settings.landing_dir()
-    files, misnamed = scan(landing)
-    rejections = []
-    for path, message in misnamed:
-        write_rejection(path, message)
-        rejections.append(message)
-    accepted: dict[int, list[LandingFile]] = {}
-    for file in files:
-        problem = check(file)
-        if problem:
-            write_rejection(file.path, problem)
-            rejections.append(problem)
-        else:
-            clear_rejection(file.path)
-            accepted.setdefault(file.season, []).append(file)
-    for message in rejections:
-        context.log.error(message)
-    run_requests = []
-    for season, chosen in sorted(accepted.items()):
-        tables = sorted(f.table for f in chosen)
-        # The risk rows need both tables; with one table the next pipeline run refreshes them.
-        selection = tables + (["team_season_risk"] if tables == ["dead_cap", "standings"] else [])
-        tags = {"trigger": "manual_import_sensor"}
-        for f in chosen:
-            tags.update(f.tags())
-        # One run per file content and modification time: touching a file whose run failed for
-        # another reason (a busy database, say) requests it again.
-        key = "-".join(f"{f.table}_{f.season}_{f.sha256[:16]}_{_mtime_ns(f.path)}" for f in sorted(chosen, key=lambda f: f.table))
-        run_requests.append(
-            dg.RunRequest(
-                run_key=f"manual-{key}",
-                partition_key=str(season),
-                asset_selection=[dg.AssetKey(name) for name in selection],
-                tags=tags,
-            )
-        )
-    if run_requests:
-        return dg.SensorResult(run_requests=run_requests)
-    if rejections:
-        return dg.SkipReason("\n".join(rejections))
-    return dg.SkipReason(f"No standings_<season>.csv or dead_cap_<season>.csv in {landing}.")

@@ -1,16 +1,18 @@
-"""Mart assets: team-season risk (per season) and the league risk summary (all seasons)."""
+"""Mart assets: team-season risk (per season) and the league risk summary (all seasons).
+
+The computations (`risk`, `summary`: pandas, numpy, scipy) are imported when a step runs, so that
+loading the code location stays fast.
+"""
 
 from collections.abc import Iterator
 
 import dagster as dg
-import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.marts import risk, summary
 from analytics_assets.metadata import table_metadata
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
-from analytics_assets.quality.rules import RuleResult, ValidationReport, rules_for
+from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
 from analytics_assets.storage import AnalyticsDuckDB
 
 storage.register_table(
@@ -46,6 +48,8 @@ FULL OUTER JOIN (SELECT season, team FROM nfl.dead_cap WHERE season IN {_SEASONS
 
 
 def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
+    from analytics_assets.marts import risk
+
     outer = conn.execute(COVERAGE_SQL, [seasons, seasons]).df()
     failures = risk.coverage_failures(outer)
     (rule,) = rules_for("team_season_risk")
@@ -73,6 +77,8 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
     ),
 )
 def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator:
+    from analytics_assets.marts import risk
+
     seasons = sorted(int(k) for k in context.partition_keys)
     with duckdb.get_connection() as conn:
         reports = _coverage_reports(conn, seasons)
@@ -133,6 +139,10 @@ storage.register_table(
     ),
 )
 def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
+    import pandas as pd
+
+    from analytics_assets.marts import summary
+
     with duckdb.get_connection() as conn:
         rows = conn.execute("SELECT * FROM nfl.team_season_risk ORDER BY season, team").df()
         if rows.empty:

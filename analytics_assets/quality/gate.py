@@ -9,7 +9,7 @@ import json
 import dagster as dg
 import duckdb
 
-from analytics_assets.quality.rules import ERROR, ValidationReport, rules_for
+from analytics_assets.quality.catalog import ERROR, ValidationReport, rules_for
 from analytics_assets.storage import SCHEMA
 
 

@@ -1,112 +1,16 @@
 """Output assets: one asset per chart file (a multi-asset) and the risk report, group "outputs".
 
-Files land in $ANALYTICS_OUTPUT_DIR (read when the run starts; default data/reports/). plotly.js is
-written once beside them as plotly.min.js, so every page opens offline. Each file is written to a
-temporary name and renamed, so a reader never sees half a page.
+Files land in $ANALYTICS_OUTPUT_DIR (read when the run starts; default data/reports/). The work is in
+`outputs` (pandas, Plotly), imported when a step runs so that loading the code location stays fast.
 """
 
-import numbers
-import os
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
-import duckdb
-import pandas as pd
-from plotly.offline import get_plotlyjs
 
-from analytics_assets import partitions, settings
 from analytics_assets.marts.assets import ALL_SEASONS_AUTOMATION
-from analytics_assets.marts.risk import QUADRANTS
-from analytics_assets.ops import slo
-from analytics_assets.reporting import charts, report
-from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
-
-PLOTLY_BUNDLE = "plotly.min.js"
-
-LATEST_QUALITY_SQL = f"""
-SELECT table_name, season, rule, severity, passed, failure_count, detail, checked_at, run_id
-FROM {SCHEMA}.quality_results
-QUALIFY row_number() OVER (PARTITION BY table_name, rule, season ORDER BY checked_at DESC, rowid DESC) = 1
-ORDER BY table_name, rule, season
-"""
-
-PROVENANCE_SQL = f"""
-SELECT season, 'standings' AS table_name, source, source_ref, raw_sha256, count(*) AS rows, max(loaded_at) AS loaded_at
-FROM {SCHEMA}.standings GROUP BY ALL
-UNION ALL
-SELECT season, 'dead_cap' AS table_name, source, source_ref, raw_sha256, count(*) AS rows, max(loaded_at) AS loaded_at
-FROM {SCHEMA}.dead_cap GROUP BY ALL
-ORDER BY season, table_name, source_ref
-"""
-
-
-def write_text_atomic(path: Path, text: str) -> int:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`; returns bytes written."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = text.encode("utf-8")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return len(data)
-
-
-def ensure_plotly_bundle(folder: Path) -> Path:
-    """plotly.min.js of the installed plotly beside the pages (rewritten only when it differs)."""
-    bundle = folder / PLOTLY_BUNDLE
-    js = get_plotlyjs()
-    if not bundle.exists() or bundle.stat().st_size != len(js.encode("utf-8")) or bundle.read_text("utf-8") != js:
-        write_text_atomic(bundle, js)
-    return bundle
-
-
-def read_risk(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return conn.execute(f"SELECT * FROM {SCHEMA}.team_season_risk ORDER BY season, team").df()
-
-
-def read_fit(conn: duckdb.DuckDBPyConnection) -> dict | None:
-    fit = conn.execute(f"SELECT * FROM {SCHEMA}.league_risk_fit").df()
-    return fit.iloc[0].to_dict() if len(fit) else None
-
-
-def _require_risk(risk: pd.DataFrame, what: str) -> None:
-    if risk.empty:
-        raise dg.Failure(
-            description=(
-                f"nfl.team_season_risk has no rows, so there is nothing to draw; the {what} in "
-                f"{settings.output_dir()} were left unchanged. Materialize standings, dead_cap and team_season_risk "
-                "for at least one season first."
-            )
-        )
-    stale = sorted(set(risk["quadrant"]) - set(QUADRANTS.values()))
-    if stale:
-        seasons = sorted(int(s) for s in risk.loc[risk["quadrant"].isin(stale), "season"].unique())
-        raise dg.Failure(
-            description=(
-                f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does not "
-                f"define ({'; '.join(stale)}): they were written by an older version. Re-materialize team_season_risk "
-                f"for those seasons; the {what} in {settings.output_dir()} were left unchanged."
-            )
-        )
-
-
-def _output_dir() -> Path:
-    out = settings.output_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def _highlight(context: dg.AssetExecutionContext, risk: pd.DataFrame) -> list[str]:
-    wanted = settings.highlight_franchises()
-    known = set(risk["franchise"])
-    unknown = [f for f in wanted if f not in known]
-    if unknown:
-        context.log.warning(
-            f"ANALYTICS_HIGHLIGHT_FRANCHISES names franchise ids with no stored rows: {', '.join(unknown)}. "
-            f"Known ids: {', '.join(sorted(known))}."
-        )
-    return [f for f in wanted if f in known]
-
+from analytics_assets.reporting.catalog import CHART_INFO
+from analytics_assets.storage import AnalyticsDuckDB
 
 CHART_SPECS = [
     dg.AssetSpec(
@@ -117,63 +21,22 @@ CHART_SPECS = [
         kinds={"plotly", "html"},
         automation_condition=ALL_SEASONS_AUTOMATION,
     )
-    for chart in charts.CHARTS
+    for chart in CHART_INFO
 ]
 
 
 @dg.multi_asset(specs=CHART_SPECS, name="risk_charts", pool="duckdb", can_subset=True)
 def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator[dg.MaterializeResult]:
-    with duckdb.get_connection() as conn:
-        risk, fit = read_risk(conn), read_fit(conn)
-    _require_risk(risk, "charts")
-    highlight = _highlight(context, risk)
-    out = _output_dir()
-    bundle = ensure_plotly_bundle(out)
-    seasons = f"{int(risk['season'].min())}-{int(risk['season'].max())}"
-    for chart in charts.CHARTS:
-        if dg.AssetKey(chart.key) not in context.selected_asset_keys:
-            continue
-        started = time.perf_counter()
-        fig = chart.build(risk, highlight, fit)
-        path = out / chart.filename
-        size = write_text_atomic(path, charts.chart_page(fig, chart))
-        yield dg.MaterializeResult(
-            asset_key=chart.key,
-            metadata={
-                "path": dg.MetadataValue.path(str(path)),
-                "plotly_js": dg.MetadataValue.path(str(bundle)),
-                "bytes": dg.MetadataValue.int(size),
-                "traces": dg.MetadataValue.int(len(fig.data)),
-                "frames": dg.MetadataValue.int(len(fig.frames)),
-                "seasons": dg.MetadataValue.text(seasons),
-                "team_seasons": dg.MetadataValue.int(len(risk)),
-                "highlighted_franchises": dg.MetadataValue.text(", ".join(highlight) or "none"),
-                "build_seconds": dg.MetadataValue.float(round(time.perf_counter() - started, 3)),
-            },
-        )
+    from analytics_assets.reporting import outputs
 
-
-def latest_complete_season(seasons: list[int]) -> int:
-    """The newest stored season that is over; the newest stored one when none is."""
-    complete = [s for s in seasons if partitions.is_completed(s)]
-    return max(complete) if complete else max(seasons)
-
-
-def declared_rules() -> pd.DataFrame:
-    from analytics_assets.quality import rules
-
-    declared = getattr(rules, "RULES", ())
-    return pd.DataFrame(
-        [(r.table, r.name, r.severity, r.description) for r in declared],
-        columns=["table_name", "rule", "severity", "description"],
-    )
+    yield from outputs.build_charts(context, duckdb)
 
 
 @dg.asset(
     group_name="outputs",
     pool="duckdb",
     kinds={"html"},
-    deps=[*(c.key for c in charts.CHARTS), "league_risk_summary", "team_season_risk", "standings", "dead_cap"],
+    deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap"],
     automation_condition=ALL_SEASONS_AUTOMATION,
     description=(
         "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: headline findings computed from the data, the "
@@ -182,54 +45,6 @@ def declared_rules() -> pd.DataFrame:
     ),
 )
 def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
-    started = time.perf_counter()
-    with duckdb.get_connection() as conn:
-        risk, fit = read_risk(conn), read_fit(conn)
-        summary = conn.execute(f"SELECT * FROM {SCHEMA}.league_risk_summary ORDER BY season").df()
-        quality = conn.execute(LATEST_QUALITY_SQL).df()
-        provenance = conn.execute(PROVENANCE_SQL).df()
-        scraper = [("all sources", slo.scrape_slo(conn)), *slo.scrape_slo_by_source(conn).items()]
-    _require_risk(risk, "report files")
-    if summary.empty:
-        context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
-    highlight = _highlight(context, risk)
-    inputs = report.ReportInputs(
-        risk=risk,
-        summary=summary,
-        fit=fit,
-        quality=quality,
-        provenance=provenance,
-        latest_season=latest_complete_season(sorted(int(s) for s in risk["season"].unique())),
-        generated_at=report.utc_now(),
-        charts=[(chart, chart.build(risk, highlight, fit)) for chart in charts.CHARTS],
-        rules=declared_rules(),
-        highlight=highlight,
-        scraper_slo=scraper,
-    )
-    built = report.build(inputs)
-    out = _output_dir()
-    ensure_plotly_bundle(out)
-    html_path, md_path = out / report.REPORT_FILE, out / report.SUMMARY_FILE
-    html_bytes = write_text_atomic(html_path, built.html)
-    write_text_atomic(md_path, built.markdown)
-    overview = report.quality_overview(quality, inputs.rules)
-    metadata = {
-        "path": dg.MetadataValue.path(str(html_path)),
-        "markdown_path": dg.MetadataValue.path(str(md_path)),
-        "bytes": dg.MetadataValue.int(html_bytes),
-        "latest_complete_season": dg.MetadataValue.int(inputs.latest_season),
-        "seasons": dg.MetadataValue.int(int(risk["season"].nunique())),
-        "quality_rules_failing": dg.MetadataValue.int(int((overview["status"] == "failed").sum())),
-        "findings": dg.MetadataValue.md("\n".join(f"- {report.md(f.text)}" for f in built.findings)),
-        "build_seconds": dg.MetadataValue.float(round(time.perf_counter() - started, 3)),
-    }
-    for finding in built.findings:
-        if isinstance(finding.value, bool) or finding.value is None:
-            continue
-        if isinstance(finding.value, numbers.Integral):
-            metadata[f"headline_{finding.key}"] = dg.MetadataValue.int(int(finding.value))
-        elif isinstance(finding.value, numbers.Real):
-            metadata[f"headline_{finding.key}"] = dg.MetadataValue.float(float(finding.value))
-        else:
-            metadata[f"headline_{finding.key}"] = dg.MetadataValue.text(str(finding.value))
-    return dg.MaterializeResult(metadata=metadata)
+    from analytics_assets.reporting import outputs
+
+    return outputs.build_report(context, duckdb)

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, WINNING_PCT
+from analytics_assets.reporting.catalog import CHART_INFO
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow left out (too faint on white).
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -295,23 +296,14 @@ class Chart:
     build: Callable[[pd.DataFrame, Sequence[str], dict | None], go.Figure]
 
 
-CHARTS: tuple[Chart, ...] = (
-    Chart("chart_dead_cap_by_season", "dead_cap_by_season.html", "Dead cap % by season",
-          "League box plots of dead cap % per season with the highlighted franchises (ANALYTICS_HIGHLIGHT_FRANCHISES) as lines.",
-          lambda risk, highlight, fit: dead_cap_by_season(risk, highlight)),
-    Chart("chart_dead_cap_vs_win_pct", "dead_cap_vs_win_pct.html", "Dead cap % against win %",
-          "Every team-season over the four shaded quadrants (15% dead cap, .500), with the pooled OLS fit.",
-          lambda risk, highlight, fit: dead_cap_vs_win_pct(risk, fit)),
-    Chart("chart_league_history", "league_history.html", "League history, season by season",
-          "The dead cap against win % scatter animated season by season, each team labelled, with play/pause and a season slider.",
-          lambda risk, highlight, fit: league_history_animation(risk)),
-    Chart("chart_dead_cap_heatmap", "dead_cap_heatmap.html", "Dead cap % heatmap",
-          "Franchise x season grid of dead cap %.",
-          lambda risk, highlight, fit: dead_cap_heatmap(risk)),
-    Chart("chart_conference_dead_cap", "conference_dead_cap.html", "AFC against NFC",
-          "Mean dead cap % per season in each conference.",
-          lambda risk, highlight, fit: conference_dead_cap(risk)),
-)
+_BUILDERS: dict[str, Callable[[pd.DataFrame, Sequence[str], dict | None], go.Figure]] = {
+    "chart_dead_cap_by_season": lambda risk, highlight, fit: dead_cap_by_season(risk, highlight),
+    "chart_dead_cap_vs_win_pct": lambda risk, highlight, fit: dead_cap_vs_win_pct(risk, fit),
+    "chart_league_history": lambda risk, highlight, fit: league_history_animation(risk),
+    "chart_dead_cap_heatmap": lambda risk, highlight, fit: dead_cap_heatmap(risk),
+    "chart_conference_dead_cap": lambda risk, highlight, fit: conference_dead_cap(risk),
+}
+CHARTS: tuple[Chart, ...] = tuple(Chart(i.key, i.filename, i.title, i.description, _BUILDERS[i.key]) for i in CHART_INFO)
 
 
 def chart_div(fig: go.Figure, div_id: str, include_plotlyjs: bool | str = False) -> str:
