@@ -132,3 +132,19 @@ def offline_sources(tmp_path_factory):
         mp.setenv("ANALYTICS_ARCHIVE_DIR", str(folder / "archive"))
         mp.setenv("ANALYTICS_LANDING_DIR", str(folder / "landing"))
         yield
+
+
+@pytest.fixture(scope="module")
+def outputs(full_db, tmp_path_factory):
+    """The summary, charts and report built once on a copy of the full database."""
+    from analytics_tests.outputs_support import session_outputs
+
+    return session_outputs(full_db, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    """Risk figures computed independently (numpy/scipy) from the reference CSV files."""
+    from analytics_tests.test_risk_analytics import expected_risk
+
+    return expected_risk()

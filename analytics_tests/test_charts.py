@@ -5,28 +5,16 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
 from analytics_assets import settings
 from analytics_assets.reporting import charts
 from analytics_tests.conftest import read_table
-from analytics_tests.outputs_support import figure_from_html, open_pages, require_chromium, session_outputs
-from analytics_tests.test_risk_analytics import expected_risk
+from analytics_tests.outputs_support import figure_from_html, open_pages, require_chromium
 
 SEASONS = list(range(2011, 2026))
 PALETTE = {c.upper() for c in charts.OKABE_ITO} | {charts.GREY.upper(), "#000000"}
-
-
-@pytest.fixture(scope="module")
-def outputs(full_db, tmp_path_factory):
-    return session_outputs(full_db, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def reference() -> pd.DataFrame:
-    return expected_risk()
 
 
 def figure(outputs, key: str) -> dict:

@@ -10,15 +10,13 @@ from html.parser import HTMLParser
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pytest
 
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import charts, report
 from analytics_assets.reporting.assets import risk_charts, risk_report
 from analytics_tests.conftest import read_table
-from analytics_tests.outputs_support import materialize_outputs, metadata_of, open_pages, require_chromium, session_outputs
-from analytics_tests.test_risk_analytics import expected_risk
+from analytics_tests.outputs_support import materialize_outputs, metadata_of, open_pages, require_chromium
 
 LATEST = 2025  # the newest embedded season, complete since March 2026
 
@@ -70,11 +68,6 @@ class Tables(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def outputs(full_db, tmp_path_factory):
-    return session_outputs(full_db, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def page(outputs) -> str:
     return (outputs.out_dir / report.REPORT_FILE).read_text("utf-8")
 
@@ -82,11 +75,6 @@ def page(outputs) -> str:
 @pytest.fixture(scope="module")
 def parsed(page) -> Tables:
     return Tables(page)
-
-
-@pytest.fixture(scope="module")
-def reference() -> pd.DataFrame:
-    return expected_risk()
 
 
 def test_report_and_markdown_are_written_beside_the_charts(outputs):

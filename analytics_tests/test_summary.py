@@ -17,18 +17,7 @@ from analytics_assets.reporting import charts
 from analytics_assets.marts.assets import league_risk_summary
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import materialize_seasons, read_table, season_assets
-from analytics_tests.outputs_support import materialize_outputs, session_outputs
-from analytics_tests.test_risk_analytics import expected_risk
-
-
-@pytest.fixture(scope="module")
-def outputs(full_db, tmp_path_factory):
-    return session_outputs(full_db, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def reference() -> pd.DataFrame:
-    return expected_risk()
+from analytics_tests.outputs_support import materialize_outputs
 
 
 def test_one_row_per_stored_season_with_the_documented_columns(outputs):
