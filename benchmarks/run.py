@@ -51,6 +51,11 @@ DEFAULT_MIN_INTERVAL_S = 3.0  # the HTTP client's default rate limit (README: AN
 SCALE_SIZES = (100, 1_000, 10_000)
 SCALE_STEPS = ("team_season_risk", "season_summary", "pooled_fit")
 MB = 1024 * 1024
+# How children find compiled bytecode (set by main): with --bytecode cached, a bytecode cache in the
+# benchmark's temporary folder (PYTHONPYCACHEPREFIX), filled before any measurement; with as-is,
+# whatever this shell's environment says (PYTHONDONTWRITEBYTECODE=1 means every module of every
+# process is compiled from source at every start).
+BYTECODE_ENV: dict[str, str | None] = {}
 
 
 def log(message: str) -> None:
@@ -126,7 +131,7 @@ class Workspace:
             "PFR_BASE_URL": "http://127.0.0.1:9",
             "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
         })
-        for key, value in extra.items():
+        for key, value in {**BYTECODE_ENV, **extra}.items():
             if value is None:
                 env.pop(key, None)
             else:
@@ -323,7 +328,14 @@ class Bench:
 
     # 2. Golden path ---------------------------------------------------------------------
     def golden(self) -> None:
+        as_is = bool(BYTECODE_ENV) and os.environ.get("PYTHONDONTWRITEBYTECODE")
         for i in range(self.heavy):
+            if as_is:  # interleaved: the same run as this shell would start it, compiling every module
+                ws = self.workspace("golden-as-is")
+                plain = ws.env(PYTHONDONTWRITEBYTECODE=os.environ["PYTHONDONTWRITEBYTECODE"], PYTHONPYCACHEPREFIX=os.environ.get("PYTHONPYCACHEPREFIX"))
+                child = run_child([PY, "-m", "analytics_assets.run_pipeline"], plain, self.logs, "golden-as-is")
+                self.series("golden.as_is.wall").add(child.wall_s)
+                self.series("golden.as_is.rss").add(child.peak_rss_mb)
             ws = self.workspace("golden")
             child = run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "golden")
             if not (ws.outputs / "risk_report.html").exists():
@@ -336,7 +348,8 @@ class Bench:
                 self.series(f"golden.{name}").add(seconds)
             if self.seeded_db is None:
                 self.seeded_db = ws.db
-            log(f"golden path {i + 1}/{self.heavy}: {child.wall_s:.2f} s, {child.peak_rss_mb:.0f} MB")
+            log(f"golden path {i + 1}/{self.heavy}: {child.wall_s:.2f} s, {child.peak_rss_mb:.0f} MB"
+                + (f" (as this shell runs it, no bytecode cache: {self.figures['golden.as_is.wall'].values[-1]:.2f} s)" if as_is else ""))
         wall, rss = self.figures["golden.wall"], self.figures["golden.rss"]
         f = self.figures
         runs = [k for k in f if k.startswith("golden.") and k.count(".") == 1 and k not in ("golden.wall", "golden.rss", "golden.outside_runs")]
@@ -353,6 +366,11 @@ class Bench:
             ratio = wall.median / defs.median
             self.row("2", "Golden path against the definitions import", figure=f"**{ratio:.2f}x**", target="<= 4x", result=verdict(ratio <= 4))
         self.row("2", "Golden path peak memory (max RSS)", "golden.rss", unit="MB", target="<= 500 MB", result=verdict(rss.median <= 500 and rss.max <= 500))
+        if as_is:
+            plain = f["golden.as_is.wall"]
+            self.row("2", "Golden path as this shell starts it (PYTHONDONTWRITEBYTECODE=1: every module compiled from source at every start)",
+                     "golden.as_is.wall", figure=f"{plain.median / wall.median:.2f}x the line above; {f['golden.as_is.rss'].median:.0f} MB peak",
+                     target="<= 10 s", result=verdict(plain.median <= 10))
 
     def ensure_seeded_db(self) -> Path:
         """A DuckDB file holding every shipped season, as `make run` leaves it."""
@@ -535,6 +553,23 @@ class Bench:
         log("scale: " + ", ".join(f"{step} {self.figures[f'scale.{step}.{SCALE_SIZES[-1]}'].median * 1000:.1f} ms at {SCALE_SIZES[-1]:,}" for step in SCALE_STEPS))
 
 
+def compile_bytecode(prefix: Path) -> None:
+    """Compile the standard library, the virtualenv's packages and the project into a bytecode cache
+    under `prefix`, and have every child read it (PYTHONPYCACHEPREFIX)."""
+    import sysconfig
+
+    start = time.perf_counter()
+    paths = sysconfig.get_paths()
+    folders = sorted({paths["stdlib"], paths["purelib"], paths["platlib"]}) + [str(REPO / "analytics_assets"), str(REPO / "benchmarks")]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    # Some files in site-packages are not Python 3.11 (templates, vendored tests): failures there are expected.
+    subprocess.run([PY, "-m", "compileall", "-q", "-j", "0", "-x", r"/(test|tests|idlelib|lib2to3)/", *folders],
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    BYTECODE_ENV.update({"PYTHONDONTWRITEBYTECODE": None, "PYTHONPYCACHEPREFIX": str(prefix)})
+    log(f"bytecode cache compiled in {time.perf_counter() - start:.1f} s under {prefix}")
+
+
 # --- The table -----------------------------------------------------------------------------
 
 
@@ -554,7 +589,15 @@ def machine() -> dict[str, str]:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     except OSError:
         pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "analytics_assets"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        code = f"commit {commit}" + (" with uncommitted changes under analytics_assets/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        code = "unknown commit"
     return {
+        "code": code,
         "CPU": f"{cpu}, {os.cpu_count()} cores",
         "memory": memory,
         "OS": f"{platform.system()} {platform.release()}",
@@ -566,8 +609,9 @@ def machine() -> dict[str, str]:
 
 def table(bench: Bench, facts: dict[str, str], started: datetime, elapsed: float, loads: tuple, args: argparse.Namespace) -> str:
     repeats = f"{bench.cheap} repetitions for light lines, {bench.heavy} for heavy ones, {bench.slow} for the live scrape and naive baseline"
+    repeats += "; bytecode cached" if args.bytecode == "cached" else "; bytecode as this shell has it"
     lines = [
-        f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} min; {repeats}" + ("; **--quick**" if args.quick else "") + ".",
+        f"Run {started:%Y-%m-%d %H:%M} UTC on {facts['code']}, {elapsed / 60:.1f} min; {repeats}" + ("; **--quick**" if args.quick else "") + ".",
         f"Machine: {facts['CPU']}, {facts['memory']} RAM, {facts['OS']}; Python {facts['Python']}, dagster {facts['dagster']}, "
         f"duckdb / pandas {facts['duckdb / pandas']}. Load average (1 min) {loads[0]:.2f} at the start, {loads[1]:.2f} at the end "
         "(the machine is shared: other processes' load is part of every figure, and falls on both sides of each ratio).",
@@ -592,6 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-slow", type=int, default=None, help="repetitions of the live scrape and the naive baseline (default 1)")
     parser.add_argument("--quick", action="store_true", help="a fast smoke pass: one repetition, 2 seasons for the scrape and the baseline")
     parser.add_argument("--output", default=None, help=f"where to write the table (default {RESULTS.relative_to(REPO)} for a full run, nowhere otherwise)")
+    parser.add_argument("--bytecode", choices=("cached", "as-is"), default="cached",
+                        help="cached (default): children use a bytecode cache compiled before measuring, as any Python install "
+                        "has after its first run; as-is: this shell's environment (PYTHONDONTWRITEBYTECODE=1 compiles every "
+                        "module at every start)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (logs of every child) for inspection")
     args = parser.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -603,9 +651,12 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     load_start = os.getloadavg()[0]
+    facts = machine()  # the code measured is the code at the start
     root = Path(tempfile.mkdtemp(prefix="analytics-bench-"))
     bench = Bench(args, root)
     log(f"temporary folders and child logs under {root}")
+    if args.bytecode == "cached":
+        compile_bytecode(root / "pycache")
     failed = False
     try:
         for section in SECTIONS:  # a fixed order: the scrape's archive feeds the backfill and the baseline
@@ -617,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"a measurement failed: {exc}")
         bench.notes.append(f"Incomplete: a measurement failed ({str(exc).splitlines()[0]}).")
     finally:
-        text = table(bench, machine(), started, time.perf_counter() - t0, (load_start, os.getloadavg()[0]), args)
+        text = table(bench, facts, started, time.perf_counter() - t0, (load_start, os.getloadavg()[0]), args)
         print(text)
         output = Path(args.output) if args.output else (RESULTS if full and not failed else None)
         if output:
