@@ -33,7 +33,7 @@ test: env  ## the test suite
 dev: env  ## Dagster UI on 127.0.0.1:3000 with the daemon
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
-bench: env  ## speed, memory and scale side by side (about 15 min; BENCH_ARGS="--quick" for a smoke pass)
+bench: env  ## speed, memory and scale side by side (5 to 10 min; BENCH_ARGS="--quick" for a smoke pass)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
