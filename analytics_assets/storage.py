@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -108,7 +107,9 @@ def _connect_waiting_for_lock(path: str, config: dict, timeout_s: float = 120.0)
         try:
             return duckdb.connect(path, read_only=False, config=config)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() + delay > deadline:
                 raise duckdb.IOException(
                     f"Could not open {path} for writing within {timeout_s:.0f} s: {exc}. Another process holds "
                     "the DuckDB file (a run, a notebook or the DuckDB CLI); close it or wait for it to finish."
@@ -131,6 +132,27 @@ class WriteResult:
     content_sha256: str
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together or not at all (a crash leaves the previous state)."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def insert_frame(conn: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, extra_columns: str = "") -> None:
+    """Append a frame's rows to `table` by column name; `extra_columns` adds SQL expressions (", now() AS x")."""
+    conn.register("incoming", df)
+    try:
+        conn.execute(f"INSERT INTO {SCHEMA}.{table} BY NAME SELECT *{extra_columns} FROM incoming")
+    finally:
+        conn.unregister("incoming")
+
+
 def replace_seasons(
     conn: duckdb.DuckDBPyConnection,
     table: str,
@@ -147,8 +169,7 @@ def replace_seasons(
         if set(df["season"].unique()) != {season}:
             raise ValueError(f"Rows for {SCHEMA}.{table} season {season} carry other seasons: {sorted(df['season'].unique())}")
     results: list[WriteResult] = []
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         for season, df in sorted(frames.items()):
             digest = content_sha256(df, list(key))
             stored = conn.execute(
@@ -159,23 +180,11 @@ def replace_seasons(
                 results.append(WriteResult(season, len(df), False, digest))
                 continue
             conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE season = ?", [season])
-            conn.register("incoming", df)
-            conn.execute(f"INSERT INTO {SCHEMA}.{table} BY NAME SELECT * FROM incoming")
-            conn.unregister("incoming")
+            insert_frame(conn, table, df)
             conn.execute(
                 f"INSERT OR REPLACE INTO {SCHEMA}.partition_versions VALUES (?, ?, ?, ?, ?, now())",
                 [table, season, digest, len(df), run_id],
             )
             results.append(WriteResult(season, len(df), True, digest))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return results
 
-
-def read_seasons(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int]) -> pd.DataFrame:
-    return conn.execute(
-        f"SELECT * FROM {SCHEMA}.{table} WHERE season IN (SELECT unnest(?::INTEGER[])) ORDER BY season, team",
-        [seasons],
-    ).df()

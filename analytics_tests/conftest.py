@@ -148,3 +148,13 @@ def reference() -> pd.DataFrame:
     from analytics_tests.test_risk_analytics import expected_risk
 
     return expected_risk()
+
+
+@pytest.fixture
+def db(seeded, tmp_path) -> Path:
+    """A private copy of the test module's `seeded` DuckDB file."""
+    import shutil
+
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(seeded, path)
+    return path

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -42,13 +41,6 @@ def seeded(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "analytics.duckdb"
     assert materialize_seasons(path, 2017, names=["standings"]).success
     assert materialize_seasons(path, 2024, names=["dead_cap"]).success
-    return path
-
-
-@pytest.fixture
-def db(seeded, tmp_path) -> Path:
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(seeded, path)
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -32,13 +31,6 @@ def landing(tmp_path, monkeypatch) -> Path:
 def seeded(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "analytics.duckdb"
     assert materialize_seasons(path, 2017, names=["standings", "dead_cap"]).success
-    return path
-
-
-@pytest.fixture
-def db(seeded, tmp_path) -> Path:
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(seeded, path)
     return path
 
 

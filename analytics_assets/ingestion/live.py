@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from analytics_assets import partitions, settings
 from analytics_assets.ingestion import embedded, pfr, spotrac
@@ -163,24 +164,27 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+T = TypeVar("T")
+
+def _fetch_and_parse(live: LiveSources, source: str, season: int, url: str, parse: Callable[[str, int, str], T]) -> tuple[LivePage, T]:
+    """Fetch (or replay) a page and parse it; a changed layout fails naming the archived page."""
+    got = live.fetch(source, season, url)
+    try:
+        return got, parse(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, source) from exc
+
+
 def standings(season: int, live: LiveSources) -> SourceRows:
     url = pfr.season_url(live.http.resolved_pfr_base_url(), season)
-    got = live.fetch(pfr.SOURCE, season, url)
-    try:
-        raw = pfr.parse_standings(got.text, season, url)
-    except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, pfr.SOURCE) from exc
+    got, raw = _fetch_and_parse(live, pfr.SOURCE, season, url, pfr.parse_standings)
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path)
 
 
 def dead_cap(season: int, live: LiveSources) -> SourceRows:
     url = spotrac.season_url(live.http.resolved_spotrac_base_url(), season)
-    got = live.fetch(spotrac.SOURCE, season, url)
-    try:
-        page = spotrac.parse_dead_cap(got.text, season, url)
-    except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, spotrac.SOURCE) from exc
+    got, page = _fetch_and_parse(live, spotrac.SOURCE, season, url, spotrac.parse_dead_cap)
     # The official figure where the package has it; otherwise the cap the page states.
     cap = embedded.league_salary_cap(season)
     if cap is None:

@@ -155,17 +155,10 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
             )
         per_season = summary.season_summary(rows).assign(run_id=context.run.run_id)
         fit = pd.DataFrame([summary.pooled_fit(rows)]).assign(run_id=context.run.run_id)
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with storage.transaction(conn):
             for table, frame in (("league_risk_summary", per_season), ("league_risk_fit", fit)):
                 conn.execute(f"DELETE FROM {storage.SCHEMA}.{table}")
-                conn.register("incoming", frame)
-                conn.execute(f"INSERT INTO {storage.SCHEMA}.{table} BY NAME SELECT *, now() AS computed_at FROM incoming")
-                conn.unregister("incoming")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+                storage.insert_frame(conn, table, frame, ", now() AS computed_at")
         seasons = per_season["season"].tolist()
         metadata = table_metadata(conn, "league_risk_summary", seasons)
     f = fit.iloc[0]
