@@ -40,7 +40,7 @@ MAX_TEAMS_SHARING_DEAD_MONEY = 8
 # the physical band below (a team cannot be committed to half or to 1.5 times the cap).
 ALLOCATION_TOLERANCE = 0.25
 ALLOCATION_BOUNDS = (0.5, 1.5)
-# Units: amounts in millions put the median team's allocations near 1x the cap (real 0.96x-1.02x)
+# Units: amounts in millions put the median team's allocations near 1x the cap (real 0.96x-1.04x)
 # and its dead money between these shares of the cap (real median team: 0.04x-0.20x).
 MIN_MEDIAN_DEAD_MONEY_SHARE = 0.002
 MAX_MEDIAN_DEAD_MONEY_SHARE = 0.6
