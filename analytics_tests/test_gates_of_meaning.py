@@ -258,3 +258,26 @@ def test_every_rule_is_declared_once_with_its_guard_and_severity():
         assert r.severity in ("ERROR", "WARN") and r.guards.endswith(".")
         assert r.check is not None or r.name in ("schema", "standings_dead_cap_coverage")
     assert json.dumps([r.name for r in RULES])  # names are plain strings
+
+
+def partial_standings(season_of_games: int, last_week: int) -> str:
+    """Standings after `last_week` of a real season's games (nflverse games-file layout), as a landing CSV."""
+    games = pd.read_csv(shared_file("reference", "nflverse_schedules_2016_2025.csv"))
+    games = games[(games["season"] == season_of_games) & (games["game_type"] == "REG") & (games["week"] <= last_week) & games["home_score"].notna()]
+    home = pd.DataFrame({"team": games["home_team"], "pf": games["home_score"], "pa": games["away_score"]})
+    away = pd.DataFrame({"team": games["away_team"], "pf": games["away_score"], "pa": games["home_score"]})
+    lines = pd.concat([home, away])
+    lines = lines.assign(wins=lines["pf"] > lines["pa"], losses=lines["pf"] < lines["pa"], ties=lines["pf"] == lines["pa"])
+    table = lines.groupby("team").agg(wins=("wins", "sum"), losses=("losses", "sum"), ties=("ties", "sum"), points_for=("pf", "sum"), points_against=("pa", "sum"))
+    table = table.astype("int64").reset_index().replace({"team": {"LAR": "LA"}})
+    return table.to_csv(index=False)
+
+
+def test_a_stale_copy_of_the_season_in_progress_is_refused(db, landing):
+    """2026 in progress (2025's games stand in): stored after week 6, then a copy from week 4 arrives."""
+    assert landing_run(db, landing, "standings", 2026, partial_standings(2025, 6)).success
+    before = stored(db)
+    result = landing_run(db, landing, "standings", 2026, partial_standings(2025, 4))
+    message = refused(result, "standings", "season_progress", 2026)
+    assert "at least the 186 team-games already stored" in message and "seen 128 team-games" in message
+    assert stored(db) == before
