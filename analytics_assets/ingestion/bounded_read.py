@@ -141,7 +141,10 @@ def read_body(response: requests.Response, *, deadline: float, max_bytes: int, p
     if declared is not None and declared > max_bytes:
         raise BodyTooLarge(0, declared)
     chunks: list[bytes] = []
-    for chunk in response.iter_content(CHUNK_BYTES):
+    # read1 returns whatever one socket read brings (up to a chunk), so the byte count and the clock
+    # are checked as data arrives; iter_content would wait inside one read for a whole chunk.
+    raw = response.raw
+    while chunk := raw.read1(CHUNK_BYTES, decode_content=True):
         progress[0] += len(chunk)
         if progress[0] > max_bytes:
             raise BodyTooLarge(progress[0], declared)
