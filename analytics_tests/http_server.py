@@ -115,18 +115,15 @@ class PageServer:
                 try:
                     if reply.delay_s:
                         time.sleep(reply.delay_s)
+                    if reply.endless:
+                        return self._endless(status)
                     self.send_response(status)
                     self.send_header("Content-Type", "text/html; charset=utf-8")
-                    if reply.endless:
-                        self.send_header("Transfer-Encoding", "chunked")
-                    else:
-                        self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Content-Length", str(len(body)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    if reply.endless:
-                        self._endless()
-                    elif reply.silence_after_headers:
+                    if reply.silence_after_headers:
                         self.wfile.flush()
                         server._stopping.wait(600)
                     elif reply.trickle_s is not None:
@@ -140,7 +137,11 @@ class PageServer:
                 except OSError:
                     pass  # the client gave up (timeout) and closed the connection
 
-            def _endless(self):
+            def _endless(self, status: int):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
                 chunk = b"<tr><td>" + b"x" * (64 * 1024 - 20) + b"</td></tr>\n"
                 framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
                 opening = b"<!DOCTYPE html><html><body><table>\n"
