@@ -94,6 +94,9 @@ def _sha256(body: bytes) -> str:
 class RawArchive:
     def __init__(self, root: Path | str):
         self.root = Path(root)
+        # What `latest` found wrong with a URL's archived copies (for the error if the re-fetch fails too).
+        self.replay_problems: dict[str, list[str]] = {}
+        self._verified: dict[str, bytes] = {}  # sha256 -> bytes `latest` just verified, handed over by `read`
 
     @property
     def index_path(self) -> Path:
@@ -175,13 +178,14 @@ class RawArchive:
         return target
 
     def replay(
-        self, url: str, run_id: str | None = None, inspect: Callable[[bytes], page_checks.PageProblem | None] | None = None
+        self, url: str, run_id: str | None = None, inspect: Callable[[str, bytes], page_checks.PageProblem | None] | None = page_checks.problem
     ) -> Replay:
         """The newest complete page fetched from `url` (in run `run_id`, if given) whose bytes verify.
 
         Every candidate's bytes are hashed against the sha256 the index recorded; a copy that was
-        altered on disk, or that `inspect` finds is not the page (a challenge page archived before
-        pages were checked), is quarantined and logged, and the next older one is tried.
+        altered on disk, or that `inspect(source, body)` finds is not the source's page (a challenge
+        page archived before pages were checked), is quarantined and logged, and the next older one
+        is tried.
         """
         found = Replay()
         for page in reversed(self.pages(url)):
@@ -202,7 +206,7 @@ class RawArchive:
                     f"archived page {path} for {url} (fetched {page.fetched_at}) no longer matches its sha256: the index "
                     f"records {page.sha256}, the file hashes to {digest}; it was altered on disk and is quarantined at {moved}"
                 )
-            elif inspect is not None and (verdict := inspect(body)) is not None:
+            elif inspect is not None and (verdict := inspect(page.source, body)) is not None:
                 moved = self.quarantine(path, verdict.describe())
                 problem = f"archived page {path} for {url} (fetched {page.fetched_at}) is a {verdict.describe()}; quarantined at {moved}"
             else:
@@ -213,14 +217,23 @@ class RawArchive:
         return found
 
     def latest(self, url: str, run_id: str | None = None) -> ArchivedPage | None:
-        """The newest complete page fetched from `url` (in run `run_id`, if given) whose bytes verify."""
-        return self.replay(url, run_id).page
+        """The newest complete page fetched from `url` (in run `run_id`, if given) whose bytes verify
+        and pass the page checks; what was wrong with newer copies is kept in `replay_problems`."""
+        found = self.replay(url, run_id)
+        if found.problems:
+            self.replay_problems[url] = found.problems
+        if found.page is not None:
+            self._verified[found.page.sha256] = found.body
+        return found.page
 
     def verify(self, page: ArchivedPage) -> bool:
         path = self.object_path(page.sha256)
         return path.exists() and _sha256(path.read_bytes()) == page.sha256
 
     def read(self, page: ArchivedPage) -> bytes:
+        body = self._verified.pop(page.sha256, None)
+        if body is not None:
+            return body  # verified by `latest` a moment ago: not read and hashed twice
         body = self.object_path(page.sha256).read_bytes()
         if _sha256(body) != page.sha256:
             raise ValueError(f"Archived object {self.object_path(page.sha256)} no longer matches its sha256 {page.sha256}.")

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 from analytics_assets import partitions, settings
-from analytics_assets.ingestion import embedded, page_checks, pfr, spotrac
-from analytics_assets.ingestion.archive import ArchivedPage, RawArchive, Replay
+from analytics_assets.ingestion import embedded, pfr, spotrac
+from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
     ChallengePageError,
@@ -27,6 +27,7 @@ from analytics_assets.ingestion.errors import (
     SourceError,
 )
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
+from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.ingestion.sources import SourceRows
 
@@ -96,15 +97,14 @@ class LiveSources:
         if self._client is not None:
             self._client.close()
 
-    def _reusable(self, url: str, season: int, source: str) -> Replay:
-        """The archived page to replay, if any; copies that fail their sha256 or page check are quarantined."""
+    def _reusable(self, url: str, season: int) -> ArchivedPage | None:
         if self.http.force_refetch:
-            return Replay()
+            return None
         if partitions.is_completed(season):
-            return self.archive.replay(url, inspect=page_checks.inspector(source))
+            return self.archive.latest(url)
         if self.run_id is None:
-            return Replay()  # outside a run the season in progress is always fetched
-        return self.archive.replay(url, run_id=self.run_id, inspect=page_checks.inspector(source))
+            return None  # outside a run the season in progress is always fetched
+        return self.archive.latest(url, run_id=self.run_id)
 
     def _record(self, attempts: list[Attempt], source: str, season: int) -> list[ArchivedPage | None]:
         self.requests_made += len(attempts)
@@ -114,26 +114,25 @@ class LiveSources:
         return pages
 
     def fetch(self, source: str, season: int, url: str) -> LivePage:
-        prior = self._reusable(url, season, source)
-        if prior.page is not None:
-            return LivePage(prior.page, prior.body, fresh=self.run_id is not None and prior.page.run_id == self.run_id)
+        prior = self._reusable(url, season)
+        if prior is not None:
+            return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
         try:
-            result = self.client.get(url, inspect=page_checks.inspector(source))
+            result = self.client.get(url, inspect=page_inspector(source))
         except FetchError as exc:
             pages = self._record(exc.attempts, source, season)
-            raise self._fetch_failure(exc, source, season, pages, prior.problems) from exc
+            raise self._fetch_failure(exc, source, season, pages) from exc
         pages = self._record(result.attempts, source, season)
         return LivePage(pages[-1], result.body, fresh=True)
 
-    def _fetch_failure(
-        self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None], replay_problems: list[str] = ()
-    ) -> SourceError:
+    def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]
         last_page = next((p for p in reversed(pages) if p is not None), None)
         archived = f" The last response is archived at {last_page.path}." if last_page else ""
         logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
         # Why the season was fetched at all: its archived copy could not be used.
-        unusable = f" The archived copy could not be used, so the page was fetched again: {'; '.join(replay_problems)}." if replay_problems else ""
+        problems = self.archive.replay_problems.get(exc.url)
+        unusable = f" The archived copy could not be used, so the page was fetched again: {'; '.join(problems)}." if problems else ""
         archived += unusable
         if isinstance(exc, ChallengePageError):
             message = (
