@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.ingestion import manual_import, normalize, sources
+from analytics_assets.ingestion import normalize, sources
 from analytics_assets.ingestion.errors import SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
@@ -72,7 +72,6 @@ def load_core_table(
                 frames[season] = build(season, plan)
             except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
                 facts = exc.metadata() if isinstance(exc, SourceError) else {}
-                manual_import.reject_run_files(context.run.tags, table, [season], str(exc))
                 raise dg.Failure(
                     description=f"{table} season {season}: {exc} Nothing was written; stored seasons are unchanged.",
                     metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
@@ -82,12 +81,7 @@ def load_core_table(
     finally:
         plan.close()
     with duckdb.get_connection() as conn:
-        try:
-            yield from gate.enforce(context, table, reports, conn)
-        except dg.Failure as exc:
-            # A landing file that fails a gate keeps the reason beside it, like one the sensor rejects.
-            manual_import.reject_run_files(context.run.tags, table, seasons, exc.description or str(exc))
-            raise
+        yield from gate.enforce(context, table, reports, conn)
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, table, seasons, writes)
     for path in plan.after_write():

@@ -258,18 +258,23 @@ def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
     return normalize.dead_cap_rows(rows.raw, file.season, rows.code_source, rows.league_cap_musd, rows.provenance)
 
 
+def _validated(file: LandingFile, rows: SourceRows) -> SourceRows:
+    """Raise ManualImportError naming every blocking rule the file's rows fail."""
+    report = rules.validate(file.table, to_table_rows(file, rows), file.season, partitions.is_completed(file.season))
+    if not report.passed:
+        raise _fail(file, f"it fails the quality gate:\n{report.summary()}\n")
+    return rows
+
+
 def check(file: LandingFile) -> str | None:
     """None when the file would load; otherwise the reason it is rejected (every blocking rule).
 
     The whole validation, as its run does it: for tests and tools, never in the sensor's tick."""
     try:
-        df = to_table_rows(file, read_rows(file))
+        _validated(file, read_rows(file))
     except ManualImportError as exc:
         return str(exc)
-    report = rules.validate(file.table, df, file.season, partitions.is_completed(file.season))
-    if report.passed:
-        return None
-    return str(_fail(file, f"it fails the quality gate:\n{report.summary()}\n"))
+    return None
 
 
 def note_path(path: Path) -> Path:
@@ -284,19 +289,6 @@ def clear_stale_rejection(path: Path) -> None:
             note.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def reject_run_files(tags: dict[str, str], table: str, seasons: list[int], message: str) -> list[Path]:
-    """A run failed while loading landing files: leave the reason beside each one it was asked to load."""
-    noted = []
-    for season in seasons:
-        file = from_tags(tags, table, season)
-        if file is not None and file.path.exists():
-            if not message.startswith("Rejected "):
-                message = str(_fail(file, f"its run failed: {message}"))
-            write_rejection(file.path, message)
-            noted.append(file.path)
-    return noted
 
 
 def write_rejection(path: Path, message: str) -> None:
@@ -324,12 +316,20 @@ def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | No
 
 
 def load(file: LandingFile) -> SourceRows:
-    """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run."""
-    if file.path.exists():
-        limit = settings.landing_max_bytes()
-        if file.path.stat().st_size > limit:
-            raise _fail(file, f"it is {_size_text(file.path.stat().st_size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
-        return read_rows(file)
+    """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run.
+
+    Validated here, in the run, quality rules included: a file that fails gets its reason written
+    beside it (`<file>.rejected.txt`) and fails the run's step, with nothing stored.
+    """
+    try:
+        if file.path.exists():
+            size, limit = file.path.stat().st_size, settings.landing_max_bytes()
+            if size > limit:
+                raise _fail(file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
+            return _validated(file, read_rows(file))
+    except ManualImportError as exc:
+        write_rejection(file.path, str(exc))
+        raise
     if file.loaded_path.exists():
         return read_rows(file, file.loaded_path.read_bytes())
     raise _fail(file, "the file is gone from the landing folder (and was not loaded before).")
