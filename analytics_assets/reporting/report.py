@@ -19,11 +19,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, TIERS, WINNING_PCT
+from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
 from analytics_assets.ops.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
 from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
-from analytics_assets.reporting.templating import Cell, cell, missing, num
+from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href
+from analytics_assets.reporting.templating import Cell, cell, missing, num, when
 
 REPORT_FILE = "risk_report.html"
 SUMMARY_FILE = "risk_report.md"
@@ -44,6 +45,8 @@ class ReportInputs:
     rules: pd.DataFrame | None = None  # declared rules: table_name, rule, severity, description
     highlight: Sequence[str] = ()
     scraper_slo: Sequence[tuple[str, ScrapeSlo]] = ()  # ("all sources", overall), then per source
+    snapshot_season: int | None = None  # the season in progress with dated snapshots, if any
+    snapshot_dates: Sequence[str] = ()  # its snapshot dates, oldest first
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,6 @@ class Report:
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def _when(value) -> str:
-    if missing(value):
-        return "–"
-    ts = pd.Timestamp(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _quadrant_short(name: str) -> str:
@@ -112,6 +107,10 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
             round(float(last["dead_cap_pct_mean"] - first["dead_cap_pct_mean"]), 2),
         ))
     fit = inputs.fit
+    if fit and not missing(fit.get("fe_slope")):
+        findings.insert(0, _season_fair_finding(fit, summary, latest))  # the headline
+    if not season.empty and "season_quadrant" in season:
+        findings.append(_season_relative_finding(risk, season, latest))
     if fit:
         per10, lo, hi = fit["slope"] * 1000, fit["slope_ci_low"] * 1000, fit["slope_ci_high"] * 1000
         direction = "fewer" if per10 < 0 else "more"
@@ -121,7 +120,8 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
         )
         findings.append(Finding(
             "pooled_fit",
-            f"Across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
+            "Pooled over all seasons, which mixes the league-wide drift into the team effect: "
+            f"across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
             f"dead cap went with {abs(per10):.1f} win-% points {direction} (95% CI {lo:+.1f} to {hi:+.1f}; "
             f"p = {fit['slope_p']:.2g}; R² = {fit['r_squared']:.3f}). {verdict}",
             round(per10, 3),
@@ -145,10 +145,71 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
         findings.append(Finding(
             "next_season_change",
             f"The season after, teams in the high or extreme dead-cap tier changed their win % by {a:+.1f} points on "
-            f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} ({int((~heavy).sum())}).",
+            f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} ({int((~heavy).sum())}). "
+            "This raw comparison ignores regression to the mean (heavy dead cap goes with losing, and losing teams improve).",
             round(a - b, 2),
         ))
+    if fit and not missing(fit.get("next_slope")):
+        findings.append(_next_season_finding(fit))
     return findings
+
+
+def _per10(fit: dict, prefix: str) -> tuple[float, float, float]:
+    """A slope and its interval in win-% points per 10 points of dead cap."""
+    return fit[prefix] * 1000, fit[f"{prefix}_ci_low"] * 1000, fit[f"{prefix}_ci_high"] * 1000
+
+
+def _season_fair_finding(fit: dict, summary: pd.DataFrame, latest: int) -> Finding:
+    per10, lo, hi = _per10(fit, "fe_slope")
+    direction = "fewer" if per10 < 0 else "more"
+    drift = ""
+    if len(summary) >= 2:
+        first, last = summary.iloc[0], summary[summary["season"] == latest]
+        last = last.iloc[0] if not last.empty else summary.iloc[-1]
+        drift = (f" the league's mean dead cap moved from {first['dead_cap_pct_mean']:.1f}% to "
+                 f"{last['dead_cap_pct_mean']:.1f}% of the cap while its mean win % is .500 every season, so")
+    verdict = "The interval excludes zero." if lo > 0 or hi < 0 else "The interval includes zero: no clear within-season link."
+    return Finding(
+        "season_fe_fit",
+        f"Season-fair headline: within the same season, each extra 10 points of dead cap went with {abs(per10):.1f} win-% "
+        f"points {direction} (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; p = {fit['fe_slope_p']:.2g}; OLS with season "
+        f"fixed effects over {fit['n']} team-seasons of {fit['clusters']} franchises, {fit['first_season']}-{fit['last_season']}). "
+        f"It is the headline because{drift or ''} only comparisons within a season are fair. {verdict} "
+        "An association across teams, not a measured cause.",
+        round(per10, 3),
+    )
+
+
+def _season_relative_finding(risk: pd.DataFrame, season: pd.DataFrame, latest: int) -> Finding:
+    first_season = int(risk["season"].min())
+    first = risk[risk["season"] == first_season]
+    over = int((season["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
+    over_first = int((first["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
+    median = float(season["season_median_dead_cap_pct"].iloc[0])
+    hell = int((season["season_quadrant"] == SEASON_QUADRANTS[(True, False)]).sum())
+    return Finding(
+        "season_relative_quadrant",
+        f"The fixed {HIGH_DEAD_CAP_PCT:g}% line had {over} of {len(season)} teams above it in {latest} against {over_first} of "
+        f"{len(first)} in {first_season}. Against {latest}'s own median dead cap ({median:.1f}%), {hell} teams were above "
+        "the median and below .500.",
+        hell,
+    )
+
+
+def _next_season_finding(fit: dict) -> Finding:
+    per10, lo, hi = _per10(fit, "next_slope")
+    raw, raw_lo, raw_hi = _per10(fit, "next_unadjusted_slope")
+    back = -fit["next_win_pct_coef"]
+    verdict = "the interval includes zero" if lo <= 0 <= hi else "the interval excludes zero"
+    return Finding(
+        "next_season_given_record",
+        f"Next season, given this season's record: each extra 10 points of dead cap went with a {per10:+.1f} win-% point "
+        f"change (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; {verdict}; {fit['next_n']} team-seasons with a next season, "
+        f"season fixed effects). Without the record it looks like {raw:+.1f} ({raw_lo:+.1f} to {raw_hi:+.1f}), because teams below "
+        f".500 improve whatever their dead cap (regression to the mean: a team's distance from .500 shrank by {back:.0%} "
+        "on average the next season) and heavy dead cap goes with losing.",
+        round(per10, 3),
+    )
 
 
 # ---------------------------------------------------------------- data quality and provenance
@@ -203,7 +264,7 @@ def _team_rows(season: pd.DataFrame) -> list[list[Cell]]:
         change = r.next_season_win_pct_change
         rows.append([
             cell(r.dead_cap_rank, r.dead_cap_rank, True),
-            cell(r.team, tag="b"), cell(r.franchise), cell(r.conference), cell(r.division, cls="nowrap"),
+            cell(r.team, tag="b"), cell(r.franchise, href=team_href(r.franchise)), cell(r.conference), cell(r.division, cls="nowrap"),
             cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
             cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
             cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
@@ -211,13 +272,16 @@ def _team_rows(season: pd.DataFrame) -> list[list[Cell]]:
             cell(num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
             cell(r.risk_tier, TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{r.risk_tier}"),
             cell(_quadrant_short(r.quadrant), title=r.quadrant, cls="nowrap" + (" q-hell" if r.quadrant == CAP_HELL else "")),
+            cell(_quadrant_short(r.season_quadrant), title=r.season_quadrant, cls="nowrap"),
             cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
         ])
     return rows
 
 
 TEAM_HEADERS = ["Rank", "Team", "Franchise", "Conf.", "Division", "Record", "Win %", "Dead money ($M)", "Dead cap %",
-                "Percentile", "z-score", "Tier", "Quadrant", "Next season: win % change (points)"]
+                "Percentile", "z-score", "Tier", "Quadrant", "Season-relative quadrant", "Next season: win % change (points)"]
+FIT_HEADERS = ["Model", "What it estimates", "Team-seasons", "Win-% points per 10 points of dead cap", "95% interval",
+               "Interval method", "p-value"]
 SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max %", "Mean %", "Extreme above %",
                    "Spearman rho", "p-value", *(t.capitalize() for t in TIERS), "Cap hell"]
 QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
@@ -240,6 +304,32 @@ def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
     return rows
 
 
+def _fit_rows(fit: dict) -> list[list[Cell]]:
+    """The fits of nfl.league_risk_fit side by side, slopes per 10 points of dead cap."""
+    method = "team-clustered (CR1), t with G - 1 df"
+    specs = [
+        ("Season fixed effects (headline)", "win % against dead cap within the same season", "n", "fe_slope", method, "fe_slope_p"),
+        ("Pooled OLS", "win % against dead cap across all seasons at once", "n", "slope", "classical OLS, t with n - 2 df", "slope_p"),
+        ("Pooled OLS", "the same slope", "n", "slope", method, None),
+        ("Next season, given the record", "next season's win % change, controlling for this season's win % and the season", "next_n",
+         "next_slope", method, "next_slope_p"),
+        ("Next season, record not controlled", "next season's win % change, controlling for the season only", "next_n",
+         "next_unadjusted_slope", method, "next_unadjusted_slope_p"),
+    ]
+    rows = []
+    for i, (name, what, n, prefix, how, p) in enumerate(specs):
+        low, high = (f"{prefix}_ci_low", f"{prefix}_ci_high") if i != 2 else ("slope_cluster_ci_low", "slope_cluster_ci_high")
+        if missing(fit.get(prefix)):
+            continue
+        per10 = fit[prefix] * 1000
+        rows.append([
+            cell(name), cell(what), cell(fit[n], fit[n], True), cell(num(per10, "+.2f"), per10, True),
+            cell(f"{fit[low] * 1000:+.2f} to {fit[high] * 1000:+.2f}"), cell(how),
+            cell(num(fit[p], ".2g") if p else None, fit[p] if p else None, True),
+        ])
+    return rows
+
+
 def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
     rows = []
     for r in overview.itertuples():
@@ -247,7 +337,7 @@ def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
             cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.severity),
             cell(r.status, cls="status-" + str(r.status).split()[0]),
             cell(r.seasons_checked, r.seasons_checked, True), cell(r.failing_seasons if r.seasons_failing else "none"),
-            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(_when(r.checked_at), cls="nowrap"),
+            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(when(r.checked_at), cls="nowrap"),
         ])
     return rows
 
@@ -256,7 +346,7 @@ def _provenance_rows(provenance: pd.DataFrame) -> list[list[Cell]]:
     return [
         [
             cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
-            cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(_when(r.loaded_at), cls="nowrap"),
+            cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(when(r.loaded_at), cls="nowrap"),
         ]
         for r in provenance.sort_values(["season", "table_name", "source_ref"]).itertuples()
     ]
@@ -311,7 +401,7 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         season_count=len(seasons),
         team_seasons=len(risk),
         latest=latest,
-        generated_at=_when(inputs.generated_at),
+        generated_at=when(inputs.generated_at),
         quality_line=quality_line(overview),
         summary_file=SUMMARY_FILE,
         findings=findings,
@@ -322,6 +412,12 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         team_headers=TEAM_HEADERS,
         team_rows=_team_rows(risk[risk["season"] == latest]),
         fit=inputs.fit,
+        fit_headers=FIT_HEADERS,
+        fit_rows=_fit_rows(inputs.fit) if inputs.fit and "fe_slope" in inputs.fit else [],
+        season_file=SEASON_FILE,
+        teams_dir=TEAMS_DIR,
+        snapshot_season=inputs.snapshot_season,
+        snapshot_dates=list(inputs.snapshot_dates),
         summary_headers=SUMMARY_HEADERS,
         summary_rows=_summary_rows(inputs.summary),
         quality_headers=QUALITY_HEADERS,
@@ -350,7 +446,7 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     lines = [
         "# NFL dead-cap risk report",
         "",
-        f"Seasons {seasons[0]}-{seasons[-1]}, latest complete season {latest}. Generated {_when(inputs.generated_at)}. "
+        f"Seasons {seasons[0]}-{seasons[-1]}, latest complete season {latest}. Generated {when(inputs.generated_at)}. "
         f"Full report with charts: [{REPORT_FILE}]({REPORT_FILE}).",
         "",
         "## Headline findings",

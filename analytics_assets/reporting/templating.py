@@ -37,6 +37,15 @@ def num(value, fmt: str) -> str:
     return MISSING if missing(value) else format(value, fmt)
 
 
+def when(value) -> str:
+    """A timestamp as "YYYY-MM-DD HH:MM:SS UTC" (naive ones are taken as UTC); an en dash when missing."""
+    if missing(value):
+        return MISSING
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 @dataclass(frozen=True)
 class Cell:
     """One table cell as data: the template writes the markup and escapes every string."""
