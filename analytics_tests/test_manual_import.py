@@ -125,7 +125,7 @@ def test_a_file_failing_the_quality_gate_fails_its_run_with_a_note_and_is_left_i
     assert stored(db) == before and csv.read_text() == text
     note = (landing / f"standings_2017.csv{REJECTED_SUFFIX}").read_text()
     assert note.startswith(f"Rejected {csv} (standings, season 2017): it fails the quality gate")
-    assert "League wins = 257, losses = 256" in note and "left in place" in note
+    assert "league wins = 257, losses = 256" in note and "left in place" in note
     # The same file is not requested again (same run key), and its note stays.
     (again,) = evaluate().run_requests
     assert again.run_key == request.run_key and (landing / f"standings_2017.csv{REJECTED_SUFFIX}").exists()
