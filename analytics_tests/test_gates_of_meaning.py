@@ -305,3 +305,5 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
     incidents = html[html.index('id="incident-table"'):]
     assert ">refused<" in incidents and ">accepted<" in incidents and "mean dead-cap % 34.33" in incidents
     assert "accepted by analyst@example.com" in (out / "risk_report.md").read_text()
+    quality_row = next(row for row in html[html.index('id="quality-table"'):].split("<tr>") if "<code>dead_cap_drift</code>" in row)
+    assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
