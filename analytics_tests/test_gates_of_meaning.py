@@ -307,3 +307,16 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
     assert "accepted by analyst@example.com" in (out / "risk_report.md").read_text()
     quality_row = next(row for row in html[html.index('id="quality-table"'):].split("<tr>") if "<code>dead_cap_drift</code>" in row)
     assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
+
+
+def test_points_far_outside_history_are_refused_as_drift(db, landing):
+    """2017's real records with every score doubled (a feed counting both halves twice): the shape is fine."""
+    reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
+    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body[["points_for", "points_against"]] *= 2
+    before = stored(db)
+    result = landing_run(db, landing, "standings", 2019, body.to_csv(index=False))
+    assert not result.success
+    message = step_failures(result)["standings"]
+    assert "standings.points_drift failed for season 2019" in message and "points per team-game 43.44 against" in message
+    assert stored(db) == before
