@@ -281,3 +281,42 @@ def test_a_stale_copy_of_the_season_in_progress_is_refused(db, landing):
     message = refused(result, "standings", "season_progress", 2026)
     assert "at least the 186 team-games already stored" in message and "seen 128 team-games" in message
     assert stored(db) == before
+
+
+def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_incidents(db, landing, tmp_path):
+    from analytics_tests.outputs_support import materialize_outputs
+
+    assert materialize_seasons(db, 2023, 2024, names=["standings"]).success
+    assert not landing_run(db, landing, "dead_cap", 2024, drifted_2024()).success  # refused first: an incident
+    override = {"ops": {"dead_cap": {"config": {
+        "accept_rules": ["dead_cap_drift"], "reason": "Checked <against> the filings", "accepted_by": "analyst@example.com",
+    }}}}
+    assert landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=override).success
+    assert materialize_seasons(db, 2023, 2024, names=["team_season_risk"]).success
+    out = tmp_path / "reports"
+    materialize_outputs(db, out)
+    html = (out / "risk_report.html").read_text()
+    acceptances = html[html.index('id="acceptance-table"'):]
+    acceptances = acceptances[: acceptances.index("</table>")]
+    assert "dead_cap_drift" in acceptances and "analyst@example.com" in acceptances
+    assert "Checked &lt;against&gt; the filings" in acceptances  # escaped, never raw markup
+    provenance_2024 = [row for row in html.split("<tr>") if "<td data-sort=\"2024\"" in row and ">dead_cap<" in row]
+    assert any("dead_cap_drift by analyst@example.com" in row for row in provenance_2024)
+    incidents = html[html.index('id="incident-table"'):]
+    assert ">refused<" in incidents and ">accepted<" in incidents and "mean dead-cap % 34.33" in incidents
+    assert "accepted by analyst@example.com" in (out / "risk_report.md").read_text()
+    quality_row = next(row for row in html[html.index('id="quality-table"'):].split("<tr>") if "<code>dead_cap_drift</code>" in row)
+    assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
+
+
+def test_points_far_outside_history_are_refused_as_drift(db, landing):
+    """2017's real records with every score doubled (a feed counting both halves twice): the shape is fine."""
+    reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
+    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body[["points_for", "points_against"]] *= 2
+    before = stored(db)
+    result = landing_run(db, landing, "standings", 2019, body.to_csv(index=False))
+    assert not result.success
+    message = step_failures(result)["standings"]
+    assert "standings.points_drift failed for season 2019" in message and "points per team-game 43.44 against" in message
+    assert stored(db) == before
