@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.ingestion import manual_import, normalize, sources
+from analytics_assets.ingestion import normalize, sources
 from analytics_assets.ingestion.errors import SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
@@ -116,8 +116,8 @@ def load_core_table(
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         try:
             yield from gate.enforce(context, table, reports, conn)
-        except dg.Failure as exc:  # a landing file the gate refused keeps the reason beside it
-            manual_import.note_failed_run(context.run.tags, table, seasons, exc.description or str(exc))
+        except gate.QualityGateError as exc:
+            plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
             raise
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)

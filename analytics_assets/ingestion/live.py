@@ -22,6 +22,7 @@ from analytics_assets.ingestion.errors import (
     FetchError,
     HttpStatusError,
     LayoutChangedError,
+    RedirectedError,
     ResponseTooLargeError,
     SourceError,
 )
@@ -123,11 +124,26 @@ class LiveSources:
             return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
         try:
             result = self.client.get(url, inspect=page_inspector(source))
+        except RedirectedError as exc:
+            pages = self._record(exc.attempts, source, season)
+            raise self._redirect_refusal(exc, source, season, pages) from exc
         except FetchError as exc:
             pages = self._record(exc.attempts, source, season)
             raise self._fetch_failure(exc, source, season, pages) from exc
         pages = self._record(result.attempts, source, season)
         return LivePage(pages[-1], result.body, fresh=True)
+
+    def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
+        """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
+        from analytics_assets.quality import rules
+
+        identity = SourceIdentity(
+            requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
+        )
+        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
+        last_page = next((p for p in reversed(pages) if p is not None), None)
+        report.source, report.source_ref, report.raw_path = "live", exc.url, last_page.path if last_page else None
+        return SeasonRefused(report)
 
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]

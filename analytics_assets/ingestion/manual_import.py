@@ -258,17 +258,23 @@ def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
     return normalize.dead_cap_rows(rows.raw, file.season, rows.code_source, rows.league_cap_musd, rows.provenance)
 
 
+def _validated(file: LandingFile, rows: SourceRows) -> SourceRows:
+    """Raise ManualImportError naming every blocking rule the file's rows fail."""
+    report = rules.validate(file.table, to_table_rows(file, rows), file.season, partitions.is_completed(file.season))
+    if not report.passed:
+        raise _fail(file, f"it fails the quality gate:\n{report.summary()}\n")
+    return rows
+
+
 def check(file: LandingFile) -> str | None:
-    """None when the file would load; otherwise the reason it is rejected (the season's own rules;
-    the rules against stored seasons run in the asset). For tests and tools, never in the sensor."""
+    """None when the file would load; otherwise the reason it is rejected (every blocking rule).
+
+    The whole validation, as its run does it: for tests and tools, never in the sensor's tick."""
     try:
-        df = to_table_rows(file, read_rows(file))
+        _validated(file, read_rows(file))
     except ManualImportError as exc:
         return str(exc)
-    report = rules.validate(file.table, df, file.season, partitions.is_completed(file.season))
-    if report.passed:
-        return None
-    return str(_fail(file, f"it fails the quality gate:\n{report.summary()}\n"))
+    return None
 
 
 def note_path(path: Path) -> Path:
@@ -283,17 +289,6 @@ def clear_stale_rejection(path: Path) -> None:
             note.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def note_failed_run(tags: dict[str, str], table: str, seasons: list[int], message: str) -> list[Path]:
-    """A run refused the landing files it was asked to load (a quality gate): the reason goes beside each."""
-    noted = []
-    for season in seasons:
-        file = from_tags(tags, table, season)
-        if file is not None and file.path.exists():
-            write_rejection(file.path, str(_fail(file, f"its run refused it: {message}")))
-            noted.append(file.path)
-    return noted
 
 
 def write_rejection(path: Path, message: str) -> None:
@@ -323,9 +318,10 @@ def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | No
 def load(file: LandingFile) -> SourceRows:
     """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run.
 
-    Read and checked here, in the run: a file that cannot be read (values, teams, size) gets its
-    reason written beside it (`<file>.rejected.txt`) and fails the run's step, with nothing stored.
-    The quality gates then judge its rows like any source's (`note_failed_run` leaves their verdict).
+    Read and parsed here, in the run: a file that cannot be read gets its reason written beside it
+    (`<file>.rejected.txt`) and fails the run's step, with nothing stored. The quality rules run in
+    the step's gate, with every other season as context; a refusal there writes the note too
+    (`reject_refused`).
     """
     try:
         if file.path.exists():
@@ -339,6 +335,11 @@ def load(file: LandingFile) -> SourceRows:
     if file.loaded_path.exists():
         return read_rows(file, file.loaded_path.read_bytes())
     raise _fail(file, "the file is gone from the landing folder (and was not loaded before).")
+
+
+def reject_refused(file: LandingFile, gate_message: str) -> None:
+    """The season's quality gate refused the file's rows: say so beside the file."""
+    write_rejection(file.path, str(_fail(file, f"it fails the quality gate:\n{gate_message}\n")))
 
 
 def mark_loaded(file: LandingFile) -> Path:
