@@ -8,10 +8,12 @@ A season whose content is unchanged is left untouched, so re-runs are exact no-o
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +71,13 @@ DDL: dict[str, str] = {
 }
 
 
+# Dated copies of the season in progress: every refresh keeps the rows it stored under the day it
+# ran (`as_of`), one copy per day, so what a daily refresh replaces in standings/dead_cap is kept.
+SNAPSHOT_TABLES = {"standings": "standings_snapshots", "dead_cap": "dead_cap_snapshots"}
+for _table, _snapshots in SNAPSHOT_TABLES.items():
+    DDL[_snapshots] = "as_of DATE NOT NULL, " + DDL[_table].replace("PRIMARY KEY (season, team)", "PRIMARY KEY (as_of, season, team)")
+
+
 def register_table(name: str, ddl: str) -> None:
     """Areas that own a table (marts, ingestion logs) declare it here."""
     DDL[name] = ddl
@@ -78,10 +87,31 @@ class EmptyPartitionError(ValueError):
     pass
 
 
+def declared_columns(ddl: str) -> list[tuple[str, str]]:
+    """(name, type) of each column in a DDL body, table constraints left out."""
+    columns = []
+    for part in re.split(r",(?![^()]*\))", ddl):  # commas outside parentheses
+        words = part.split()
+        if words and words[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            columns.append((words[0], words[1]))
+    return columns
+
+
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; a table that gained columns in a later version gets them added
+    (nullable: rows stored before have none until their season is re-materialized)."""
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for name, ddl in DDL.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({ddl})")
+    existing: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [SCHEMA]
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for name, ddl in DDL.items():
+        for column, kind in declared_columns(ddl):
+            if column not in existing.get(name, set()):
+                conn.execute(f"ALTER TABLE {SCHEMA}.{name} ADD COLUMN {column} {kind}")
 
 
 class AnalyticsDuckDB(DuckDBResource):
@@ -164,14 +194,28 @@ def insert_frame(conn: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, 
         conn.unregister("incoming")
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Also keep the rows of `seasons` in the table's snapshot table under `as_of` (one copy per day)."""
+
+    as_of: date
+    seasons: frozenset[int]
+
+
 def replace_seasons(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     frames: Mapping[int, pd.DataFrame],
     run_id: str | None = None,
     key: tuple[str, ...] = ("season", "team"),
+    snapshot: Snapshot | None = None,
 ) -> list[WriteResult]:
-    """Replace each season of `table` with its frame, all seasons in one transaction."""
+    """Replace each season of `table` with its frame, all seasons in one transaction.
+
+    With `snapshot`, the same transaction replaces that day's copy of the snapshot seasons in
+    SNAPSHOT_TABLES[table], whether or not the season's content changed: a day with no change
+    is still a day the standings stood so.
+    """
     for season, df in frames.items():
         if df.empty:
             raise EmptyPartitionError(
@@ -182,6 +226,10 @@ def replace_seasons(
     results: list[WriteResult] = []
     with transaction(conn):
         for season, df in sorted(frames.items()):
+            if snapshot and season in snapshot.seasons:
+                snapshots = SNAPSHOT_TABLES[table]
+                conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
+                insert_frame(conn, snapshots, df.assign(as_of=snapshot.as_of))
             digest = content_sha256(df, list(key))
             stored = conn.execute(
                 f"SELECT content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? AND season = ?",

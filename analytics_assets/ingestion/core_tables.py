@@ -102,6 +102,8 @@ def load_core_table(
     finally:
         plan.close()
     frames = {season: frame for season, (frame, _) in built.items()}
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
     with duckdb.get_connection() as conn:
         stored = _stored_rows(conn, table)
         reports = list(refused)
@@ -112,13 +114,21 @@ def load_core_table(
             reports.append(report)
         reports.sort(key=lambda r: r.season)
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
-        yield from gate.enforce(context, table, reports, conn)
-        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
+        try:
+            yield from gate.enforce(context, table, reports, conn)
+        except gate.QualityGateError as exc:
+            plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
+            raise
+        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
     metadata["sources"] = dg.MetadataValue.text(_source_summary(frames))
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
+    if snapshot:
+        metadata["snapshot"] = dg.MetadataValue.text(
+            f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
+        )
     yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))
 
 
