@@ -54,6 +54,17 @@ def _source_summary(frames: dict[int, pd.DataFrame]) -> str:
     )
 
 
+def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:
+    """The seasons in progress of this run are also kept as a dated snapshot (known before anything is fetched)."""
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    if not in_progress:
+        return None
+    try:
+        return storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress)
+    except ValueError as exc:
+        raise dg.Failure(description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged.") from exc
+
+
 def load_core_table(
     context: dg.AssetExecutionContext,
     duckdb: AnalyticsDuckDB,
@@ -63,6 +74,7 @@ def load_core_table(
 ) -> Iterator:
     """Build every season of the run, gate all of them, then replace them in one transaction."""
     seasons = _seasons(context)
+    snapshot = _snapshot(context, table, seasons)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
     frames: dict[int, pd.DataFrame] = {}
     reports = []
@@ -80,8 +92,6 @@ def load_core_table(
             context.log.info(f"{table} season {season}: {len(frames[season])} rows from {frames[season]['source'].iloc[0]} {frames[season]['source_ref'].iloc[0]}")
     finally:
         plan.close()
-    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
-    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
     with duckdb.get_connection() as conn:
         yield from gate.enforce(context, table, reports, conn)
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
