@@ -52,6 +52,17 @@ DDL: dict[str, str] = {
         checked_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
         rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, failure_count INTEGER NOT NULL,
         detail VARCHAR NOT NULL""",
+    # Every refusal by a quality gate (and every acceptance of a flagged rule): enough to answer
+    # "how did this data get in, or why was it kept out?" from the record alone.
+    "incidents": """
+        incident_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
+        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, outcome VARCHAR NOT NULL, source VARCHAR, source_ref VARCHAR,
+        raw_path VARCHAR, expected VARCHAR NOT NULL, seen VARCHAR NOT NULL, evidence JSON, message VARCHAR NOT NULL""",
+    # A person's acceptance of a flagged non-structural rule for one season's content (break glass).
+    "gate_acceptances": """
+        accepted_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
+        rule VARCHAR NOT NULL, accepted_by VARCHAR NOT NULL, reason VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
+        seen VARCHAR NOT NULL""",
     # Every HTTP attempt against a live source (one row per attempt, retries included).
     "scrape_log": """
         fetched_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, season INTEGER, source VARCHAR NOT NULL, url VARCHAR NOT NULL,

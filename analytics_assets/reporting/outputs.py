@@ -41,6 +41,8 @@ ORDER BY season, table_name, source_ref
 """
 
 
+RECENT_INCIDENTS = 20
+
 TEAM_PROVENANCE_SQL = f"""
 SELECT season, 'standings' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at FROM {SCHEMA}.standings
 UNION ALL
@@ -184,6 +186,8 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         scraper = [("all sources", slo.scrape_slo(conn)), *slo.scrape_slo_by_source(conn).items()]
         team_provenance = conn.execute(TEAM_PROVENANCE_SQL).df()
         standings_snapshots, dead_cap_snapshots = read_snapshots(conn)
+        incidents = conn.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}").df()
+        acceptances = conn.execute(f"SELECT * FROM {SCHEMA}.gate_acceptances ORDER BY accepted_at").df()
     _require_risk(risk, "report files")
     if summary.empty:
         context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
@@ -201,6 +205,8 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         highlight=highlight,
         scraper_slo=scraper,
         snapshot_season=team_pages.latest_snapshot_season(standings_snapshots, dead_cap_snapshots),
+        incidents=incidents,
+        acceptances=acceptances,
         snapshot_dates=sorted({str(d) for d in pd.concat([standings_snapshots["as_of"], dead_cap_snapshots["as_of"]])}),
     )
     built = report.build(inputs)

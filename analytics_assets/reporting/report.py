@@ -47,6 +47,8 @@ class ReportInputs:
     scraper_slo: Sequence[tuple[str, ScrapeSlo]] = ()  # ("all sources", overall), then per source
     snapshot_season: int | None = None  # the season in progress with dated snapshots, if any
     snapshot_dates: Sequence[str] = ()  # its snapshot dates, oldest first
+    incidents: pd.DataFrame | None = None  # recent nfl.incidents rows, newest first
+    acceptances: pd.DataFrame | None = None  # nfl.gate_acceptances: flagged rules a person accepted
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,9 @@ SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max 
 QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
                    "Failure detail", "Last checked"]
 SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
-PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at"]
+PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at", "Accepted by a person"]
+INCIDENT_HEADERS = ["When", "Season", "Table", "Rule", "Outcome", "Source", "Expected", "Seen", "Raw page or file"]
+ACCEPTANCE_HEADERS = ["Season", "Table", "Rule", "Accepted by", "When", "Reason", "Value seen"]
 
 
 def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
@@ -342,13 +346,50 @@ def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
     return rows
 
 
-def _provenance_rows(provenance: pd.DataFrame) -> list[list[Cell]]:
+def _accepted_by_season(acceptances: pd.DataFrame | None) -> dict[tuple[int, str], str]:
+    if acceptances is None or acceptances.empty:
+        return {}
+    notes: dict[tuple[int, str], list[str]] = {}
+    for r in acceptances.sort_values("accepted_at").itertuples():
+        notes.setdefault((int(r.season), r.table_name), []).append(f"{r.rule} by {r.accepted_by}: {r.reason}")
+    return {key: "; ".join(dict.fromkeys(v)) for key, v in notes.items()}
+
+
+def _provenance_rows(provenance: pd.DataFrame, acceptances: pd.DataFrame | None = None) -> list[list[Cell]]:
+    accepted = _accepted_by_season(acceptances)
     return [
         [
             cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
             cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(when(r.loaded_at), cls="nowrap"),
+            cell(accepted.get((int(r.season), r.table_name), "")),
         ]
         for r in provenance.sort_values(["season", "table_name", "source_ref"]).itertuples()
+    ]
+
+
+def _incident_rows(incidents: pd.DataFrame | None) -> list[list[Cell]]:
+    if incidents is None:
+        return []
+    return [
+        [
+            cell(when(r.incident_at), cls="nowrap"), cell(r.season, r.season, True), cell(r.table_name),
+            cell(r.rule, cls="nowrap", tag="code"), cell(r.outcome, cls="status-" + ("failed" if r.outcome == "refused" else "warning")),
+            cell(f"{r.source or ''} {r.source_ref or ''}".strip(), tag="code", tag_class="ref"), cell(r.expected), cell(r.seen),
+            cell(r.raw_path or "", tag="code", tag_class="ref"),
+        ]
+        for r in incidents.itertuples()
+    ]
+
+
+def _acceptance_rows(acceptances: pd.DataFrame | None) -> list[list[Cell]]:
+    if acceptances is None:
+        return []
+    return [
+        [
+            cell(r.season, r.season, True), cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.accepted_by),
+            cell(when(r.accepted_at), cls="nowrap"), cell(r.reason), cell(r.seen),
+        ]
+        for r in acceptances.sort_values(["season", "accepted_at"]).itertuples()
     ]
 
 
@@ -425,7 +466,11 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         slo_headers=SLO_HEADERS,
         **_slo_context(inputs.scraper_slo),
         provenance_headers=PROVENANCE_HEADERS,
-        provenance_rows=_provenance_rows(inputs.provenance),
+        provenance_rows=_provenance_rows(inputs.provenance, inputs.acceptances),
+        incident_headers=INCIDENT_HEADERS,
+        incident_rows=_incident_rows(inputs.incidents),
+        acceptance_headers=ACCEPTANCE_HEADERS,
+        acceptance_rows=_acceptance_rows(inputs.acceptances),
     )
 
 
@@ -470,6 +515,12 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     ]
     for r in overview[overview["status"].isin(["failed", "warning"])].itertuples():
         lines.append(f"- {md(r.status)}: `{md(r.table_name)}.{md(r.rule)}` in season(s) {md(r.failing_seasons)}")
+    if inputs.acceptances is not None and not inputs.acceptances.empty:
+        lines += ["", "Accepted by a person (break glass):", ""]
+        for r in inputs.acceptances.sort_values(["season", "accepted_at"]).itertuples():
+            lines.append(f"- {r.season} `{md(r.table_name)}.{md(r.rule)}` accepted by {md(r.accepted_by)}: {md(r.reason)}")
+    if inputs.incidents is not None and not inputs.incidents.empty:
+        lines += ["", f"{len(inputs.incidents)} recent incident(s) in nfl.incidents, newest: {md(inputs.incidents.iloc[0]['message'])}"]
     if inputs.scraper_slo:
         lines += ["", "## Scraper SLO", "", slo_markdown(inputs.scraper_slo[0][1], dict(inputs.scraper_slo[1:]))]
     lines += ["", "## Charts", "", *(f"- [{md(chart.title)}]({chart.filename})" for chart, _ in inputs.charts), ""]
