@@ -55,6 +55,17 @@ def _source_summary(frames: dict[int, pd.DataFrame]) -> str:
     )
 
 
+def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:
+    """The seasons in progress of this run are also kept as a dated snapshot (known before anything is fetched)."""
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    if not in_progress:
+        return None
+    try:
+        return storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress)
+    except ValueError as exc:
+        raise dg.Failure(description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged.") from exc
+
+
 def _stored_rows(conn, table: str) -> pd.DataFrame:
     return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
 
@@ -81,6 +92,7 @@ def load_core_table(
     """Build every season of the run, gate all of them, then replace them in one transaction."""
     accept = gate.check_override(table, override)
     seasons = _seasons(context)
+    snapshot = _snapshot(context, table, seasons)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
     built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
     refused: list[ValidationReport] = []
@@ -102,8 +114,6 @@ def load_core_table(
     finally:
         plan.close()
     frames = {season: frame for season, (frame, _) in built.items()}
-    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
-    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
     with duckdb.get_connection() as conn:
         stored = _stored_rows(conn, table)
         reports = list(refused)
