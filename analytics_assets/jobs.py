@@ -4,11 +4,12 @@ import dagster as dg
 
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
 
-# The per-season part of the graph: core tables and the risk mart.
+# The per-season part of the graph: raw pages, core tables and the risk mart. The raw steps fetch
+# only what the seasons need (nothing for embedded seasons).
 season_pipeline_job = dg.define_asset_job(
     "season_pipeline",
-    selection=dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
-    description="Ingest, validate and store one or more seasons, then rebuild their risk rows.",
+    selection=dg.AssetSelection.groups("raw") | dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk"),
+    description="Fetch the live sources' pages where a season needs them, ingest, validate and store one or more seasons, then rebuild their risk rows.",
 )
 
 # The all-season part: the league summary over every stored season, the charts and the report.

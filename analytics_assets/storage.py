@@ -33,7 +33,7 @@ DDL: dict[str, str] = {
         wins INTEGER NOT NULL, losses INTEGER NOT NULL, ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL,
         points_for INTEGER NOT NULL, points_against INTEGER NOT NULL,
         source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
+        loaded_at TIMESTAMPTZ NOT NULL, cross_check VARCHAR, PRIMARY KEY (season, team)""",
     "dead_cap": """
         season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
         dead_money_musd DOUBLE NOT NULL, total_cap_allocations_musd DOUBLE NOT NULL,
@@ -58,6 +58,10 @@ DDL: dict[str, str] = {
 }
 
 
+# Columns added after a table first shipped: (table, column, type), added to older files on open.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [("standings", "cross_check", "VARCHAR")]
+
+
 def register_table(name: str, ddl: str) -> None:
     """Areas that own a table (marts, ingestion logs) declare it here."""
     DDL[name] = ddl
@@ -71,6 +75,8 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for name, ddl in DDL.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({ddl})")
+    for table, column, sql_type in ADDED_COLUMNS:  # files created before the column existed
+        conn.execute(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
 
 
 class AnalyticsDuckDB(DuckDBResource):

@@ -13,7 +13,7 @@ from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.metadata import table_metadata
 from analytics_assets.ops.logging import scrape_fields
-from analytics_assets.quality import gate, rules
+from analytics_assets.quality import cross_source, gate, rules
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
 
@@ -76,7 +76,10 @@ def load_core_table(
                     description=f"{table} season {season}: {exc} Nothing was written; stored seasons are unchanged.",
                     metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
                 ) from exc
-            reports.append(rules.validate(table, frames[season], season, partitions.is_completed(season)))
+            report = rules.validate(table, frames[season], season, partitions.is_completed(season))
+            if table == "standings":
+                report.results += cross_source.results(plan.cross_checks.get(season))
+            reports.append(report)
             context.log.info(f"{table} season {season}: {len(frames[season])} rows from {frames[season]['source'].iloc[0]} {frames[season]['source_ref'].iloc[0]}")
     finally:
         plan.close()
@@ -88,7 +91,8 @@ def load_core_table(
         context.log.info(f"{table}: manual import stored and moved to {path}")
     metadata["sources"] = dg.MetadataValue.text(_source_summary(frames))
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))
+    checks = gate.check_results(table, reports)
+    yield dg.MaterializeResult(metadata=metadata, check_results=checks + cross_source.not_applicable(table, checks, seasons))
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -107,7 +111,7 @@ def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.
 
 def build_standings(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:
     rows = (plan or SourcePlan()).rows("standings", season)
-    return _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance))
+    return _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
 
 
 def build_dead_cap(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:

@@ -1,21 +1,26 @@
 """The live sources: fetch (or replay from the raw archive), parse, and say where rows came from.
 
 Fetch policy, per page URL:
-- a completed season whose page is archived is never fetched again (unless `force_refetch`): its
-  rows are re-parsed from the archived bytes, so a parser fix needs no new request;
+- a completed season whose page is archived, fetched after the season completed, is never
+  fetched again (unless `force_refetch`): its rows are re-parsed from the archived bytes, so a
+  parser fix needs no new request; a copy fetched while the season was still being played is not
+  reused for the completed season;
 - the season in progress is fetched once per run (a second read in the same run replays it).
 Every attempt is archived (when a body arrived) and handed to `log_sink` as nfl.scrape_log rows.
+
+Inside a Dagster run the raw assets fetch (`fetch`, under their site's pool) and record what they
+did in the run's fetch record; `standings` and `dead_cap` then only read the archive (`read`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
 
 from analytics_assets import partitions, settings
-from analytics_assets.ingestion import embedded, pfr, spotrac
+from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
@@ -24,13 +29,30 @@ from analytics_assets.ingestion.errors import (
     LayoutChangedError,
     SourceError,
 )
+from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, FetchOutcome, FetchRecord
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
 from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.ingestion.source_settings import games_url
 from analytics_assets.ingestion.sources import SourceRows
 
-LABELS = {pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
-TABLE_OF = {pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
-PARSER_OF = {pfr.SOURCE: "analytics_assets/ingestion/pfr.py", spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py"}
+LABELS = {nflverse.SOURCE: nflverse.LABEL, pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
+TABLE_OF = {nflverse.SOURCE: "standings", pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
+PARSER_OF = {
+    nflverse.SOURCE: "analytics_assets/ingestion/nflverse.py",
+    pfr.SOURCE: "analytics_assets/ingestion/pfr.py",
+    spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py",
+}
+# The raw asset that fetches each source's pages into the archive.
+RAW_ASSET = {nflverse.SOURCE: "raw_nflverse_games", pfr.SOURCE: "raw_pfr_season_page", spotrac.SOURCE: "raw_spotrac_cap_page"}
+
+
+def source_url(http: HttpClientResource, source: str, season: int) -> str:
+    """The page or file a source is read from for a season (nflverse: one file for every season)."""
+    if source == nflverse.SOURCE:
+        return games_url(http)
+    if source == pfr.SOURCE:
+        return pfr.season_url(http.resolved_pfr_base_url(), season)
+    return spotrac.season_url(http.resolved_spotrac_base_url(), season)
 
 
 def scrape_log_rows(attempts: list[Attempt], *, run_id: str | None, season: int, source: str) -> list[dict]:
@@ -83,6 +105,8 @@ class LiveSources:
         self._log_sink = log_sink
         self._client = client
         self.requests_made = 0
+        self.record = FetchRecord(self.archive.root, run_id) if run_id else None
+        self._parsed: dict[tuple[str, str], object] = {}  # (source, sha256) -> parsed page, parsed once per run
 
     @property
     def client(self) -> PoliteClient:
@@ -98,7 +122,11 @@ class LiveSources:
         if self.http.force_refetch:
             return None
         if partitions.is_completed(season):
-            return self.archive.latest(url)
+            # Only a copy fetched after the season completed holds the whole season.
+            prior = self.archive.latest(url)
+            if prior is not None and partitions.is_completed(season, datetime.fromisoformat(prior.fetched_at)):
+                return prior
+            return None
         if self.run_id is None:
             return None  # outside a run the season in progress is always fetched
         return self.archive.latest(url, run_id=self.run_id)
@@ -121,6 +149,43 @@ class LiveSources:
             raise self._fetch_failure(exc, source, season, pages) from exc
         pages = self._record(result.attempts, source, season)
         return LivePage(pages[-1], result.body, fresh=True)
+
+    def fetch_outcome(self, source: str, season: int, url: str) -> FetchOutcome:
+        """What a raw step records: the page fetched or replayed, or why there is none (never raises a SourceError)."""
+        try:
+            got = self.fetch(source, season, url)
+        except SourceError as exc:
+            return FetchOutcome(source, season, FAILED, url, message=str(exc), facts=exc.metadata())
+        return FetchOutcome(source, season, FETCHED if got.fresh else ARCHIVED, url, page=asdict(got.page))
+
+    def read(self, source: str, season: int, url: str) -> LivePage:
+        """The page a core step parses: the one this run's raw step archived, else an archived one.
+
+        Outside a Dagster run (a direct call) there is no raw step: the page is fetched here.
+        """
+        outcome = self.record.get(source, season) if self.record else None
+        if outcome is not None and outcome.usable:
+            page = ArchivedPage(**outcome.page)
+            return LivePage(page, self.archive.read(page), fresh=outcome.status == FETCHED)
+        if outcome is not None and outcome.status == FAILED:
+            raise SourceError(outcome.message, **outcome.facts)
+        if self.run_id is None:
+            return self.fetch(source, season, url)
+        prior = self._reusable(url, season) if partitions.is_completed(season) else self.archive.latest(url)
+        if prior is not None:
+            return LivePage(prior, self.archive.read(prior), fresh=False)
+        raise SourceError(
+            f"No {LABELS[source]} page for season {season} ({url}) is in the archive and this run did not fetch one. "
+            f"Materialize {RAW_ASSET[source]} for season {season} together with {TABLE_OF[source]} (the season_pipeline "
+            "job and the daily schedule do).",
+            season=season, url=url,
+        )
+
+    def parsed(self, source: str, got: LivePage, parse: Callable[[], T]) -> T:
+        key = (source, got.page.sha256)
+        if key not in self._parsed:
+            self._parsed[key] = parse()
+        return self._parsed[key]
 
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]
@@ -166,24 +231,50 @@ def _now() -> datetime:
 
 T = TypeVar("T")
 
+
 def _fetch_and_parse(live: LiveSources, source: str, season: int, url: str, parse: Callable[[str, int, str], T]) -> tuple[LivePage, T]:
-    """Fetch (or replay) a page and parse it; a changed layout fails naming the archived page."""
-    got = live.fetch(source, season, url)
+    """Read the archived page (or fetch it, outside a run) and parse it; a changed layout fails naming the archived page."""
+    got = live.read(source, season, url)
     try:
         return got, parse(got.text, season, url)
     except LayoutChangedError as exc:
         raise live.layout_failure(exc, got, source) from exc
 
 
-def standings(season: int, live: LiveSources) -> SourceRows:
-    url = pfr.season_url(live.http.resolved_pfr_base_url(), season)
+def pfr_standings(season: int, live: LiveSources) -> SourceRows:
+    url = source_url(live.http, pfr.SOURCE, season)
     got, raw = _fetch_and_parse(live, pfr.SOURCE, season, url, pfr.parse_standings)
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path)
 
 
+def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
+    url = source_url(live.http, nflverse.SOURCE, season)
+    got = live.read(nflverse.SOURCE, season, url)
+    try:
+        games = live.parsed(nflverse.SOURCE, got, lambda: nflverse.parse_games(got.text, season, url))
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, nflverse.SOURCE) from exc
+    raw = nflverse.season_standings(games, season)
+    if raw.empty:
+        played = nflverse.seasons_played(games)
+        raise SourceError(
+            f"The {nflverse.LABEL} ({url}, archived at {got.page.path}) has no regular-season game played in season "
+            f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. If the "
+            "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
+            season=season, url=url, archive_path=got.page.path,
+        )
+    provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
+    return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path)
+
+
+STANDINGS_READERS: dict[str, Callable[[int, LiveSources], SourceRows]] = {
+    nflverse.SOURCE: nflverse_standings, pfr.SOURCE: pfr_standings,
+}
+
+
 def dead_cap(season: int, live: LiveSources) -> SourceRows:
-    url = spotrac.season_url(live.http.resolved_spotrac_base_url(), season)
+    url = source_url(live.http, spotrac.SOURCE, season)
     got, page = _fetch_and_parse(live, spotrac.SOURCE, season, url, spotrac.parse_dead_cap)
     # The official figure where the package has it; otherwise the cap the page states.
     cap = embedded.league_salary_cap(season)

@@ -35,6 +35,9 @@ RULES: tuple[Rule, ...] = (
     Rule("standings", "schedule_length", ERROR, "Games per team match the season's schedule (16 through 2020, 17 from 2021; a completed season's league total is fixed; a season in progress at most that)."),
     Rule("standings", "thirty_two_teams", ERROR, "32 unique teams, each with a code valid that season."),
     Rule("standings", "not_degenerate", ERROR, f"win_pct varies across teams (standard deviation >= {MIN_WIN_PCT_STD}): every team on one record is the 0.500 bug."),
+    # Evaluated from the live sources' cross-check (quality/cross_source.py), not from the rows alone.
+    Rule("standings", "sources_agree", ERROR, "Where nflverse and Pro-Football-Reference both answer, every team's W, L, T, points for and against agree (the season in progress: one source may be one game ahead for a team, never contradict a game both count)."),
+    Rule("standings", "sources_cross_checked", WARN, "A live season's standings were confirmed by a second source (skipped when one source failed or only one is configured)."),
     Rule("dead_cap", "schema", ERROR, "Columns, types and not-null exactly as the DeadCap model (no extra columns, one row per team)."),
     Rule("dead_cap", "dead_money_non_negative", ERROR, "dead_money_musd >= 0."),
     Rule("dead_cap", "dead_within_allocations", ERROR, "dead_money_musd <= total_cap_allocations_musd."),
@@ -42,6 +45,10 @@ RULES: tuple[Rule, ...] = (
     Rule("dead_cap", "allocations_near_cap", WARN, f"Total cap allocations within {ALLOCATION_TOLERANCE:.0%} of the league salary cap (soft: Spotrac totals include carry-over and pending deals)."),
     Rule("team_season_risk", "standings_dead_cap_coverage", ERROR, "Every standings team has a dead-cap row and every dead-cap team a standings row."),
 )
+
+
+# Rules judged from how the rows were sourced, not from the rows: `rules.validate` leaves them out.
+CROSS_SOURCE_RULES = ("sources_agree", "sources_cross_checked")
 
 
 def rules_for(table: str) -> list[Rule]:
