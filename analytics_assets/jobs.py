@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
+from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_progress
 
 # The per-season part of the graph: raw pages, core tables and the risk mart. The raw steps fetch
 # only what the seasons need (nothing for embedded seasons). Steps run one after the other in the
@@ -60,4 +60,7 @@ all_seasons_outputs_automation = dg.AutomationConditionSensorDefinition(
 def daily_season_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     season = str(season_in_progress(context.scheduled_execution_time))
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return dg.RunRequest(run_key=f"daily-{season}-{day}", partition_key=season, tags={"trigger": "daily_season_refresh"})
+    # The snapshot is filed under the tick's day, so a run that starts late or is retried still keeps its day.
+    return dg.RunRequest(
+        run_key=f"daily-{season}-{day}", partition_key=season, tags={"trigger": "daily_season_refresh", AS_OF_TAG: day}
+    )

@@ -13,7 +13,8 @@ from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.metadata import table_metadata
 from analytics_assets.ops.logging import scrape_fields
-from analytics_assets.quality import cross_source, gate, rules
+from analytics_assets.quality import gate, rules
+from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
 
@@ -54,45 +55,79 @@ def _source_summary(frames: dict[int, pd.DataFrame]) -> str:
     )
 
 
+def _stored_rows(conn, table: str) -> pd.DataFrame:
+    return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
+
+
+def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None) -> SeasonContext:
+    """What the rules see besides the season's rows: every other season (this run's version where the run
+    has one, else the stored one) and the stored copy of this season."""
+    run_others = [df for s, df in frames.items() if s != season]
+    kept = stored[~stored["season"].isin(list(frames) + [season])]
+    others = pd.concat([kept, *run_others], ignore_index=True) if run_others else kept
+    return SeasonContext(
+        table, season, partitions.is_completed(season), identity=identity,
+        others=others, stored_same=stored[stored["season"] == season], cross_check=cross_check,
+    )
+
+
 def load_core_table(
     context: dg.AssetExecutionContext,
     duckdb: AnalyticsDuckDB,
     table: str,
-    build: Callable[[int, SourcePlan], pd.DataFrame],
     http: HttpClientResource | None = None,
+    override: gate.GateOverride | None = None,
 ) -> Iterator:
     """Build every season of the run, gate all of them, then replace them in one transaction."""
+    accept = gate.check_override(table, override)
     seasons = _seasons(context)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
-    frames: dict[int, pd.DataFrame] = {}
-    reports = []
+    built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
+    refused: list[ValidationReport] = []
     try:
         for season in seasons:
             try:
-                frames[season] = build(season, plan)
+                built[season] = build_season(table, season, plan)
+            except sources.SeasonRefused as exc:
+                refused.append(exc.report)  # not the season asked for: reported with the other rules below
+                continue
             except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
                 facts = exc.metadata() if isinstance(exc, SourceError) else {}
                 raise dg.Failure(
                     description=f"{table} season {season}: {exc} Nothing was written; stored seasons are unchanged.",
                     metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
                 ) from exc
-            report = rules.validate(table, frames[season], season, partitions.is_completed(season))
-            if table == "standings":
-                report.results += cross_source.results(plan.cross_checks.get(season))
-            reports.append(report)
-            context.log.info(f"{table} season {season}: {len(frames[season])} rows from {frames[season]['source'].iloc[0]} {frames[season]['source_ref'].iloc[0]}")
+            frame, rows = built[season]
+            context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
     finally:
         plan.close()
+    frames = {season: frame for season, (frame, _) in built.items()}
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
     with duckdb.get_connection() as conn:
+        stored = _stored_rows(conn, table)
+        reports = list(refused)
+        for season, (frame, rows) in built.items():
+            ctx = season_context(table, season, stored, frames, rows.identity, plan.cross_checks.get(season) if table == "standings" else None)
+            report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
+            report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
+            provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
+            report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
+            reports.append(report)
+        reports.sort(key=lambda r: r.season)
+        gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         yield from gate.enforce(context, table, reports, conn)
-        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
+        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
     metadata["sources"] = dg.MetadataValue.text(_source_summary(frames))
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
-    checks = gate.check_results(table, reports)
-    yield dg.MaterializeResult(metadata=metadata, check_results=checks + cross_source.not_applicable(table, checks, seasons))
+    if snapshot:
+        metadata["snapshot"] = dg.MetadataValue.text(
+            f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
+        )
+    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -109,13 +144,21 @@ def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.
         ) from exc
 
 
+def build_season(table: str, season: int, plan: SourcePlan | None = None) -> tuple[pd.DataFrame, sources.SourceRows]:
+    """One season's rows of `table` from the source the plan picks, with what the source said about itself."""
+    rows = (plan or SourcePlan()).rows(table, season)
+    if table == "standings":
+        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
+    else:
+        frame = _table_rows(
+            rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
+        )
+    return frame, rows
+
+
 def build_standings(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:
-    rows = (plan or SourcePlan()).rows("standings", season)
-    return _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
+    return build_season("standings", season, plan)[0]
 
 
 def build_dead_cap(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:
-    rows = (plan or SourcePlan()).rows("dead_cap", season)
-    return _table_rows(
-        rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
-    )
+    return build_season("dead_cap", season, plan)[0]

@@ -24,16 +24,20 @@ from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
+    ChallengePageError,
     FetchError,
     HttpStatusError,
     LayoutChangedError,
+    ResponseTooLargeError,
     SourceError,
 )
 from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, FetchOutcome, FetchRecord
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
+from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.ingestion.source_settings import games_url
-from analytics_assets.ingestion.sources import SourceRows
+from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
+from analytics_assets.quality.catalog import SourceIdentity
 
 LABELS = {nflverse.SOURCE: nflverse.LABEL, pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
 TABLE_OF = {nflverse.SOURCE: "standings", pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
@@ -78,6 +82,10 @@ class LivePage:
         return self.body.decode("utf-8", errors="replace")
 
     @property
+    def final_url(self) -> str | None:
+        return None  # where the bytes came from after redirects, when the client reports it
+
+    @property
     def provenance_source(self) -> str:
         return "live" if self.fresh else "archive"
 
@@ -106,7 +114,7 @@ class LiveSources:
         self._client = client
         self.requests_made = 0
         self.record = FetchRecord(self.archive.root, run_id) if run_id else None
-        self._parsed: dict[tuple[str, str], object] = {}  # (source, sha256) -> parsed page, parsed once per run
+        self._parsed: dict[tuple[str, str], object] = {}  # (source, sha256) -> parsed file, parsed once per run
 
     @property
     def client(self) -> PoliteClient:
@@ -143,7 +151,7 @@ class LiveSources:
         if prior is not None:
             return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
         try:
-            result = self.client.get(url)
+            result = self.client.get(url, inspect=page_inspector(source))
         except FetchError as exc:
             pages = self._record(exc.attempts, source, season)
             raise self._fetch_failure(exc, source, season, pages) from exc
@@ -192,7 +200,26 @@ class LiveSources:
         last_page = next((p for p in reversed(pages) if p is not None), None)
         archived = f" The last response is archived at {last_page.path}." if last_page else ""
         logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
-        if isinstance(exc, BotProtectionError):
+        # Why the season was fetched at all: its archived copy could not be used.
+        problems = self.archive.replay_problems.get(exc.url)
+        unusable = f" The archived copy could not be used, so the page was fetched again: {'; '.join(problems)}." if problems else ""
+        archived += unusable
+        if isinstance(exc, ChallengePageError):
+            message = (
+                f"{label} answered the request for season {season} with a bot-protection challenge instead of the page "
+                f"(HTTP {exc.last_status} at {exc.url}): {exc.attempts[-1].error}. This is bot protection, not a parser "
+                f"problem; it was not retried.{archived} The challenge page is kept for inspection apart from the good "
+                f"archive and is never replayed: the next run fetches the page again. Wait a few hours and make sure "
+                f"ANALYTICS_USER_AGENT identifies you. {_manual_hint(table, season)}"
+            )
+        elif isinstance(exc, ResponseTooLargeError):
+            message = (
+                f"{label} page for season {season} at {exc.url} is too large: {exc.attempts[-1].error}. It was not "
+                f"retried and nothing was kept.{unusable} A real page is well under 1 MB: check the base URL (it may point "
+                f"at a file or a stream), or raise the http resource's max_response_bytes if the page really grew. "
+                f"{_manual_hint(table, season)}"
+            )
+        elif isinstance(exc, BotProtectionError):
             message = (
                 f"{label} refused the request for season {season} with HTTP 403 (bot protection) at {exc.url}; it was "
                 f"not retried.{archived} Do not retry in a loop: wait a few hours and make sure ANALYTICS_USER_AGENT "
@@ -205,9 +232,9 @@ class LiveSources:
             )
         else:
             message = (
-                f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down "
-                f"or throttling us: re-materialize later (archived completed seasons are not fetched again). "
-                f"{_manual_hint(table, season)}"
+                f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down, "
+                f"slow or throttling us: re-materialize later. A deadline error means the response did not complete "
+                f"within the http resource's total_timeout_s. {_manual_hint(table, season)}"
             )
         return SourceError(
             message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,
@@ -232,20 +259,28 @@ def _now() -> datetime:
 T = TypeVar("T")
 
 
-def _fetch_and_parse(live: LiveSources, source: str, season: int, url: str, parse: Callable[[str, int, str], T]) -> tuple[LivePage, T]:
-    """Read the archived page (or fetch it, outside a run) and parse it; a changed layout fails naming the archived page."""
-    got = live.read(source, season, url)
-    try:
-        return got, parse(got.text, season, url)
-    except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, source) from exc
+def _proven(table: str, season: int, url: str, got: LivePage, claim: tuple[int | None, str]) -> SourceIdentity:
+    """The page must say it is the season asked for before its rows are parsed; otherwise the season is refused."""
+    from analytics_assets.quality import rules
+
+    identity = SourceIdentity(requested_url=url, final_url=got.final_url, claimed_season=claim[0], evidence=claim[1])
+    report = rules.check_source(table, season, partitions.is_completed(season), identity)
+    if not report.passed:
+        report.source, report.source_ref, report.raw_path = got.provenance_source, url, got.page.path
+        raise SeasonRefused(report)
+    return identity
 
 
 def pfr_standings(season: int, live: LiveSources) -> SourceRows:
     url = source_url(live.http, pfr.SOURCE, season)
-    got, raw = _fetch_and_parse(live, pfr.SOURCE, season, url, pfr.parse_standings)
+    got = live.read(pfr.SOURCE, season, url)
+    identity = _proven("standings", season, url, got, pfr.page_season(got.text))
+    try:
+        raw = pfr.parse_standings(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, pfr.SOURCE) from exc
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path)
+    return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
 def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
@@ -264,8 +299,11 @@ def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
             "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
             season=season, url=url, archive_path=got.page.path,
         )
+    # One file holds every season: it proves the season by holding its games (and by not being a redirect).
+    claim = (season, f"{int(raw['games'].sum()) // 2} regular-season games of {season} played in the file's season column")
+    identity = _proven("standings", season, url, got, claim)
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path)
+    return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
 STANDINGS_READERS: dict[str, Callable[[int, LiveSources], SourceRows]] = {
@@ -275,7 +313,12 @@ STANDINGS_READERS: dict[str, Callable[[int, LiveSources], SourceRows]] = {
 
 def dead_cap(season: int, live: LiveSources) -> SourceRows:
     url = source_url(live.http, spotrac.SOURCE, season)
-    got, page = _fetch_and_parse(live, spotrac.SOURCE, season, url, spotrac.parse_dead_cap)
+    got = live.read(spotrac.SOURCE, season, url)
+    identity = _proven("dead_cap", season, url, got, spotrac.page_season(got.text, embedded.league_salary_caps()))
+    try:
+        page = spotrac.parse_dead_cap(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, spotrac.SOURCE) from exc
     # The official figure where the package has it; otherwise the cap the page states.
     cap = embedded.league_salary_cap(season)
     if cap is None:
@@ -289,4 +332,4 @@ def dead_cap(season: int, live: LiveSources) -> SourceRows:
             season=season, url=url, archive_path=got.page.path,
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path)
+    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)

@@ -20,7 +20,7 @@ from analytics_assets.ingestion import live, normalize
 from analytics_assets.ingestion.errors import SourceError
 from analytics_assets.ingestion.reconcile import Reconciliation, reconcile
 from analytics_assets.ingestion.source_settings import standings_order
-from analytics_assets.ingestion.sources import SourceRows
+from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.teams import UnknownTeamError
 
 RECORD_COLUMNS = ["team", "games", "wins", "losses", "ties", "points_for", "points_against"]
@@ -75,12 +75,18 @@ def standings(season: int, sources: live.LiveSources) -> tuple[SourceRows, Cross
     order = standings_order(sources.http)
     answers: dict[str, tuple[SourceRows, pd.DataFrame]] = {}
     failures: dict[str, str] = {}
+    refusals: list[SeasonRefused] = []
     for source in order:
         try:
             rows = live.STANDINGS_READERS[source](season, sources)
             answers[source] = (rows, _records(rows, season))
         except SourceError as exc:
             failures[source] = str(exc)
+        except SeasonRefused as exc:  # not the season asked for: this source fails, the other may serve
+            failures[source] = f"its page is not season {season}: {exc}"
+            refusals.append(exc)
+    if not answers and len(refusals) == len(order):
+        raise refusals[0]  # every source sent another season: reported with the identity rules
     if not answers:
         detail = " ".join(f"({i}) {live.LABELS[s]}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
         raise SourceError(
