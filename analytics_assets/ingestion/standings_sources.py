@@ -85,8 +85,14 @@ def standings(season: int, sources: live.LiveSources) -> tuple[SourceRows, Cross
         except SeasonRefused as exc:  # not the season asked for: this source fails, the other may serve
             failures[source] = f"its page is not season {season}: {exc}"
             refusals.append(exc)
-    if not answers and len(refusals) == len(order):
-        raise refusals[0]  # every source sent another season: reported with the identity rules
+    if not answers and refusals:
+        # A source sent another season: reported through the identity rules, with why the rest did not answer.
+        refused = refusals[0]
+        others = "; ".join(f"{live.LABELS[s]}: {_first_sentence(m)}" for s, m in failures.items() if not m.startswith("its page is not season"))
+        if others:
+            for result in refused.report.failed():
+                result.message = f"{result.message} No other standings source answered either ({others}).".strip()
+        raise refused
     if not answers:
         detail = " ".join(f"({i}) {live.LABELS[s]}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
         raise SourceError(
