@@ -116,7 +116,11 @@ def load_core_table(
             reports.append(report)
         reports.sort(key=lambda r: r.season)
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
-        yield from gate.enforce(context, table, reports, conn)
+        try:
+            yield from gate.enforce(context, table, reports, conn)
+        except gate.QualityGateError as exc:
+            plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
+            raise
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
     for path in plan.after_write():

@@ -48,6 +48,15 @@ class HttpStatusError(FetchError):
     """A status that retrying cannot fix (404 and other 4xx except 429)."""
 
 
+class RedirectedError(FetchError):
+    """The server answered with a redirect to another URL. Redirects are not followed: a page for
+    one season is only ever taken from that season's own URL (the identity rule no_redirect)."""
+
+    def __init__(self, message: str, url: str, attempts: list, location: str, **facts):
+        super().__init__(message, url, attempts, **facts)
+        self.location = location
+
+
 class RetriesExhaustedError(FetchError):
     """Every attempt failed with a retryable error (429, 5xx, timeout, the per-attempt deadline, a
     connection error, a truncated page, a 200 error page)."""

@@ -25,6 +25,7 @@ class FetchOutcome:
     page: dict | None = None  # the ArchivedPage (fetched, archived)
     message: str = ""  # why it failed, or why it was not needed
     facts: dict = field(default_factory=dict)  # the failure's facts, for the UI
+    refusal: dict | None = None  # a redirect: the SourceIdentity the identity rules refuse
 
     @property
     def usable(self) -> bool:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import dagster as dg
 import requests
@@ -41,6 +41,7 @@ from analytics_assets.ingestion.errors import (
     BotProtectionError,
     ChallengePageError,
     HttpStatusError,
+    RedirectedError,
     ResponseTooLargeError,
     RetriesExhaustedError,
 )
@@ -229,7 +230,7 @@ class PoliteClient:
         progress = [0]
         with bounded_read.Watchdog(self.total_timeout_s) as watchdog:
             try:
-                response = self.session.get(url, timeout=timeout, stream=True)
+                response = self.session.get(url, timeout=timeout, stream=True, allow_redirects=False)
                 body = bounded_read.read_body(response, deadline=deadline, max_bytes=self.max_response_bytes, progress=progress)
                 if watchdog.expired:  # a body without Content-Length "ends" when the watchdog closes it
                     raise bounded_read.DeadlinePassed(progress[0])
@@ -300,6 +301,13 @@ class PoliteClient:
                     f"GET {url} returned HTTP {status} with a {attempt.error}. It is not retried: repeating it would only "
                     "risk a longer ban.",
                     url, attempts, status=status,
+                )
+            if status is not None and 300 <= status < 400 and response is not None:
+                location = urljoin(url, response.headers.get("Location", ""))
+                raise RedirectedError(
+                    f"GET {url} returned HTTP {status}, a redirect to {location}. Redirects are not followed: the page "
+                    "must come from the URL asked for.",
+                    url, attempts, location=location, status=status,
                 )
             if attempt.kind == TOO_LARGE:
                 raise ResponseTooLargeError(

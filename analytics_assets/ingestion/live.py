@@ -28,6 +28,7 @@ from analytics_assets.ingestion.errors import (
     FetchError,
     HttpStatusError,
     LayoutChangedError,
+    RedirectedError,
     ResponseTooLargeError,
     SourceError,
 )
@@ -152,6 +153,9 @@ class LiveSources:
             return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
         try:
             result = self.client.get(url, inspect=page_inspector(source))
+        except RedirectedError as exc:
+            pages = self._record(exc.attempts, source, season)
+            raise self._redirect_refusal(exc, source, season, pages) from exc
         except FetchError as exc:
             pages = self._record(exc.attempts, source, season)
             raise self._fetch_failure(exc, source, season, pages) from exc
@@ -164,6 +168,9 @@ class LiveSources:
             got = self.fetch(source, season, url)
         except SourceError as exc:
             return FetchOutcome(source, season, FAILED, url, message=str(exc), facts=exc.metadata())
+        except SeasonRefused as exc:  # a redirect: the core step reports it through the identity rules
+            return FetchOutcome(source, season, FAILED, url, message=str(exc), facts={"raw_path": exc.report.raw_path or ""},
+                                refusal=asdict(exc.identity))
         return FetchOutcome(source, season, FETCHED if got.fresh else ARCHIVED, url, page=asdict(got.page))
 
     def read(self, source: str, season: int, url: str) -> LivePage:
@@ -175,6 +182,8 @@ class LiveSources:
         if outcome is not None and outcome.usable:
             page = ArchivedPage(**outcome.page)
             return LivePage(page, self.archive.read(page), fresh=outcome.status == FETCHED)
+        if outcome is not None and outcome.refusal:
+            raise self._identity_refusal(SourceIdentity(**outcome.refusal), source, season, outcome.facts.get("raw_path") or None)
         if outcome is not None and outcome.status == FAILED:
             raise SourceError(outcome.message, **outcome.facts)
         if self.run_id is None:
@@ -194,6 +203,25 @@ class LiveSources:
         if key not in self._parsed:
             self._parsed[key] = parse()
         return self._parsed[key]
+
+    def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
+        """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
+        from analytics_assets.quality import rules
+
+        identity = SourceIdentity(
+            requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
+        )
+        last_page = next((p for p in reversed(pages) if p is not None), None)
+        return self._identity_refusal(identity, source, season, last_page.path if last_page else None)
+
+    def _identity_refusal(self, identity: SourceIdentity, source: str, season: int, raw_path: str | None) -> SeasonRefused:
+        from analytics_assets.quality import rules
+
+        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
+        report.source, report.source_ref, report.raw_path = "live", identity.requested_url or "", raw_path
+        refused = SeasonRefused(report)
+        refused.identity = identity  # kept so a raw step can hand the refusal to the core step
+        return refused
 
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]

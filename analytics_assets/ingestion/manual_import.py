@@ -318,21 +318,28 @@ def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | No
 def load(file: LandingFile) -> SourceRows:
     """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run.
 
-    Validated here, in the run, quality rules included: a file that fails gets its reason written
-    beside it (`<file>.rejected.txt`) and fails the run's step, with nothing stored.
+    Read and parsed here, in the run: a file that cannot be read gets its reason written beside it
+    (`<file>.rejected.txt`) and fails the run's step, with nothing stored. The quality rules run in
+    the step's gate, with every other season as context; a refusal there writes the note too
+    (`reject_refused`).
     """
     try:
         if file.path.exists():
             size, limit = file.path.stat().st_size, settings.landing_max_bytes()
             if size > limit:
                 raise _fail(file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
-            return _validated(file, read_rows(file))
+            return read_rows(file)
     except ManualImportError as exc:
         write_rejection(file.path, str(exc))
         raise
     if file.loaded_path.exists():
         return read_rows(file, file.loaded_path.read_bytes())
     raise _fail(file, "the file is gone from the landing folder (and was not loaded before).")
+
+
+def reject_refused(file: LandingFile, gate_message: str) -> None:
+    """The season's quality gate refused the file's rows: say so beside the file."""
+    write_rejection(file.path, str(_fail(file, f"it fails the quality gate:\n{gate_message}\n")))
 
 
 def mark_loaded(file: LandingFile) -> Path:

@@ -81,6 +81,7 @@ def _seen(season: int, r: RuleResult) -> str:
 def _not_applicable(rule) -> str:
     needs = {
         "identity": "their source is not a fetched page (embedded facts or a landing file)",
+        "page": "no page was read",
         "others": "no other season is stored to compare with",
         "stored_same": "no earlier copy of the season is stored",
         "cross_check": "their standings do not come from the live sources (embedded facts or a landing file)",
