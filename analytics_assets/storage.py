@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the co
 
 SCHEMA = "nfl"
 
+# standings.cross_check: for live seasons, the second source that confirmed the rows, or why the
+# cross-check was skipped (null for embedded and manual rows).
 DDL: dict[str, str] = {
     "standings": """
         season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
@@ -35,7 +37,7 @@ DDL: dict[str, str] = {
         wins INTEGER NOT NULL, losses INTEGER NOT NULL, ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL,
         points_for INTEGER NOT NULL, points_against INTEGER NOT NULL,
         source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
+        loaded_at TIMESTAMPTZ NOT NULL, cross_check VARCHAR, PRIMARY KEY (season, team)""",
     "dead_cap": """
         season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
         dead_money_musd DOUBLE NOT NULL, total_cap_allocations_musd DOUBLE NOT NULL,

@@ -70,7 +70,7 @@ def _stored_rows(conn, table: str) -> pd.DataFrame:
     return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
 
 
-def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None) -> SeasonContext:
+def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None) -> SeasonContext:
     """What the rules see besides the season's rows: every other season (this run's version where the run
     has one, else the stored one) and the stored copy of this season."""
     run_others = [df for s, df in frames.items() if s != season]
@@ -78,7 +78,7 @@ def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[i
     others = pd.concat([kept, *run_others], ignore_index=True) if run_others else kept
     return SeasonContext(
         table, season, partitions.is_completed(season), identity=identity,
-        others=others, stored_same=stored[stored["season"] == season],
+        others=others, stored_same=stored[stored["season"] == season], cross_check=cross_check,
     )
 
 
@@ -118,9 +118,11 @@ def load_core_table(
         stored = _stored_rows(conn, table)
         reports = list(refused)
         for season, (frame, rows) in built.items():
-            report = rules.validate(table, frame, season, partitions.is_completed(season), season_context(table, season, stored, frames, rows.identity))
+            ctx = season_context(table, season, stored, frames, rows.identity, plan.cross_checks.get(season) if table == "standings" else None)
+            report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
             report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
-            report.content_sha256 = storage.content_sha256(frame.drop(columns=["source", "source_ref", "raw_sha256"]), ["season", "team"])
+            provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
+            report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
             reports.append(report)
         reports.sort(key=lambda r: r.season)
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
@@ -160,7 +162,7 @@ def build_season(table: str, season: int, plan: SourcePlan | None = None) -> tup
     """One season's rows of `table` from the source the plan picks, with what the source said about itself."""
     rows = (plan or SourcePlan()).rows(table, season)
     if table == "standings":
-        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance))
+        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
     else:
         frame = _table_rows(
             rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
