@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from analytics_assets import partitions, storage
-from analytics_assets.metadata import table_metadata
+from analytics_assets.metadata import attach_season_metadata, season_metadata, table_metadata
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
@@ -90,6 +90,7 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
         frames = {s: frame[frame["season"] == s] for s in targets}
         writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, "team_season_risk", seasons, writes)
+        attach_season_metadata(context, season_metadata(conn, "team_season_risk", seasons, writes))
     yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results("team_season_risk", reports))
 
 
@@ -161,6 +162,8 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
                 storage.insert_frame(conn, table, frame, ", now() AS computed_at")
         seasons = per_season["season"].tolist()
         metadata = table_metadata(conn, "league_risk_summary", seasons)
+        metadata["dagster/row_count"] = dg.MetadataValue.int(len(per_season))
+        metadata["preview"] = dg.MetadataValue.md(per_season.drop(columns=["run_id"]).head(20).to_markdown(index=False))
     f = fit.iloc[0]
     metadata.update(
         {
