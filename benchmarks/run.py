@@ -8,7 +8,7 @@ Children find bytecode as `make run` does (the .venv's compiled files); `--bytec
 them a cache of everything compiled up front instead, and measures the golden path both ways.
 
 Every measurement that involves start-up runs in a fresh child process with its own temporary
-Dagster instance ($DAGSTER_HOME with the repo's dagster.yaml), DuckDB file, output, archive and
+Dagster instance ($DAGSTER_HOME with the repo's deploy/dagster.local.yaml), DuckDB file, output, archive and
 landing folders; the repo's data/ and .dagster_home/ are never touched. Wall time is measured
 around the child; peak memory is the child's maximum resident set size (wait4's rusage). The live
 sources are local servers on 127.0.0.1 serving pages at PFR's and Spotrac's real URL paths, one
@@ -112,7 +112,7 @@ class Workspace:
         self.path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
         self.home = self.path / "dagster_home"
         self.home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", self.home / "dagster.yaml")
+        shutil.copy(REPO / "deploy" / "dagster.local.yaml", self.home / "dagster.yaml")
         self.db = self.path / "analytics.duckdb"
         self.outputs = self.path / "reports"
         self.archive = archive or self.path / "archive"
