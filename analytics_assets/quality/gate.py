@@ -28,8 +28,36 @@ def check_specs(table: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
+def _seen(rule: str, failure: dict) -> str:
+    """What the rule saw in one failing row, in words (a generic `column=value` list otherwise)."""
+    team = failure.get("team", "")
+    if rule == "allocations_near_cap" and {"total_cap_allocations_musd", "league_salary_cap_musd"} <= failure.keys():
+        alloc, cap = failure["total_cap_allocations_musd"], failure["league_salary_cap_musd"]
+        return f"{team} allocations {alloc / cap:.0%} of the cap (${alloc:,.1f}M of ${cap:,.1f}M)"
+    if rule == "dead_within_allocations" and {"dead_money_musd", "total_cap_allocations_musd"} <= failure.keys():
+        return f"{team} dead money ${failure['dead_money_musd']:,.1f}M against allocations of ${failure['total_cap_allocations_musd']:,.1f}M"
+    shown = ", ".join(f"{k}={v}" for k, v in failure.items() if k not in ("season", "team"))
+    return f"{team} {shown}".strip()
+
+
+def _span(seasons: list[int]) -> str:
+    if len(seasons) > 2 and seasons == list(range(seasons[0], seasons[-1] + 1)):
+        return f"{seasons[0]}-{seasons[-1]}"
+    return ", ".join(map(str, seasons))
+
+
+def _failed_description(rule, failing: dict) -> str:
+    """"Season 2024: TB allocations 73% of the cap ...; rule: ...": the values seen, then the rule."""
+    parts = []
+    for season, r in sorted(failing.items()):
+        seen = "; ".join(_seen(rule.name, f) for f in r.failures[:3])
+        more = f" (+{len(r.failures) - 3} more)" if len(r.failures) > 3 else ""
+        parts.append(f"Season {season}: {' '.join(x for x in (r.message, seen + more) if x)}")
+    return f"{'. '.join(parts[:3])}{' ...' if len(parts) > 3 else ''}. Rule: {rule.description}"
+
+
 def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.AssetCheckResult]:
-    """One result per rule, over every season of the run."""
+    """One result per rule that ran, over every season of the run (a rule that did not run reports nothing)."""
     reports = list(reports)
     results = []
     for rule in rules_for(table):
@@ -37,6 +65,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
         if not per_season:
             continue
         failing = {season: r for season, r in per_season if not r.passed}
+        checked = sorted(s for s, _ in per_season)
         metadata = {
             "seasons_checked": dg.MetadataValue.text(", ".join(str(s) for s, _ in per_season)),
             "failing_seasons": dg.MetadataValue.text(", ".join(str(s) for s in failing) or "none"),
@@ -46,6 +75,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
             sample = [{"season": s, **f} for s, r in failing.items() for f in r.failures[:10]]
             metadata["failures"] = dg.MetadataValue.json(sample[:50])
             metadata["failure_count"] = dg.MetadataValue.int(sum(len(r.failures) for r in failing.values()))
+            metadata["seen"] = dg.MetadataValue.text(_failed_description(rule, failing))
         results.append(
             dg.AssetCheckResult(
                 asset_key=table,
@@ -53,7 +83,11 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
                 passed=not failing,
                 severity=dg.AssetCheckSeverity.ERROR if rule.severity == ERROR else dg.AssetCheckSeverity.WARN,
                 metadata=metadata,
-                description=None if not failing else f"Failed for season(s) {', '.join(map(str, failing))}: {rule.description}",
+                description=(
+                    _failed_description(rule, failing)
+                    if failing
+                    else f"Passed for season{'s' if len(checked) > 1 else ''} {_span(checked)}."
+                ),
             )
         )
     return results
