@@ -8,6 +8,8 @@ table as a whole is shared by every partition of the run.
 
 from __future__ import annotations
 
+import hashlib
+
 import dagster as dg
 import duckdb
 
@@ -68,3 +70,15 @@ def attach_season_metadata(context: dg.AssetExecutionContext, per_season: dict[i
     """Attach each season's metadata to that season's partition only."""
     for season, meta in per_season.items():
         context.add_asset_metadata(meta, partition_key=str(season))
+
+
+def content_version(conn: duckdb.DuckDBPyConnection, table: str) -> dg.DataVersion:
+    """The data version of every partition a run materializes: a hash of the stored content of the
+    whole table (each season's content hash), never of when or by whom it ran. Storing identical
+    rows again, alone or in any range, gives the same version, so nothing downstream is rebuilt;
+    any season that changes gives a new one. (A step over a range reports one version for all its
+    partitions; the all-season assets downstream read the whole table, which is what this hashes.)"""
+    rows = conn.execute(
+        f"SELECT season, content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? ORDER BY season", [table]
+    ).fetchall()
+    return dg.DataVersion(hashlib.sha256("\n".join(f"{s}:{sha}" for s, sha in rows).encode()).hexdigest()[:24])

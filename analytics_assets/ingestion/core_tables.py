@@ -11,7 +11,7 @@ from analytics_assets.ingestion import normalize, sources
 from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
-from analytics_assets.metadata import attach_season_metadata, season_metadata, table_metadata
+from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.ops.logging import scrape_fields
 from analytics_assets.quality import gate, rules
 from analytics_assets.storage import AnalyticsDuckDB
@@ -142,6 +142,7 @@ def load_core_table(
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, table, seasons, writes)
         per_season = season_metadata(conn, table, seasons, writes)
+        version = content_version(conn, table)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
     for season, df in frames.items():
@@ -151,7 +152,7 @@ def load_core_table(
         per_season[season]["source_error"] = dg.MetadataValue.text(str(exc))
     attach_season_metadata(context, per_season)
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))
+    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports), data_version=version)
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:
