@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
+from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_progress
 
 # The per-season part of the graph: core tables and the risk mart.
 season_pipeline_job = dg.define_asset_job(
@@ -40,4 +40,7 @@ all_seasons_outputs_automation = dg.AutomationConditionSensorDefinition(
 def daily_season_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     season = str(season_in_progress(context.scheduled_execution_time))
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return dg.RunRequest(run_key=f"daily-{season}-{day}", partition_key=season, tags={"trigger": "daily_season_refresh"})
+    # The snapshot is filed under the tick's day, so a run that starts late or is retried still keeps its day.
+    return dg.RunRequest(
+        run_key=f"daily-{season}-{day}", partition_key=season, tags={"trigger": "daily_season_refresh", AS_OF_TAG: day}
+    )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -55,6 +56,25 @@ def season_in_progress(now: datetime | None = None) -> int:
 def is_completed(season: int, now: datetime | None = None) -> bool:
     """A season is completed once the next league year has started."""
     return season < season_in_progress(now)
+
+
+AS_OF_TAG = "nfl/as_of"  # a run's snapshot date (YYYY-MM-DD); the daily schedule sets it to its tick's day
+
+
+def league_today(now: datetime | None = None) -> date:
+    """Today's date in the league's time zone (New York), the day a refresh files its snapshot under."""
+    return (now or datetime.now(ZoneInfo(LEAGUE_TIMEZONE))).astimezone(ZoneInfo(LEAGUE_TIMEZONE)).date()
+
+
+def snapshot_date(tags: dict[str, str], now: datetime | None = None) -> date:
+    """The run's `nfl/as_of` tag if it has one, else today in New York."""
+    value = tags.get(AS_OF_TAG)
+    if value is None:
+        return league_today(now)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"Run tag {AS_OF_TAG}={value!r} is not a date: expected YYYY-MM-DD, for example 2026-11-27.") from exc
 
 
 def regular_season_games(season: int) -> int:

@@ -8,10 +8,12 @@ A season whose content is unchanged is left untouched, so re-runs are exact no-o
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,12 +52,30 @@ DDL: dict[str, str] = {
         checked_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
         rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, failure_count INTEGER NOT NULL,
         detail VARCHAR NOT NULL""",
+    # Every refusal by a quality gate (and every acceptance of a flagged rule): enough to answer
+    # "how did this data get in, or why was it kept out?" from the record alone.
+    "incidents": """
+        incident_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
+        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, outcome VARCHAR NOT NULL, source VARCHAR, source_ref VARCHAR,
+        raw_path VARCHAR, expected VARCHAR NOT NULL, seen VARCHAR NOT NULL, evidence JSON, message VARCHAR NOT NULL""",
+    # A person's acceptance of a flagged non-structural rule for one season's content (break glass).
+    "gate_acceptances": """
+        accepted_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
+        rule VARCHAR NOT NULL, accepted_by VARCHAR NOT NULL, reason VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
+        seen VARCHAR NOT NULL""",
     # Every HTTP attempt against a live source (one row per attempt, retries included).
     "scrape_log": """
         fetched_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, season INTEGER, source VARCHAR NOT NULL, url VARCHAR NOT NULL,
         attempt INTEGER NOT NULL, status INTEGER, ok BOOLEAN NOT NULL, error VARCHAR, latency_ms DOUBLE,
         bytes BIGINT, sha256 VARCHAR""",
 }
+
+
+# Dated copies of the season in progress: every refresh keeps the rows it stored under the day it
+# ran (`as_of`), one copy per day, so what a daily refresh replaces in standings/dead_cap is kept.
+SNAPSHOT_TABLES = {"standings": "standings_snapshots", "dead_cap": "dead_cap_snapshots"}
+for _table, _snapshots in SNAPSHOT_TABLES.items():
+    DDL[_snapshots] = "as_of DATE NOT NULL, " + DDL[_table].replace("PRIMARY KEY (season, team)", "PRIMARY KEY (as_of, season, team)")
 
 
 def register_table(name: str, ddl: str) -> None:
@@ -67,10 +87,31 @@ class EmptyPartitionError(ValueError):
     pass
 
 
+def declared_columns(ddl: str) -> list[tuple[str, str]]:
+    """(name, type) of each column in a DDL body, table constraints left out."""
+    columns = []
+    for part in re.split(r",(?![^()]*\))", ddl):  # commas outside parentheses
+        words = part.split()
+        if words and words[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            columns.append((words[0], words[1]))
+    return columns
+
+
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; a table that gained columns in a later version gets them added
+    (nullable: rows stored before have none until their season is re-materialized)."""
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for name, ddl in DDL.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({ddl})")
+    existing: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [SCHEMA]
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for name, ddl in DDL.items():
+        for column, kind in declared_columns(ddl):
+            if column not in existing.get(name, set()):
+                conn.execute(f"ALTER TABLE {SCHEMA}.{name} ADD COLUMN {column} {kind}")
 
 
 class AnalyticsDuckDB(DuckDBResource):
@@ -153,14 +194,28 @@ def insert_frame(conn: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, 
         conn.unregister("incoming")
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Also keep the rows of `seasons` in the table's snapshot table under `as_of` (one copy per day)."""
+
+    as_of: date
+    seasons: frozenset[int]
+
+
 def replace_seasons(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     frames: Mapping[int, pd.DataFrame],
     run_id: str | None = None,
     key: tuple[str, ...] = ("season", "team"),
+    snapshot: Snapshot | None = None,
 ) -> list[WriteResult]:
-    """Replace each season of `table` with its frame, all seasons in one transaction."""
+    """Replace each season of `table` with its frame, all seasons in one transaction.
+
+    With `snapshot`, the same transaction replaces that day's copy of the snapshot seasons in
+    SNAPSHOT_TABLES[table], whether or not the season's content changed: a day with no change
+    is still a day the standings stood so.
+    """
     for season, df in frames.items():
         if df.empty:
             raise EmptyPartitionError(
@@ -171,6 +226,10 @@ def replace_seasons(
     results: list[WriteResult] = []
     with transaction(conn):
         for season, df in sorted(frames.items()):
+            if snapshot and season in snapshot.seasons:
+                snapshots = SNAPSHOT_TABLES[table]
+                conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
+                insert_frame(conn, snapshots, df.assign(as_of=snapshot.as_of))
             digest = content_sha256(df, list(key))
             stored = conn.execute(
                 f"SELECT content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? AND season = ?",

@@ -114,7 +114,7 @@ def test_a_file_failing_the_quality_gate_is_rejected_and_left_in_place(landing, 
     result = evaluate()
     assert isinstance(result, dg.SkipReason)
     assert f"Rejected {csv}" in result.skip_message and "standings.wins_equal_losses failed" in result.skip_message
-    assert "League wins = 257, losses = 256" in result.skip_message and "left in place" in result.skip_message
+    assert "league wins = 257, losses = 256" in result.skip_message and "left in place" in result.skip_message
     assert csv.read_text() == text
     assert "wins_equal_losses" in (landing / f"standings_2017.csv{REJECTED_SUFFIX}").read_text()
     # Even a run forced with the file's tags is stopped by the gate, and stored data is kept.

@@ -33,10 +33,10 @@ _CORE = dict(
     check_specs=gate.check_specs("standings"),
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
-def standings(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
-    yield from core_tables.load_core_table(context, duckdb, "standings", core_tables.build_standings, http)
+    yield from core_tables.load_core_table(context, duckdb, "standings", http, config)
 
 
 @dg.asset(
@@ -44,7 +44,7 @@ def standings(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: 
     check_specs=gate.check_specs("dead_cap"),
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )
-def dead_cap(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
-    yield from core_tables.load_core_table(context, duckdb, "dead_cap", core_tables.build_dead_cap, http)
+    yield from core_tables.load_core_table(context, duckdb, "dead_cap", http, config)

@@ -14,6 +14,7 @@ from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.ops.logging import scrape_fields
 from analytics_assets.quality import gate, rules
+from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
 
@@ -97,49 +98,78 @@ def _span(seasons: list[int]) -> str:
     return ", ".join(map(str, seasons))
 
 
+def _stored_rows(conn, table: str) -> pd.DataFrame:
+    return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
+
+
+def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None) -> SeasonContext:
+    """What the rules see besides the season's rows: every other season (this run's version where the run
+    has one, else the stored one) and the stored copy of this season."""
+    run_others = [df for s, df in frames.items() if s != season]
+    kept = stored[~stored["season"].isin(list(frames) + [season])]
+    others = pd.concat([kept, *run_others], ignore_index=True) if run_others else kept
+    return SeasonContext(
+        table, season, partitions.is_completed(season), identity=identity,
+        others=others, stored_same=stored[stored["season"] == season],
+    )
+
+
 def load_core_table(
     context: dg.AssetExecutionContext,
     duckdb: AnalyticsDuckDB,
     table: str,
-    build: Callable[[int, SourcePlan], pd.DataFrame],
     http: HttpClientResource | None = None,
+    override: gate.GateOverride | None = None,
 ) -> Iterator:
     """Build every season of the run, gate all of them, then replace them in one transaction."""
+    accept = gate.check_override(table, override)
     seasons = _seasons(context)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
-    frames: dict[int, pd.DataFrame] = {}
+    built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
+    refused: list[ValidationReport] = []
     failed: dict[int, Exception] = {}
-    reports = []
     try:
         for season in seasons:
             try:
-                frames[season] = build(season, plan)
+                built[season] = build_season(table, season, plan)
+            except sources.SeasonRefused as exc:
+                refused.append(exc.report)  # not the season asked for: reported with the other rules below
+                continue
             except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
                 failed[season] = exc
                 if isinstance(exc, BotProtectionError):
                     break  # the site refused us: no further request to it in this run
                 continue
-            reports.append(rules.validate(table, frames[season], season, partitions.is_completed(season)))
-            context.log.info(f"{table} season {season}: {len(frames[season])} rows from {frames[season]['source'].iloc[0]} {frames[season]['source_ref'].iloc[0]}")
+            frame, rows = built[season]
+            context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
     finally:
         plan.close()
     kept: dict[int, Exception] = {}
     if failed and len(seasons) > 1 and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
-        stored = _stored_seasons(duckdb, table, list(failed))
-        if stored == set(failed):
+        if _stored_seasons(duckdb, table, list(failed)) == set(failed):
             kept, failed = failed, {}
-    if failed:
-        # The rules that ran (on the other seasons) report their results; the season that could
-        # not be read fails on its own message, and no rule is reported for it.
-        yield from gate.check_results(table, reports)
-        raise _season_failure(table, failed, list(frames))
     for season, exc in kept.items():
-        context.log.warning(
-            f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {exc}"
-        )
+        context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {exc}")
+    frames = {season: frame for season, (frame, _) in built.items()}
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s) and s not in kept)
+    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
     with duckdb.get_connection() as conn:
+        stored = _stored_rows(conn, table)
+        reports = list(refused)
+        for season, (frame, rows) in built.items():
+            report = rules.validate(table, frame, season, partitions.is_completed(season), season_context(table, season, stored, frames, rows.identity))
+            report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
+            report.content_sha256 = storage.content_sha256(frame.drop(columns=["source", "source_ref", "raw_sha256"]), ["season", "team"])
+            reports.append(report)
+        reports.sort(key=lambda r: r.season)
+        if failed:
+            # The rules that ran (on the other seasons) report their results; the season that could
+            # not be read fails on its own message, and no rule is reported for it.
+            yield from gate.check_results(table, reports)
+            raise _season_failure(table, failed, list(frames))
+        gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         yield from gate.enforce(context, table, reports, conn)
-        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id)
+        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
         per_season = season_metadata(conn, table, seasons, writes)
         version = content_version(conn, table)
@@ -152,6 +182,10 @@ def load_core_table(
         per_season[season]["source_error"] = dg.MetadataValue.text(str(exc))
     attach_season_metadata(context, per_season)
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
+    if snapshot:
+        metadata["snapshot"] = dg.MetadataValue.text(
+            f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
+        )
     yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports), data_version=version)
 
 
@@ -169,13 +203,21 @@ def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.
         ) from exc
 
 
+def build_season(table: str, season: int, plan: SourcePlan | None = None) -> tuple[pd.DataFrame, sources.SourceRows]:
+    """One season's rows of `table` from the source the plan picks, with what the source said about itself."""
+    rows = (plan or SourcePlan()).rows(table, season)
+    if table == "standings":
+        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance))
+    else:
+        frame = _table_rows(
+            rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
+        )
+    return frame, rows
+
+
 def build_standings(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:
-    rows = (plan or SourcePlan()).rows("standings", season)
-    return _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance))
+    return build_season("standings", season, plan)[0]
 
 
 def build_dead_cap(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:
-    rows = (plan or SourcePlan()).rows("dead_cap", season)
-    return _table_rows(
-        rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
-    )
+    return build_season("dead_cap", season, plan)[0]

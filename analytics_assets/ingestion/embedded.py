@@ -50,6 +50,11 @@ def dead_money(season: int) -> tuple[pd.DataFrame, EmbeddedFile]:
     return f.frame[f.frame["season"] == season].copy(), f
 
 
+def league_salary_caps() -> dict[int, float]:
+    caps = load(SALARY_CAP_FILE).frame
+    return {int(s): float(c) for s, c in zip(caps["season"], caps["salary_cap_musd"], strict=True)}
+
+
 def league_salary_cap(season: int) -> float | None:
     caps = load(SALARY_CAP_FILE).frame
     row = caps[caps["season"] == season]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TypeVar
 
 from analytics_assets import partitions, settings
 from analytics_assets.ingestion import embedded, pfr, spotrac
@@ -26,7 +25,8 @@ from analytics_assets.ingestion.errors import (
 )
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
 from analytics_assets.ingestion.normalize import Provenance
-from analytics_assets.ingestion.sources import SourceRows
+from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
+from analytics_assets.quality.catalog import SourceIdentity
 
 LABELS = {pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
 TABLE_OF = {pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
@@ -54,6 +54,10 @@ class LivePage:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def final_url(self) -> str | None:
+        return None  # where the bytes came from after redirects, when the client reports it
 
     @property
     def provenance_source(self) -> str:
@@ -164,27 +168,38 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-T = TypeVar("T")
+def _proven(table: str, season: int, url: str, got: LivePage, claim: tuple[int | None, str]) -> SourceIdentity:
+    """The page must say it is the season asked for before its rows are parsed; otherwise the season is refused."""
+    from analytics_assets.quality import rules
 
-def _fetch_and_parse(live: LiveSources, source: str, season: int, url: str, parse: Callable[[str, int, str], T]) -> tuple[LivePage, T]:
-    """Fetch (or replay) a page and parse it; a changed layout fails naming the archived page."""
-    got = live.fetch(source, season, url)
-    try:
-        return got, parse(got.text, season, url)
-    except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, source) from exc
+    identity = SourceIdentity(requested_url=url, final_url=got.final_url, claimed_season=claim[0], evidence=claim[1])
+    report = rules.check_source(table, season, partitions.is_completed(season), identity)
+    if not report.passed:
+        report.source, report.source_ref, report.raw_path = got.provenance_source, url, got.page.path
+        raise SeasonRefused(report)
+    return identity
 
 
 def standings(season: int, live: LiveSources) -> SourceRows:
     url = pfr.season_url(live.http.resolved_pfr_base_url(), season)
-    got, raw = _fetch_and_parse(live, pfr.SOURCE, season, url, pfr.parse_standings)
+    got = live.fetch(pfr.SOURCE, season, url)
+    identity = _proven("standings", season, url, got, pfr.page_season(got.text))
+    try:
+        raw = pfr.parse_standings(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, pfr.SOURCE) from exc
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path)
+    return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
 def dead_cap(season: int, live: LiveSources) -> SourceRows:
     url = spotrac.season_url(live.http.resolved_spotrac_base_url(), season)
-    got, page = _fetch_and_parse(live, spotrac.SOURCE, season, url, spotrac.parse_dead_cap)
+    got = live.fetch(spotrac.SOURCE, season, url)
+    identity = _proven("dead_cap", season, url, got, spotrac.page_season(got.text, embedded.league_salary_caps()))
+    try:
+        page = spotrac.parse_dead_cap(got.text, season, url)
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, spotrac.SOURCE) from exc
     # The official figure where the package has it; otherwise the cap the page states.
     cap = embedded.league_salary_cap(season)
     if cap is None:
@@ -198,4 +213,4 @@ def dead_cap(season: int, live: LiveSources) -> SourceRows:
             season=season, url=url, archive_path=got.page.path,
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path)
+    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)

@@ -10,6 +10,8 @@ T column. Teams are PFR's full names ("Los Angeles Chargers"), mapped through th
 from __future__ import annotations
 
 import re
+from collections import Counter
+from html import unescape
 
 import pandas as pd
 
@@ -28,6 +30,23 @@ _BY_TEXT = {text: stat for stat, text in {**REQUIRED, **OPTIONAL}.items()}
 COLUMNS = ["team", "wins", "losses", "ties", "points_for", "points_against"]
 _MARKERS = re.compile(r"[\s*+]+$")
 _CONFERENCE_TABLE = re.compile(r'<table\b[^>]*\bid="(AFC|NFC)"[^>]*>.*?</table>', re.S | re.I)
+
+
+_TITLE = re.compile(r"<title>\s*(\d{4}) NFL[^<]*</title>", re.I)
+_TEAM_SEASON_LINK = re.compile(r'href="/teams/[a-z]{3}/(\d{4})\.htm"')
+
+
+def page_season(html: str) -> tuple[int | None, str]:
+    """The season the page says it holds: its title and its links to team-season pages must agree."""
+    title = _TITLE.search(html)
+    links = Counter(int(y) for y in _TEAM_SEASON_LINK.findall(html))
+    linked, count = links.most_common(1)[0] if links else (None, 0)
+    said = f"title {unescape(title.group(0)[7:-8].strip())!r}" if title else "no season in its title"
+    evidence = f"{said}; {count} of {sum(links.values())} team links point at {linked}" if links else f"{said}; no team-season links"
+    claims = {int(title.group(1))} if title else set()
+    if linked is not None:
+        claims.add(linked)
+    return (claims.pop() if len(claims) == 1 else None), evidence
 
 
 def season_url(base_url: str, season: int) -> str:

@@ -9,10 +9,19 @@ import pandas as pd
 
 from analytics_assets.ingestion import embedded
 from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.quality.catalog import SourceIdentity, ValidationReport
 
 
 class NoSourceDataError(LookupError):
     """No source has data for the requested season."""
+
+
+class SeasonRefused(Exception):
+    """A page failed the identity rules before it was parsed (it is not the season asked for)."""
+
+    def __init__(self, report: ValidationReport):
+        super().__init__(report.summary())
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class SourceRows:
     provenance: Provenance
     league_cap_musd: float | None = None  # dead cap only
     raw_path: str | None = None  # where the raw page or file is kept (live, archive and manual sources)
+    identity: SourceIdentity | None = None  # what the page said about itself (live pages)
 
 
 def _now() -> datetime:

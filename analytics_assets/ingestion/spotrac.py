@@ -9,6 +9,7 @@ shows the season's cap ("CAP MAXIMUM").
 from __future__ import annotations
 
 import re
+from html import unescape
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,6 +24,30 @@ TEAMS = 32
 NOT_TEAMS = {"totals", "total", "averages", "average", "league average"}
 CAP_MAXIMUM_ID = "cap_maximum"
 _DOLLARS = re.compile(r"^(-)?\$?(-)?(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?$")
+
+
+_TITLE = re.compile(r"<title>\s*(\d{4}) NFL[^<]*</title>", re.I)
+
+
+_CAP_MAXIMUM = re.compile(r'id="cap_maximum"[^>]*>\s*([^<]+?)\s*<')
+
+
+def page_season(html: str, official_caps: dict[int, float]) -> tuple[int | None, str]:
+    """The season the page says it holds: its title, and the league cap it prints (each season's cap differs)."""
+    title = _TITLE.search(html)
+    cap_text = _CAP_MAXIMUM.search(html)
+    try:
+        cap_maximum_musd = dollars(cap_text.group(1)) / 1e6 if cap_text else None
+    except ValueError:
+        cap_maximum_musd = None
+    claims = {int(title.group(1))} if title else set()
+    evidence = [f"title {unescape(title.group(0)[7:-8].strip())!r}" if title else "no season in its title"]
+    if cap_maximum_musd is not None:
+        matching = [s for s, cap in official_caps.items() if abs(cap - cap_maximum_musd) < 0.05]
+        evidence.append(f"cap maximum ${cap_maximum_musd:.1f}M" + (f", the cap of {matching[0]}" if matching else ""))
+        if matching:
+            claims.add(matching[0])
+    return (claims.pop() if len(claims) == 1 else None), "; ".join(evidence)
 
 
 def season_url(base_url: str, season: int) -> str:

@@ -24,7 +24,8 @@ storage.register_table(
     total_cap_allocations_musd DOUBLE NOT NULL, league_salary_cap_musd DOUBLE NOT NULL,
     dead_cap_pct DOUBLE NOT NULL, dead_cap_rank INTEGER NOT NULL, dead_cap_percentile DOUBLE NOT NULL,
     dead_cap_zscore DOUBLE NOT NULL, risk_tier VARCHAR NOT NULL, quadrant VARCHAR NOT NULL,
-    next_season_win_pct DOUBLE, next_season_win_pct_change DOUBLE, PRIMARY KEY (season, team)""",
+    next_season_win_pct DOUBLE, next_season_win_pct_change DOUBLE, season_median_dead_cap_pct DOUBLE NOT NULL,
+    season_quadrant VARCHAR NOT NULL, PRIMARY KEY (season, team)""",
 )
 
 _SEASONS = "(SELECT unnest(?::INTEGER[]))"
@@ -133,6 +134,14 @@ storage.register_table(
     slope_stderr DOUBLE NOT NULL, slope_p DOUBLE NOT NULL, intercept DOUBLE NOT NULL,
     intercept_ci_low DOUBLE NOT NULL, intercept_ci_high DOUBLE NOT NULL, r_squared DOUBLE NOT NULL,
     spearman_rho DOUBLE, spearman_p DOUBLE, confidence DOUBLE NOT NULL,
+    interval_method VARCHAR NOT NULL, clusters INTEGER NOT NULL, slope_cluster_stderr DOUBLE NOT NULL,
+    slope_cluster_ci_low DOUBLE NOT NULL, slope_cluster_ci_high DOUBLE NOT NULL,
+    fe_model VARCHAR NOT NULL, fe_slope DOUBLE NOT NULL, fe_slope_stderr DOUBLE NOT NULL, fe_slope_ci_low DOUBLE NOT NULL,
+    fe_slope_ci_high DOUBLE NOT NULL, fe_slope_p DOUBLE NOT NULL, fe_within_r_squared DOUBLE,
+    next_model VARCHAR NOT NULL, next_n INTEGER NOT NULL, next_slope DOUBLE, next_slope_stderr DOUBLE,
+    next_slope_ci_low DOUBLE, next_slope_ci_high DOUBLE, next_slope_p DOUBLE, next_win_pct_coef DOUBLE,
+    next_win_pct_coef_ci_low DOUBLE, next_win_pct_coef_ci_high DOUBLE, next_unadjusted_slope DOUBLE,
+    next_unadjusted_slope_ci_low DOUBLE, next_unadjusted_slope_ci_high DOUBLE, next_unadjusted_slope_p DOUBLE,
     run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL""",
 )
 
@@ -146,8 +155,9 @@ storage.register_table(
     description=(
         "League-wide risk over every stored season: per season the quartiles, mean and spread of dead_cap_pct, "
         "Spearman rho of dead_cap_pct against win_pct with its p-value and teams per risk tier "
-        "(nfl.league_risk_summary); plus one pooled OLS fit of win_pct on dead_cap_pct with 95% confidence "
-        "intervals (nfl.league_risk_fit)."
+        "(nfl.league_risk_summary); plus one row of fits (nfl.league_risk_fit): the pooled OLS fit of win_pct on "
+        "dead_cap_pct, the season fixed-effects fit, and the next-season change given this season's record, "
+        "with 95% intervals (team-clustered for the season-fair fits)."
     ),
 )
 def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
@@ -168,7 +178,7 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
         per_season = summary.season_summary(rows).assign(run_id=context.run.run_id)
         # Its data version is its content, so the charts and report follow only real changes.
         version = storage.content_sha256(per_season.drop(columns=["run_id"]), ["season"])
-        fit = pd.DataFrame([summary.pooled_fit(rows)]).assign(run_id=context.run.run_id)
+        fit = pd.DataFrame([summary.league_fit(rows)]).assign(run_id=context.run.run_id)
         with storage.transaction(conn):
             for table, frame in (("league_risk_summary", per_season), ("league_risk_fit", fit)):
                 conn.execute(f"DELETE FROM {storage.SCHEMA}.{table}")
@@ -186,6 +196,9 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
             "pooled_slope_ci95": dg.MetadataValue.text(f"[{f['slope_ci_low']:.5f}, {f['slope_ci_high']:.5f}]"),
             "pooled_slope_p": dg.MetadataValue.float(float(f["slope_p"])),
             "pooled_spearman_rho": dg.MetadataValue.float(float(f["spearman_rho"])),
+            "season_fe_slope_per_pct_point": dg.MetadataValue.float(float(f["fe_slope"])),
+            "season_fe_slope_ci95": dg.MetadataValue.text(f"[{f['fe_slope_ci_low']:.5f}, {f['fe_slope_ci_high']:.5f}] ({f['interval_method']})"),
+            "next_season_slope_given_record": dg.MetadataValue.float(float(f["next_slope"])),
         }
     )
     return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version[:24]))

@@ -15,13 +15,22 @@ QUADRANTS = {
     (False, True): "Healthy (dead cap under 15%, .500 or better)",
     (False, False): "Clean books, losing (dead cap under 15%, below .500)",
 }
+# The season-relative cut: the fixed 15% line puts most of the league above it in recent seasons
+# (dead cap drifted up), while each season's own median always splits it in two. The win side stays
+# at .500: the league's mean win % is .500 every season by construction, so it is already relative.
+SEASON_QUADRANTS = {  # keyed by (dead_cap_pct >= the season's median, win_pct >= WINNING_PCT)
+    (True, False): "Above median, losing (dead cap at or above the season's median, below .500)",
+    (True, True): "Above median, winning (dead cap at or above the season's median, .500 or better)",
+    (False, True): "Below median, winning (dead cap below the season's median, .500 or better)",
+    (False, False): "Below median, losing (dead cap below the season's median, below .500)",
+}
 TIERS = ["low", "moderate", "high", "extreme"]
 
 RISK_COLUMNS = [
     "season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "win_pct",
     "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "dead_cap_pct",
     "dead_cap_rank", "dead_cap_percentile", "dead_cap_zscore", "risk_tier", "quadrant",
-    "next_season_win_pct", "next_season_win_pct_change",
+    "next_season_win_pct", "next_season_win_pct_change", "season_median_dead_cap_pct", "season_quadrant",
 ]
 
 
@@ -30,7 +39,9 @@ def team_season_risk(joined: pd.DataFrame) -> pd.DataFrame:
 
     Within each season: rank 1 = most dead cap; percentile = share of teams at or below this
     dead_cap_pct (0-100); z-score with the population standard deviation; tier from the season's
-    quartiles and IQR fences (low <= Q1 < moderate <= Q3 < high <= Q3 + 1.5 IQR < extreme).
+    quartiles and IQR fences (low <= Q1 < moderate <= Q3 < high <= Q3 + 1.5 IQR < extreme);
+    quadrant against the fixed 15% / .500 lines, season_quadrant against the season's median
+    dead_cap_pct (numpy's linear median) and .500.
     """
     df = joined.copy()
     df["dead_cap_pct"] = df["dead_money_musd"] / df["league_salary_cap_musd"] * 100
@@ -49,6 +60,14 @@ def team_season_risk(joined: pd.DataFrame) -> pd.DataFrame:
         [high & ~winning, high & winning, ~high & winning],
         [QUADRANTS[(True, False)], QUADRANTS[(True, True)], QUADRANTS[(False, True)]],
         default=QUADRANTS[(False, False)],
+    )
+    median = by_season.transform("median")
+    df["season_median_dead_cap_pct"] = median
+    above = pct >= median
+    df["season_quadrant"] = np.select(
+        [above & ~winning, above & winning, ~above & winning],
+        [SEASON_QUADRANTS[(True, False)], SEASON_QUADRANTS[(True, True)], SEASON_QUADRANTS[(False, True)]],
+        default=SEASON_QUADRANTS[(False, False)],
     )
     df["next_season_win_pct"] = df["next_season_win_pct"].astype("float64")
     df["next_season_win_pct_change"] = df["next_season_win_pct"] - df["win_pct"]

@@ -6,9 +6,11 @@ Two results, stored as two tables by the `league_risk_summary` asset:
   (min, quartiles, median, max, mean, population standard deviation, the Q3 + 1.5 IQR fence that
   separates "high" from "extreme"), the mean win_pct, Spearman's rho of dead_cap_pct against win_pct
   with its two-sided p-value, and how many teams fall in each risk tier and in cap hell;
-- pooled (nfl.league_risk_fit, one row): an ordinary least-squares fit of win_pct on dead_cap_pct
+- fits (nfl.league_risk_fit, one row): an ordinary least-squares fit of win_pct on dead_cap_pct
   over every stored team-season, with 95% confidence intervals (t distribution, n - 2 degrees of
-  freedom) for slope and intercept, R squared, the slope's p-value and the pooled Spearman rho.
+  freedom) for slope and intercept, R squared, the slope's p-value and the pooled Spearman rho;
+  beside it the season-fair fits of `season_fair` (season fixed effects, the next-season change
+  given the record) with team-clustered intervals.
 
 The slope is in win_pct (0-1) per percentage point of dead cap: -0.005 means each extra point of
 the league cap in dead money goes with half a point less win %.
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics_assets.marts import season_fair
 from analytics_assets.marts.risk import QUADRANTS, TIERS
 
 CONFIDENCE = 0.95
@@ -31,11 +34,12 @@ SUMMARY_COLUMNS = [
     "spearman_rho", "spearman_p", *(f"teams_{tier}" for tier in TIERS), "teams_cap_hell",
 ]
 
-FIT_COLUMNS = [
+POOLED_COLUMNS = [
     "model", "first_season", "last_season", "seasons", "n", "slope", "slope_ci_low", "slope_ci_high",
     "slope_stderr", "slope_p", "intercept", "intercept_ci_low", "intercept_ci_high", "r_squared",
     "spearman_rho", "spearman_p", "confidence",
 ]
+FIT_COLUMNS = [*POOLED_COLUMNS, *season_fair.FAIR_FIT_COLUMNS]
 
 MODEL = "OLS win_pct ~ dead_cap_pct over pooled team-seasons"
 
@@ -88,7 +92,7 @@ def season_summary(risk: pd.DataFrame) -> pd.DataFrame:
 
 
 def pooled_fit(risk: pd.DataFrame, confidence: float = CONFIDENCE) -> dict:
-    """OLS of win_pct on dead_cap_pct over every row, with `confidence` intervals (keys FIT_COLUMNS)."""
+    """OLS of win_pct on dead_cap_pct over every row, with `confidence` intervals (keys POOLED_COLUMNS)."""
     n = len(risk)
     if n < 3:
         raise NoRiskRowsError(f"A pooled fit needs at least 3 team-seasons, got {n}.")
@@ -117,3 +121,8 @@ def pooled_fit(risk: pd.DataFrame, confidence: float = CONFIDENCE) -> dict:
         "spearman_p": rho_p,
         "confidence": confidence,
     }
+
+
+def league_fit(risk: pd.DataFrame, confidence: float = CONFIDENCE) -> dict:
+    """The row of nfl.league_risk_fit: the pooled fit and the season-fair fits (keys FIT_COLUMNS)."""
+    return {**pooled_fit(risk, confidence), **season_fair.fair_fits(risk, confidence)}

@@ -1,4 +1,11 @@
-"""Report validation results as Dagster asset checks and stop the step when a blocking rule fails."""
+"""The gate in a run: report rule results as Dagster asset checks, keep the record (quality results,
+incidents, acceptances), and stop the step before anything is written when a blocking rule fails.
+
+Break glass: a person may accept a flagged non-structural rule for the seasons of one run by
+launching it with `GateOverride` config (rule names, a reason, who accepts). The acceptance is
+stored with the season's content hash, so a re-run of the same content stays accepted; a changed
+season is judged afresh. Structural rules can never be accepted.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,9 @@ from collections.abc import Iterable, Iterator
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
-from analytics_assets.quality.catalog import ERROR, ValidationReport, rules_for
+from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rules_for
 from analytics_assets.storage import SCHEMA
 
 
@@ -16,44 +24,67 @@ class QualityGateError(dg.Failure):
     pass
 
 
+class GateOverride(dg.Config):
+    """Launchpad config of the core assets: accept flagged rules for this run's seasons (break glass)."""
+
+    accept_rules: list[str] = Field(
+        default_factory=list,
+        description="Non-structural rules to accept for this run's seasons when they flag them (e.g. dead_cap_drift). Leave empty for normal runs.",
+    )
+    reason: str = Field(default="", description="Why the flagged data is right (stored and shown in the report).")
+    accepted_by: str = Field(default="", description="Who accepts (name or e-mail; stored and shown in the report).")
+
+
+def check_override(table: str, override: GateOverride | None) -> list[str]:
+    """The rules the run accepts for `table`; raises before any work when the override is invalid."""
+    if override is None or not override.accept_rules:
+        return []
+    names = {r.name: r for r in rules_for(table)}
+    unknown = [n for n in override.accept_rules if n not in names]
+    if unknown:
+        raise dg.Failure(
+            description=f"{table}: cannot accept unknown rule(s) {', '.join(unknown)}. Rules that can be accepted: "
+            f"{', '.join(r.name for r in rules_for(table) if r.acceptable)}."
+        )
+    structural = [n for n in override.accept_rules if n in names and names[n].structural]
+    if structural:
+        raise dg.Failure(
+            description=f"{table}: rule(s) {', '.join(structural)} are structural and can never be accepted: fix the data. "
+            f"Rules that can be accepted: {', '.join(r.name for r in rules_for(table) if r.acceptable)}."
+        )
+    if not override.reason.strip() or not override.accepted_by.strip():
+        raise dg.Failure(
+            description=f"{table}: accepting {', '.join(override.accept_rules)} needs a written reason and accepted_by "
+            "(both are stored and shown in the report)."
+        )
+    return list(override.accept_rules)
+
+
 def check_specs(table: str) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
             name=rule.name,
             asset=table,
-            description=f"[{rule.severity}] {rule.description}",
+            description=f"[{rule.severity}{'' if rule.structural else ', can be accepted'}] {rule.guards}",
             blocking=rule.severity == ERROR,
         )
         for rule in rules_for(table)
     ]
 
 
-def _seen(rule: str, failure: dict) -> str:
-    """What the rule saw in one failing row, in words (a generic `column=value` list otherwise)."""
-    team = failure.get("team", "")
-    if rule == "allocations_near_cap" and {"total_cap_allocations_musd", "league_salary_cap_musd"} <= failure.keys():
-        alloc, cap = failure["total_cap_allocations_musd"], failure["league_salary_cap_musd"]
-        return f"{team} allocations {alloc / cap:.0%} of the cap (${alloc:,.1f}M of ${cap:,.1f}M)"
-    if rule == "dead_within_allocations" and {"dead_money_musd", "total_cap_allocations_musd"} <= failure.keys():
-        return f"{team} dead money ${failure['dead_money_musd']:,.1f}M against allocations of ${failure['total_cap_allocations_musd']:,.1f}M"
-    shown = ", ".join(f"{k}={v}" for k, v in failure.items() if k not in ("season", "team"))
-    return f"{team} {shown}".strip()
+def _seen(season: int, r: RuleResult) -> str:
+    if r.finding is not None:
+        return f"{season}: {r.finding.seen}"
+    return f"{season}: " + "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in r.failures[:3])
 
 
-def _span(seasons: list[int]) -> str:
-    if len(seasons) > 2 and seasons == list(range(seasons[0], seasons[-1] + 1)):
-        return f"{seasons[0]}-{seasons[-1]}"
-    return ", ".join(map(str, seasons))
-
-
-def _failed_description(rule, failing: dict) -> str:
-    """"Season 2024: TB allocations 73% of the cap ...; rule: ...": the values seen, then the rule."""
-    parts = []
-    for season, r in sorted(failing.items()):
-        seen = "; ".join(_seen(rule.name, f) for f in r.failures[:3])
-        more = f" (+{len(r.failures) - 3} more)" if len(r.failures) > 3 else ""
-        parts.append(f"Season {season}: {' '.join(x for x in (r.message, seen + more) if x)}")
-    return f"{'. '.join(parts[:3])}{' ...' if len(parts) > 3 else ''}. Rule: {rule.description}"
+def _not_applicable(rule) -> str:
+    needs = {
+        "identity": "their source is not a fetched page (embedded facts or a landing file)",
+        "others": "no other season is stored to compare with",
+        "stored_same": "no earlier copy of the season is stored",
+    }
+    return "; ".join(needs.get(n, n) for n in rule.needs) or "an earlier rule (the schema) failed"
 
 
 def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.AssetCheckResult]:
@@ -63,38 +94,83 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
     for rule in rules_for(table):
         per_season = [(rep.season, r) for rep in reports for r in rep.results if r.rule.name == rule.name and r.evaluated]
         if not per_season:
+            if any(r.rule.name == rule.name for rep in reports for r in rep.results):
+                # Dagster expects every declared check of a materialized asset to report: say plainly
+                # that it had nothing to judge (e.g. no page behind embedded facts).
+                results.append(dg.AssetCheckResult(
+                    asset_key=table, check_name=rule.name, passed=True,
+                    metadata={"applicable": dg.MetadataValue.bool(False), "rule": dg.MetadataValue.text(rule.guards),
+                              "why_not": dg.MetadataValue.text(_not_applicable(rule))},
+                    description=f"Not applicable to this run's seasons: {_not_applicable(rule)}",
+                ))
             continue
         failing = {season: r for season, r in per_season if not r.passed}
-        checked = sorted(s for s, _ in per_season)
+        accepted = {season: r for season, r in failing.items() if r.accepted}
         metadata = {
             "seasons_checked": dg.MetadataValue.text(", ".join(str(s) for s, _ in per_season)),
             "failing_seasons": dg.MetadataValue.text(", ".join(str(s) for s in failing) or "none"),
-            "rule": dg.MetadataValue.text(rule.description),
+            "rule": dg.MetadataValue.text(rule.guards),
         }
         if failing:
             sample = [{"season": s, **f} for s, r in failing.items() for f in r.failures[:10]]
-            metadata["failures"] = dg.MetadataValue.json(sample[:50])
-            metadata["failure_count"] = dg.MetadataValue.int(sum(len(r.failures) for r in failing.values()))
-            metadata["seen"] = dg.MetadataValue.text(_failed_description(rule, failing))
+            metadata["seen"] = dg.MetadataValue.text("\n".join(_seen(s, r) for s, r in failing.items()))
+            if sample:
+                metadata["failures"] = dg.MetadataValue.json(sample[:50])
+            metadata["failure_count"] = dg.MetadataValue.int(sum(max(len(r.failures), 1) for r in failing.values()))
+        if accepted:
+            metadata["accepted"] = dg.MetadataValue.text(
+                "\n".join(f"{s}: accepted by {r.accepted.accepted_by}: {r.accepted.reason}" for s, r in accepted.items())
+            )
+        checked = sorted(s for s, _ in per_season)
+        span = f"{checked[0]}-{checked[-1]}" if len(checked) > 2 and checked == list(range(checked[0], checked[-1] + 1)) else ", ".join(map(str, checked))
+        description = f"Passed for season{'s' if len(checked) > 1 else ''} {span}."
+        if failing:
+            description = "; ".join(_seen(s, r) for s, r in failing.items())[:900] + f" (rule: {rule.guards})"
         results.append(
             dg.AssetCheckResult(
                 asset_key=table,
                 check_name=rule.name,
                 passed=not failing,
-                severity=dg.AssetCheckSeverity.ERROR if rule.severity == ERROR else dg.AssetCheckSeverity.WARN,
+                # An accepted rule still failed, but no longer blocks: it shows as a warning.
+                severity=dg.AssetCheckSeverity.ERROR if rule.severity == ERROR and len(accepted) < len(failing) else dg.AssetCheckSeverity.WARN,
                 metadata=metadata,
-                description=(
-                    _failed_description(rule, failing)
-                    if failing
-                    else f"Passed for season{'s' if len(checked) > 1 else ''} {_span(checked)}."
-                ),
+                description=description,
             )
         )
     return results
 
 
+def apply_acceptances(
+    conn: duckdb.DuckDBPyConnection, table: str, reports: list[ValidationReport], accept: list[str], by: str, reason: str, run_id: str | None
+) -> None:
+    """Mark failing results as accepted: by this run's override, or by an earlier acceptance of the same content."""
+    for rep in reports:
+        for r in rep.failed():
+            if not r.rule.acceptable:
+                continue
+            if r.rule.name in accept:
+                r.accepted = Acceptance(by, reason, run_id)
+                continue
+            if rep.content_sha256:
+                earlier = conn.execute(
+                    f"SELECT accepted_by, reason, run_id FROM {SCHEMA}.gate_acceptances WHERE table_name = ? AND season = ? "
+                    "AND rule = ? AND content_sha256 = ? ORDER BY accepted_at DESC LIMIT 1",
+                    [table, rep.season, r.rule.name, rep.content_sha256],
+                ).fetchone()
+                if earlier:
+                    r.accepted = Acceptance(earlier[0], earlier[1], earlier[2], earlier=True)
+
+
+def _expected_seen(r: RuleResult) -> tuple[str, str]:
+    if r.finding is not None:
+        return r.finding.expected, r.finding.seen
+    shown = "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in r.failures[:5])
+    return r.rule.guards, f"{len(r.failures)} failing row(s): {shown}"
+
+
 def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, reports: list[ValidationReport]) -> None:
-    """Append every evaluated rule's outcome to nfl.quality_results (failures included)."""
+    """Append every evaluated rule's outcome to nfl.quality_results, and every refusal or acceptance
+    to nfl.incidents (new acceptances also to nfl.gate_acceptances)."""
     rows = [
         (run_id, table, rep.season, r.rule.name, r.rule.severity, r.passed, len(r.failures), (r.message + " " + json.dumps(r.failures[:5], default=str)).strip() if not r.passed else "")
         for rep in reports
@@ -103,6 +179,26 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, repo
     ]
     if rows:
         conn.executemany(f"INSERT INTO {SCHEMA}.quality_results VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    incidents, acceptances = [], []
+    for rep in reports:
+        for r in rep.failed():
+            if r.rule.severity != ERROR:
+                continue
+            expected, seen = _expected_seen(r)
+            outcome = "refused" if r.accepted is None else ("accepted earlier" if r.accepted.earlier else "accepted")
+            message = f"{table}.{r.rule.name} season {rep.season}: expected {expected}; seen {seen}."
+            if r.accepted:
+                message += f" Accepted by {r.accepted.accepted_by}: {r.accepted.reason}"
+            incidents.append((
+                run_id, table, rep.season, r.rule.name, r.rule.severity, outcome, rep.source or None, rep.source_ref or None,
+                rep.raw_path, expected, seen, json.dumps(r.failures[:50], default=str), message,
+            ))
+            if r.accepted and not r.accepted.earlier:
+                acceptances.append((run_id, table, rep.season, r.rule.name, r.accepted.accepted_by, r.accepted.reason, rep.content_sha256 or "", seen))
+    if incidents:
+        conn.executemany(f"INSERT INTO {SCHEMA}.incidents VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", incidents)
+    if acceptances:
+        conn.executemany(f"INSERT INTO {SCHEMA}.gate_acceptances VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)", acceptances)
 
 
 def enforce(
@@ -112,17 +208,25 @@ def enforce(
     record(conn, context.run.run_id, table, reports)
     for rep in reports:
         for r in rep.failed():
-            if not r.blocking:
-                context.log.warning(f"[WARN] {table}.{r.rule.name} season {rep.season}: {r.rule.description} Failing: {r.failures[:5]}")
+            if r.accepted:
+                context.log.warning(f"[ACCEPTED] {table}.{r.rule.name} season {rep.season}: {r.message} Accepted by {r.accepted.accepted_by}: {r.accepted.reason}")
+            elif not r.blocking:
+                context.log.warning(f"[WARN] {table}.{r.rule.name} season {rep.season}: {r.message or r.rule.guards} Failing: {r.failures[:5]}")
     blocking = [rep for rep in reports if not rep.passed]
     if blocking:
         yield from check_results(table, reports)
         detail = "\n".join(rep.summary() for rep in blocking)
         seasons = ", ".join(str(rep.season) for rep in blocking)
+        acceptable = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking and r.rule.acceptable})
+        glass = (
+            f" If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (launchpad config "
+            "accept_rules, reason, accepted_by; README 'Break glass')."
+            if acceptable else ""
+        )
         raise QualityGateError(
             description=(
-                f"Quality gate failed for {table}, season(s) {seasons}; nothing was written and the stored "
-                f"seasons are unchanged. Fix the source (or the parser) and re-materialize.\n{detail}"
+                f"Quality gate failed for {table}, season(s) {seasons}; nothing was written and the stored seasons are "
+                f"unchanged. Each refusal is recorded in nfl.incidents. Fix the source (or the parser) and re-materialize.{glass}\n{detail}"
             ),
             metadata={"failed_rules": dg.MetadataValue.text(detail)},
         )

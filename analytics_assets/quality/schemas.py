@@ -1,7 +1,6 @@
 """Pandera models, one per stored table: strict (no extra columns), typed, no nulls.
 
-Season-independent invariants live here as named checks; rules that depend on the season
-(schedule length, codes valid that season) are in `rules.py`.
+Only the structure is here (the `schema` rule); every other invariant is one rule in `catalog.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 SHA256 = r"^[0-9a-f]{64}$"
-WIN_PCT_TOLERANCE = 1e-9
 
 
 class Provenance(pa.DataFrameModel):
@@ -31,7 +29,7 @@ class Standings(Provenance):
     wins: Series[int] = pa.Field(ge=0)
     losses: Series[int] = pa.Field(ge=0)
     ties: Series[int] = pa.Field(ge=0)
-    win_pct: Series[float] = pa.Field(ge=0.0, le=1.0)
+    win_pct: Series[float] = pa.Field()
     points_for: Series[int] = pa.Field(ge=0)
     points_against: Series[int] = pa.Field(ge=0)
 
@@ -40,26 +38,12 @@ class Standings(Provenance):
         coerce = False
         unique = ["season", "team"]
 
-    @pa.dataframe_check(name="games_add_up")
-    def games_add_up(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["wins"] + df["losses"] + df["ties"] == df["games"]
-
-    @pa.dataframe_check(name="win_pct_formula")
-    def win_pct_formula(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = (df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)
-        return (df["win_pct"] - expected).abs() <= WIN_PCT_TOLERANCE
-
-    @pa.dataframe_check(name="wins_equal_losses")
-    def wins_equal_losses(cls, df: pd.DataFrame) -> Series[bool]:
-        sums = df.groupby("season")[["wins", "losses"]].transform("sum")
-        return sums["wins"] == sums["losses"]
-
 
 class DeadCap(Provenance):
     season: Series[int] = pa.Field(ge=1920)
     team: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
     franchise: Series[str] = pa.Field(str_matches=r"^[A-Z]{2,3}$")
-    dead_money_musd: Series[float] = pa.Field(ge=0.0)
+    dead_money_musd: Series[float] = pa.Field()
     total_cap_allocations_musd: Series[float] = pa.Field(gt=0.0)
     league_salary_cap_musd: Series[float] = pa.Field(gt=0.0)
 
@@ -67,7 +51,3 @@ class DeadCap(Provenance):
         strict = True
         coerce = False
         unique = ["season", "team"]
-
-    @pa.dataframe_check(name="dead_within_allocations")
-    def dead_within_allocations(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["dead_money_musd"] <= df["total_cap_allocations_musd"]

@@ -19,7 +19,7 @@ from plotly.offline import get_plotlyjs
 from analytics_assets import partitions, settings
 from analytics_assets.marts.risk import QUADRANTS
 from analytics_assets.ops import slo
-from analytics_assets.reporting import charts, report
+from analytics_assets.reporting import charts, report, team_pages
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 
 PLOTLY_BUNDLE = "plotly.min.js"
@@ -39,6 +39,27 @@ SELECT season, 'dead_cap' AS table_name, source, source_ref, raw_sha256, count(*
 FROM {SCHEMA}.dead_cap GROUP BY ALL
 ORDER BY season, table_name, source_ref
 """
+
+
+RECENT_INCIDENTS = 20
+
+TEAM_PROVENANCE_SQL = f"""
+SELECT season, 'standings' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at FROM {SCHEMA}.standings
+UNION ALL
+SELECT season, 'dead_cap' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at FROM {SCHEMA}.dead_cap
+ORDER BY franchise, season, table_name
+"""
+
+# Every snapshot of the newest season that has any (the season in progress, or the one just completed).
+SNAPSHOTS_SQL = """
+SELECT * FROM {schema}.{table}
+WHERE season = (SELECT max(season) FROM (SELECT season FROM {schema}.standings_snapshots UNION ALL SELECT season FROM {schema}.dead_cap_snapshots))
+ORDER BY as_of, team
+"""
+
+
+def read_snapshots(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return tuple(conn.execute(SNAPSHOTS_SQL.format(schema=SCHEMA, table=t)).df() for t in ("standings_snapshots", "dead_cap_snapshots"))
 
 
 def write_text_atomic(path: Path, text: str) -> int:
@@ -162,6 +183,10 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         quality = conn.execute(LATEST_QUALITY_SQL).df()
         provenance = conn.execute(PROVENANCE_SQL).df()
         scraper = [("all sources", slo.scrape_slo(conn)), *slo.scrape_slo_by_source(conn).items()]
+        team_provenance = conn.execute(TEAM_PROVENANCE_SQL).df()
+        standings_snapshots, dead_cap_snapshots = read_snapshots(conn)
+        incidents = conn.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}").df()
+        acceptances = conn.execute(f"SELECT * FROM {SCHEMA}.gate_acceptances ORDER BY accepted_at").df()
     _require_risk(risk, "report files")
     if summary.empty:
         context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
@@ -178,10 +203,23 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         rules=declared_rules(),
         highlight=highlight,
         scraper_slo=scraper,
+        snapshot_season=team_pages.latest_snapshot_season(standings_snapshots, dead_cap_snapshots),
+        incidents=incidents,
+        acceptances=acceptances,
+        snapshot_dates=sorted({str(d) for d in pd.concat([standings_snapshots["as_of"], dead_cap_snapshots["as_of"]])}),
     )
     built = report.build(inputs)
+    pages = team_pages.team_pages(risk, team_provenance)
+    season_html = team_pages.season_page(standings_snapshots, dead_cap_snapshots)
     out = _output_dir()
     ensure_plotly_bundle(out)
+    teams_dir = out / team_pages.TEAMS_DIR
+    teams_dir.mkdir(exist_ok=True)
+    # The pages the report links to first, the report last: a reader never follows a link to nothing.
+    for name, text in pages.items():
+        write_text_atomic(teams_dir / name, text)
+    season_path = out / team_pages.SEASON_FILE
+    write_text_atomic(season_path, season_html)
     html_path, md_path = out / report.REPORT_FILE, out / report.SUMMARY_FILE
     html_bytes = write_text_atomic(html_path, built.html)
     write_text_atomic(md_path, built.markdown)
@@ -193,6 +231,10 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         "latest_complete_season": dg.MetadataValue.int(inputs.latest_season),
         "seasons": dg.MetadataValue.int(int(risk["season"].nunique())),
         "quality_rules_failing": dg.MetadataValue.int(int((overview["status"] == "failed").sum())),
+        "team_pages": dg.MetadataValue.int(len(pages)),
+        "team_pages_dir": dg.MetadataValue.path(str(teams_dir)),
+        "season_in_progress_path": dg.MetadataValue.path(str(season_path)),
+        "snapshot_dates": dg.MetadataValue.int(len(inputs.snapshot_dates)),
         "findings": dg.MetadataValue.md("\n".join(f"- {report.md(f.text)}" for f in built.findings)),
         "build_seconds": dg.MetadataValue.float(round(time.perf_counter() - started, 3)),
     }

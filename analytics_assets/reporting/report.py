@@ -1,34 +1,35 @@
 """The risk report: pure functions from stored data to one HTML page and a Markdown summary.
 
-Every finding is computed from the data passed in; nothing about the data is typed by hand. Every
-value that reaches the page goes through `html.escape` (team codes, divisions, source references,
-quality details can all come from a scraped page). The page needs nothing but plotly.min.js in its
-own folder: no CDN, no web fonts, and a Content-Security-Policy that forbids network connections.
+Every finding is computed from the data passed in; nothing about the data is typed by hand. The
+page is rendered from Jinja2 templates in `templates/` with autoescaping, so every value (team codes,
+divisions, source references, quality details can all come from a scraped page) is escaped there;
+this module only shapes the data. The page needs nothing but plotly.min.js in its own folder: no
+CDN, no web fonts, and a Content-Security-Policy (in `templates/page.html`) that forbids network
+connections.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
 import plotly.graph_objects as go
+from markupsafe import Markup
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, TIERS, WINNING_PCT
+from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
 from analytics_assets.ops.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
+from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
+from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href
+from analytics_assets.reporting.templating import Cell, cell, missing, num, when
 
 REPORT_FILE = "risk_report.html"
 SUMMARY_FILE = "risk_report.md"
+PLOTLY_JS = "plotly.min.js"
 CAP_HELL = QUADRANTS[(True, False)]
-# No fetch/XHR/WebSocket, no remote images, fonts or frames; scripts only from the page's own folder.
-CSP = (
-    "default-src 'none'; script-src 'self' file: 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:; connect-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'"
-)
 
 
 @dataclass
@@ -44,6 +45,10 @@ class ReportInputs:
     rules: pd.DataFrame | None = None  # declared rules: table_name, rule, severity, description
     highlight: Sequence[str] = ()
     scraper_slo: Sequence[tuple[str, ScrapeSlo]] = ()  # ("all sources", overall), then per source
+    snapshot_season: int | None = None  # the season in progress with dated snapshots, if any
+    snapshot_dates: Sequence[str] = ()  # its snapshot dates, oldest first
+    incidents: pd.DataFrame | None = None  # recent nfl.incidents rows, newest first
+    acceptances: pd.DataFrame | None = None  # nfl.gate_acceptances: flagged rules a person accepted
 
 
 @dataclass(frozen=True)
@@ -61,27 +66,6 @@ class Report:
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
-
-
-def e(value) -> str:
-    """Escaped text of any value; missing values as an en dash."""
-    return "–" if _missing(value) else html.escape(str(value))
-
-
-def _num(value, fmt: str) -> str:
-    return "–" if _missing(value) else format(value, fmt)
-
-
-def _when(value) -> str:
-    if _missing(value):
-        return "–"
-    ts = pd.Timestamp(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _quadrant_short(name: str) -> str:
@@ -125,6 +109,10 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
             round(float(last["dead_cap_pct_mean"] - first["dead_cap_pct_mean"]), 2),
         ))
     fit = inputs.fit
+    if fit and not missing(fit.get("fe_slope")):
+        findings.insert(0, _season_fair_finding(fit, summary, latest))  # the headline
+    if not season.empty and "season_quadrant" in season:
+        findings.append(_season_relative_finding(risk, season, latest))
     if fit:
         per10, lo, hi = fit["slope"] * 1000, fit["slope_ci_low"] * 1000, fit["slope_ci_high"] * 1000
         direction = "fewer" if per10 < 0 else "more"
@@ -134,7 +122,8 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
         )
         findings.append(Finding(
             "pooled_fit",
-            f"Across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
+            "Pooled over all seasons, which mixes the league-wide drift into the team effect: "
+            f"across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
             f"dead cap went with {abs(per10):.1f} win-% points {direction} (95% CI {lo:+.1f} to {hi:+.1f}; "
             f"p = {fit['slope_p']:.2g}; R² = {fit['r_squared']:.3f}). {verdict}",
             round(per10, 3),
@@ -158,10 +147,71 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
         findings.append(Finding(
             "next_season_change",
             f"The season after, teams in the high or extreme dead-cap tier changed their win % by {a:+.1f} points on "
-            f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} ({int((~heavy).sum())}).",
+            f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} ({int((~heavy).sum())}). "
+            "This raw comparison ignores regression to the mean (heavy dead cap goes with losing, and losing teams improve).",
             round(a - b, 2),
         ))
+    if fit and not missing(fit.get("next_slope")):
+        findings.append(_next_season_finding(fit))
     return findings
+
+
+def _per10(fit: dict, prefix: str) -> tuple[float, float, float]:
+    """A slope and its interval in win-% points per 10 points of dead cap."""
+    return fit[prefix] * 1000, fit[f"{prefix}_ci_low"] * 1000, fit[f"{prefix}_ci_high"] * 1000
+
+
+def _season_fair_finding(fit: dict, summary: pd.DataFrame, latest: int) -> Finding:
+    per10, lo, hi = _per10(fit, "fe_slope")
+    direction = "fewer" if per10 < 0 else "more"
+    drift = ""
+    if len(summary) >= 2:
+        first, last = summary.iloc[0], summary[summary["season"] == latest]
+        last = last.iloc[0] if not last.empty else summary.iloc[-1]
+        drift = (f" the league's mean dead cap moved from {first['dead_cap_pct_mean']:.1f}% to "
+                 f"{last['dead_cap_pct_mean']:.1f}% of the cap while its mean win % is .500 every season, so")
+    verdict = "The interval excludes zero." if lo > 0 or hi < 0 else "The interval includes zero: no clear within-season link."
+    return Finding(
+        "season_fe_fit",
+        f"Season-fair headline: within the same season, each extra 10 points of dead cap went with {abs(per10):.1f} win-% "
+        f"points {direction} (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; p = {fit['fe_slope_p']:.2g}; OLS with season "
+        f"fixed effects over {fit['n']} team-seasons of {fit['clusters']} franchises, {fit['first_season']}-{fit['last_season']}). "
+        f"It is the headline because{drift or ''} only comparisons within a season are fair. {verdict} "
+        "An association across teams, not a measured cause.",
+        round(per10, 3),
+    )
+
+
+def _season_relative_finding(risk: pd.DataFrame, season: pd.DataFrame, latest: int) -> Finding:
+    first_season = int(risk["season"].min())
+    first = risk[risk["season"] == first_season]
+    over = int((season["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
+    over_first = int((first["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
+    median = float(season["season_median_dead_cap_pct"].iloc[0])
+    hell = int((season["season_quadrant"] == SEASON_QUADRANTS[(True, False)]).sum())
+    return Finding(
+        "season_relative_quadrant",
+        f"The fixed {HIGH_DEAD_CAP_PCT:g}% line had {over} of {len(season)} teams above it in {latest} against {over_first} of "
+        f"{len(first)} in {first_season}. Against {latest}'s own median dead cap ({median:.1f}%), {hell} teams were above "
+        "the median and below .500.",
+        hell,
+    )
+
+
+def _next_season_finding(fit: dict) -> Finding:
+    per10, lo, hi = _per10(fit, "next_slope")
+    raw, raw_lo, raw_hi = _per10(fit, "next_unadjusted_slope")
+    back = -fit["next_win_pct_coef"]
+    verdict = "the interval includes zero" if lo <= 0 <= hi else "the interval excludes zero"
+    return Finding(
+        "next_season_given_record",
+        f"Next season, given this season's record: each extra 10 points of dead cap went with a {per10:+.1f} win-% point "
+        f"change (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; {verdict}; {fit['next_n']} team-seasons with a next season, "
+        f"season fixed effects). Without the record it looks like {raw:+.1f} ({raw_lo:+.1f} to {raw_hi:+.1f}), because teams below "
+        f".500 improve whatever their dead cap (regression to the mean: a team's distance from .500 shrank by {back:.0%} "
+        "on average the next season) and heavy dead cap goes with losing.",
+        round(per10, 3),
+    )
 
 
 # ---------------------------------------------------------------- data quality and provenance
@@ -209,237 +259,219 @@ def quality_overview(quality: pd.DataFrame, rules: pd.DataFrame | None = None) -
 # ---------------------------------------------------------------- HTML
 
 
-STYLE = f"""
-body {{ font-family: {FONT}; color: #1b1b1b; margin: 0 auto; padding: 16px 24px 48px; max-width: 1280px; line-height: 1.45; }}
-h1 {{ margin-bottom: 0.2em; }} h2 {{ margin-top: 2em; border-bottom: 2px solid #e3e3e3; padding-bottom: 0.2em; }}
-.meta {{ color: #555; }} .findings li {{ margin: 0.4em 0; }}
-table {{ border-collapse: collapse; font-size: 0.88em; width: 100%; margin: 0.6em 0; }}
-th, td {{ border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left; vertical-align: top; }}
-td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
-table.sortable th {{ cursor: pointer; user-select: none; background: #f4f4f4; position: sticky; top: 0; }}
-table.sortable th:hover, table.sortable th:focus {{ background: #e6eef6; }}
-th[aria-sort=ascending]::after {{ content: " ▲"; }} th[aria-sort=descending]::after {{ content: " ▼"; }}
-code {{ font-size: 0.92em; }} code.hash, code.ref {{ word-break: break-all; }} .nowrap {{ white-space: nowrap; }}
-.status-passed {{ color: #00734f; font-weight: 600; }} .status-failed {{ color: #b23c00; font-weight: 600; }}
-.status-warning {{ color: #8a5a00; font-weight: 600; }} .status-not {{ color: #555; }}
-.tier-extreme, .q-hell {{ color: #b23c00; font-weight: 600; }}
-figure {{ margin: 1.5em 0; }} figcaption {{ color: #555; font-size: 0.9em; }}
-.scroll {{ overflow-x: auto; }}
-"""
-
-SORT_JS = """
-document.querySelectorAll("table.sortable").forEach(function (table) {
-  var heads = table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(heads, function (th, col) {
-    th.tabIndex = 0;
-    function key(row) { var c = row.cells[col]; return c.hasAttribute("data-sort") ? c.getAttribute("data-sort") : c.textContent.trim(); }
-    function sort() {
-      var asc = th.getAttribute("aria-sort") !== "ascending";
-      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
-        if (isNaN(nx) !== isNaN(ny)) { return isNaN(nx) ? 1 : -1; }
-        var d = isNaN(nx) ? x.localeCompare(y) : nx - ny;
-        return asc ? d : -d;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    }
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sort(); } });
-  });
-});
-"""
-
-
-def _cell(text: str, sort=None, numeric: bool = False, cls: str = "") -> str:
-    attrs = ""
-    if sort is not None:
-        attrs += f' data-sort="{"" if _missing(sort) else html.escape(str(sort), quote=True)}"'
-    classes = " ".join(c for c in ("n" if numeric else "", cls) if c)
-    if classes:
-        attrs += f' class="{classes}"'
-    return f"<td{attrs}>{text}</td>"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], table_id: str, sortable: bool = True, caption: str = "") -> str:
-    head = "".join(f'<th scope="col">{e(h)}</th>' for h in headers)
-    body = "\n".join("<tr>" + "".join(r) + "</tr>" for r in rows)
-    cap = f"<caption>{e(caption)}</caption>" if caption else ""
-    cls = ' class="sortable"' if sortable else ""
-    return f'<div class="scroll"><table id="{table_id}"{cls}>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div>'
-
-
-def _team_rows(season: pd.DataFrame) -> list[list[str]]:
+def _team_rows(season: pd.DataFrame) -> list[list[Cell]]:
     rows = []
-    for r, rec in zip(season.sort_values("dead_cap_rank").itertuples(), record(season.sort_values("dead_cap_rank"))):
+    ordered = season.sort_values("dead_cap_rank")
+    for r, rec in zip(ordered.itertuples(), record(ordered)):
+        change = r.next_season_win_pct_change
         rows.append([
-            _cell(e(r.dead_cap_rank), r.dead_cap_rank, True),
-            _cell(f"<b>{e(r.team)}</b>"), _cell(e(r.franchise)), _cell(e(r.conference)), _cell(e(r.division), cls="nowrap"),
-            _cell(e(rec), r.win_pct), _cell(_num(r.win_pct, ".3f"), r.win_pct, True),
-            _cell(_num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
-            _cell(_num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
-            _cell(_num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
-            _cell(_num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
-            _cell(e(r.risk_tier), TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{e(r.risk_tier)}"),
-            f'<td title="{e(r.quadrant)}" class="nowrap{" q-hell" if r.quadrant == CAP_HELL else ""}">{e(_quadrant_short(r.quadrant))}</td>',
-            _cell(_num(r.next_season_win_pct_change * 100 if not _missing(r.next_season_win_pct_change) else None, "+.1f"), r.next_season_win_pct_change, True),
+            cell(r.dead_cap_rank, r.dead_cap_rank, True),
+            cell(r.team, tag="b"), cell(r.franchise, href=team_href(r.franchise)), cell(r.conference), cell(r.division, cls="nowrap"),
+            cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
+            cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
+            cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
+            cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
+            cell(num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
+            cell(r.risk_tier, TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{r.risk_tier}"),
+            cell(_quadrant_short(r.quadrant), title=r.quadrant, cls="nowrap" + (" q-hell" if r.quadrant == CAP_HELL else "")),
+            cell(_quadrant_short(r.season_quadrant), title=r.season_quadrant, cls="nowrap"),
+            cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
         ])
     return rows
 
 
 TEAM_HEADERS = ["Rank", "Team", "Franchise", "Conf.", "Division", "Record", "Win %", "Dead money ($M)", "Dead cap %",
-                "Percentile", "z-score", "Tier", "Quadrant", "Next season: win % change (points)"]
+                "Percentile", "z-score", "Tier", "Quadrant", "Season-relative quadrant", "Next season: win % change (points)"]
+FIT_HEADERS = ["Model", "What it estimates", "Team-seasons", "Win-% points per 10 points of dead cap", "95% interval",
+               "Interval method", "p-value"]
 SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max %", "Mean %", "Extreme above %",
                    "Spearman rho", "p-value", *(t.capitalize() for t in TIERS), "Cap hell"]
+QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
+                   "Failure detail", "Last checked"]
+SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
+PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at", "Accepted by a person"]
+INCIDENT_HEADERS = ["When", "Season", "Table", "Rule", "Outcome", "Source", "Expected", "Seen", "Raw page or file"]
+ACCEPTANCE_HEADERS = ["Season", "Table", "Rule", "Accepted by", "When", "Reason", "Value seen"]
 
 
-def _summary_rows(summary: pd.DataFrame) -> list[list[str]]:
+def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
     rows = []
     for r in summary.sort_values("season").itertuples():
         rows.append([
-            _cell(e(r.season), r.season, True), _cell(e(r.teams), r.teams, True),
-            *(_cell(_num(getattr(r, c), ".1f"), getattr(r, c), True) for c in
+            cell(r.season, r.season, True), cell(r.teams, r.teams, True),
+            *(cell(num(getattr(r, c), ".1f"), getattr(r, c), True) for c in
               ("dead_cap_pct_min", "dead_cap_pct_q1", "dead_cap_pct_median", "dead_cap_pct_q3", "dead_cap_pct_max", "dead_cap_pct_mean", "extreme_fence_pct")),
-            _cell(_num(r.spearman_rho, "+.3f"), r.spearman_rho, True), _cell(_num(r.spearman_p, ".3g"), r.spearman_p, True),
-            *(_cell(e(getattr(r, f"teams_{t}")), getattr(r, f"teams_{t}"), True) for t in TIERS),
-            _cell(e(r.teams_cap_hell), r.teams_cap_hell, True),
+            cell(num(r.spearman_rho, "+.3f"), r.spearman_rho, True), cell(num(r.spearman_p, ".3g"), r.spearman_p, True),
+            *(cell(getattr(r, f"teams_{t}"), getattr(r, f"teams_{t}"), True) for t in TIERS),
+            cell(r.teams_cap_hell, r.teams_cap_hell, True),
         ])
     return rows
 
 
-def _fit_html(fit: dict | None) -> str:
-    if not fit:
-        return "<p>No pooled fit stored yet (materialize <code>league_risk_summary</code>).</p>"
-    return (
-        f"<p>Pooled fit over {e(fit['n'])} team-seasons, {e(fit['first_season'])}-{e(fit['last_season'])} "
-        f"({e(fit['model'])}): win_pct = {fit['intercept']:.4f} {'+' if fit['slope'] >= 0 else '−'} "
-        f"{abs(fit['slope']):.5f} × dead_cap_pct. Slope 95% CI [{fit['slope_ci_low']:.5f}, {fit['slope_ci_high']:.5f}], "
-        f"p = {fit['slope_p']:.3g}, R² = {fit['r_squared']:.4f}; intercept 95% CI "
-        f"[{fit['intercept_ci_low']:.4f}, {fit['intercept_ci_high']:.4f}]. Pooled Spearman rho = {_num(fit['spearman_rho'], '+.3f')} "
-        f"(p = {_num(fit['spearman_p'], '.3g')}).</p>"
-    )
+def _fit_rows(fit: dict) -> list[list[Cell]]:
+    """The fits of nfl.league_risk_fit side by side, slopes per 10 points of dead cap."""
+    method = "team-clustered (CR1), t with G - 1 df"
+    specs = [
+        ("Season fixed effects (headline)", "win % against dead cap within the same season", "n", "fe_slope", method, "fe_slope_p"),
+        ("Pooled OLS", "win % against dead cap across all seasons at once", "n", "slope", "classical OLS, t with n - 2 df", "slope_p"),
+        ("Pooled OLS", "the same slope", "n", "slope", method, None),
+        ("Next season, given the record", "next season's win % change, controlling for this season's win % and the season", "next_n",
+         "next_slope", method, "next_slope_p"),
+        ("Next season, record not controlled", "next season's win % change, controlling for the season only", "next_n",
+         "next_unadjusted_slope", method, "next_unadjusted_slope_p"),
+    ]
+    rows = []
+    for i, (name, what, n, prefix, how, p) in enumerate(specs):
+        low, high = (f"{prefix}_ci_low", f"{prefix}_ci_high") if i != 2 else ("slope_cluster_ci_low", "slope_cluster_ci_high")
+        if missing(fit.get(prefix)):
+            continue
+        per10 = fit[prefix] * 1000
+        rows.append([
+            cell(name), cell(what), cell(fit[n], fit[n], True), cell(num(per10, "+.2f"), per10, True),
+            cell(f"{fit[low] * 1000:+.2f} to {fit[high] * 1000:+.2f}"), cell(how),
+            cell(num(fit[p], ".2g") if p else None, fit[p] if p else None, True),
+        ])
+    return rows
 
 
-def _quality_rows(overview: pd.DataFrame) -> list[list[str]]:
+def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
     rows = []
     for r in overview.itertuples():
-        status_cls = "status-" + str(r.status).split()[0]
         rows.append([
-            _cell(e(r.table_name)), _cell(f"<code>{e(r.rule)}</code>", cls="nowrap"), _cell(e(r.severity)),
-            _cell(e(r.status), cls=status_cls),
-            _cell(e(r.seasons_checked), r.seasons_checked, True), _cell(e(r.failing_seasons if r.seasons_failing else "none")),
-            _cell(e(r.description)), _cell(e(r.detail if r.seasons_failing else "")), _cell(e(_when(r.checked_at)), cls="nowrap"),
+            cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.severity),
+            cell(r.status, cls="status-" + str(r.status).split()[0]),
+            cell(r.seasons_checked, r.seasons_checked, True), cell(r.failing_seasons if r.seasons_failing else "none"),
+            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(when(r.checked_at), cls="nowrap"),
         ])
     return rows
 
 
-def _provenance_rows(provenance: pd.DataFrame) -> list[list[str]]:
+def _accepted_by_season(acceptances: pd.DataFrame | None) -> dict[tuple[int, str], str]:
+    if acceptances is None or acceptances.empty:
+        return {}
+    notes: dict[tuple[int, str], list[str]] = {}
+    for r in acceptances.sort_values("accepted_at").itertuples():
+        notes.setdefault((int(r.season), r.table_name), []).append(f"{r.rule} by {r.accepted_by}: {r.reason}")
+    return {key: "; ".join(dict.fromkeys(v)) for key, v in notes.items()}
+
+
+def _provenance_rows(provenance: pd.DataFrame, acceptances: pd.DataFrame | None = None) -> list[list[Cell]]:
+    accepted = _accepted_by_season(acceptances)
     return [
         [
-            _cell(e(r.season), r.season, True), _cell(e(r.table_name)), _cell(e(r.source)), _cell(f'<code class="ref">{e(r.source_ref)}</code>'),
-            _cell(f'<code class="hash">{e(r.raw_sha256)}</code>'), _cell(e(r.rows), r.rows, True), _cell(e(_when(r.loaded_at)), cls="nowrap"),
+            cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
+            cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(when(r.loaded_at), cls="nowrap"),
+            cell(accepted.get((int(r.season), r.table_name), "")),
         ]
         for r in provenance.sort_values(["season", "table_name", "source_ref"]).itertuples()
     ]
 
 
-def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
-    risk = inputs.risk
-    seasons = sorted(int(s) for s in risk["season"].unique())
-    latest = inputs.latest_season
-    overview = quality_overview(inputs.quality, inputs.rules)
-    counts = overview["status"].value_counts()
-    quality_line = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "failed", "not evaluated yet") if counts.get(s, 0))
-    charts_html = "\n".join(
-        f'<figure id="fig-{e(chart.key)}">{chart_div(fig, "report-" + chart.key)}'
-        f'<figcaption>{e(chart.description)} Stand-alone page: <a href="{e(chart.filename)}">{e(chart.filename)}</a>.</figcaption></figure>'
-        for chart, fig in inputs.charts
-    )
-    highlight = ", ".join(inputs.highlight) or "none"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>NFL dead-cap risk report, {seasons[0]}-{seasons[-1]}</title>",
-        f"<style>{STYLE}</style>",
-        '<script charset="utf-8" src="plotly.min.js"></script>',
-        "</head>",
-        "<body>",
-        "<header>",
-        "<h1>NFL dead-cap risk report</h1>",
-        f'<p class="meta">Seasons {seasons[0]}-{seasons[-1]} ({len(seasons)} stored, {len(risk)} team-seasons); latest complete season '
-        f"<b>{latest}</b>. Generated {e(_when(inputs.generated_at))}. Data quality: {e(quality_line)}. "
-        f'Summary in Markdown: <a href="{SUMMARY_FILE}">{SUMMARY_FILE}</a>.</p>',
-        "</header>",
-        "<main>",
-        '<section id="findings"><h2>Headline findings</h2><ul class="findings">',
-        *(f'<li data-key="{e(f.key)}">{e(f.text)}</li>' for f in findings),
-        "</ul>",
-        f"<p class=\"meta\">Dead cap % is dead money divided by that season's league salary cap. Risk tiers come from each season's "
-        f"quartiles: low up to Q1, moderate up to Q3, high up to Q3 + 1.5 × IQR, extreme above. Quadrants split at "
-        f"{HIGH_DEAD_CAP_PCT:g}% dead cap and a {WINNING_PCT:.3f} win rate (.500 counts as .500 or better).</p>",
-        "</section>",
-        f'<section id="charts"><h2>Charts</h2><p class="meta">Highlighted franchises: {e(highlight)}. Hover any point for team, season, record and dead money.</p>',
-        charts_html,
-        "</section>",
-        f'<section id="teams"><h2>Teams in {latest}</h2><p class="meta">Click a column heading to sort; hover a quadrant for its '
-        f"definition. The next-season change shows \u2013 until season {latest + 1} is stored.</p>",
-        _table(TEAM_HEADERS, _team_rows(risk[risk["season"] == latest]), "team-table"),
-        "</section>",
-        '<section id="league"><h2>League by season</h2>',
-        _fit_html(inputs.fit),
-        _table(SUMMARY_HEADERS, _summary_rows(inputs.summary), "summary-table"),
-        "</section>",
-        '<section id="quality"><h2>Data quality</h2>'
-        "<p class=\"meta\">Every rule's latest result for every season it checked (nfl.quality_results). A failed ERROR rule "
-        "blocked that season's write, so the stored rows are the last ones that passed.</p>",
-        _table(["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description", "Failure detail", "Last checked"],
-               _quality_rows(overview), "quality-table"),
-        "</section>",
-        _slo_html(inputs.scraper_slo),
-        '<section id="provenance"><h2>Provenance</h2><p class="meta">Where every stored season came from: source, file or URL, '
-        "sha256 of the raw bytes, rows and load time.</p>",
-        _table(["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at"], _provenance_rows(inputs.provenance), "provenance-table"),
-        "</section>",
-        "</main>",
-        f"<script>{SORT_JS}</script>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(parts) + "\n"
-
-
-def _slo_rows(slos: Sequence[tuple[str, ScrapeSlo]]) -> list[list[str]]:
+def _incident_rows(incidents: pd.DataFrame | None) -> list[list[Cell]]:
+    if incidents is None:
+        return []
     return [
         [
-            _cell(name),
-            _cell(str(slo.attempts), slo.attempts, numeric=True),
-            _cell(str(slo.failures), slo.failures, numeric=True),
-            _cell(format_pct(slo.success_rate), slo.success_rate if slo.success_rate is not None else -1, numeric=True),
-            _cell(format_budget(slo)),
-            _cell("met" if slo.met else "BREACHED", cls="status-passed" if slo.met else "status-failed"),
+            cell(when(r.incident_at), cls="nowrap"), cell(r.season, r.season, True), cell(r.table_name),
+            cell(r.rule, cls="nowrap", tag="code"), cell(r.outcome, cls="status-" + ("failed" if r.outcome == "refused" else "warning")),
+            cell(f"{r.source or ''} {r.source_ref or ''}".strip(), tag="code", tag_class="ref"), cell(r.expected), cell(r.seen),
+            cell(r.raw_path or "", tag="code", tag_class="ref"),
+        ]
+        for r in incidents.itertuples()
+    ]
+
+
+def _acceptance_rows(acceptances: pd.DataFrame | None) -> list[list[Cell]]:
+    if acceptances is None:
+        return []
+    return [
+        [
+            cell(r.season, r.season, True), cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.accepted_by),
+            cell(when(r.accepted_at), cls="nowrap"), cell(r.reason), cell(r.seen),
+        ]
+        for r in acceptances.sort_values(["season", "accepted_at"]).itertuples()
+    ]
+
+
+def _slo_rows(slos: Sequence[tuple[str, ScrapeSlo]]) -> list[list[Cell]]:
+    return [
+        [
+            cell(name),
+            cell(str(slo.attempts), slo.attempts, numeric=True),
+            cell(str(slo.failures), slo.failures, numeric=True),
+            cell(format_pct(slo.success_rate), slo.success_rate if slo.success_rate is not None else -1, numeric=True),
+            cell(format_budget(slo)),
+            cell("met" if slo.met else "BREACHED", cls="status-passed" if slo.met else "status-failed"),
         ]
         for name, slo in slos
     ]
 
 
-def _slo_html(slos: Sequence[tuple[str, ScrapeSlo]]) -> str:
+def _slo_context(slos: Sequence[tuple[str, ScrapeSlo]]) -> dict:
     if not slos:
-        return ""
+        return {"slo_rows": [], "slo_target": None, "slo_days": None}
     overall = slos[0][1]
-    days = round((overall.window_end - overall.window_start).total_seconds() / 86400)
-    return "\n".join([
-        '<section id="scraper-slo"><h2>Scraper SLO</h2>',
-        f'<p class="meta">Target: {e(format_pct(overall.target, 1))} of scrape attempts succeed over {days} days '
-        "(nfl.scrape_log, every live request, retries included). The error budget is the failures the target allows.</p>",
-        _table(["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"], _slo_rows(slos), "slo-table"),
-        "</section>",
-    ])
+    return {
+        "slo_rows": _slo_rows(slos),
+        "slo_target": format_pct(overall.target, 1),
+        "slo_days": round((overall.window_end - overall.window_start).total_seconds() / 86400),
+    }
+
+
+def quality_line(overview: pd.DataFrame) -> str:
+    counts = overview["status"].value_counts()
+    return ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "failed", "not evaluated yet") if counts.get(s, 0))
+
+
+def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
+    """The report page from templates/report.html (every value escaped by the template)."""
+    risk = inputs.risk
+    seasons = sorted(int(s) for s in risk["season"].unique())
+    latest = inputs.latest_season
+    overview = quality_overview(inputs.quality, inputs.rules)
+    charts = [
+        {"key": chart.key, "div": Markup(chart_div(fig, "report-" + chart.key)), "description": chart.description, "filename": chart.filename}
+        for chart, fig in inputs.charts
+    ]
+    return templating.render(
+        "report.html",
+        font=Markup(FONT),
+        plotly_js=PLOTLY_JS,
+        first_season=seasons[0],
+        last_season=seasons[-1],
+        season_count=len(seasons),
+        team_seasons=len(risk),
+        latest=latest,
+        generated_at=when(inputs.generated_at),
+        quality_line=quality_line(overview),
+        summary_file=SUMMARY_FILE,
+        findings=findings,
+        high_dead_cap_pct=f"{HIGH_DEAD_CAP_PCT:g}",
+        winning_pct=f"{WINNING_PCT:.3f}",
+        highlight=", ".join(inputs.highlight) or "none",
+        charts=charts,
+        team_headers=TEAM_HEADERS,
+        team_rows=_team_rows(risk[risk["season"] == latest]),
+        fit=inputs.fit,
+        fit_headers=FIT_HEADERS,
+        fit_rows=_fit_rows(inputs.fit) if inputs.fit and "fe_slope" in inputs.fit else [],
+        season_file=SEASON_FILE,
+        teams_dir=TEAMS_DIR,
+        snapshot_season=inputs.snapshot_season,
+        snapshot_dates=list(inputs.snapshot_dates),
+        summary_headers=SUMMARY_HEADERS,
+        summary_rows=_summary_rows(inputs.summary),
+        quality_headers=QUALITY_HEADERS,
+        quality_rows=_quality_rows(overview),
+        slo_headers=SLO_HEADERS,
+        **_slo_context(inputs.scraper_slo),
+        provenance_headers=PROVENANCE_HEADERS,
+        provenance_rows=_provenance_rows(inputs.provenance, inputs.acceptances),
+        incident_headers=INCIDENT_HEADERS,
+        incident_rows=_incident_rows(inputs.incidents),
+        acceptance_headers=ACCEPTANCE_HEADERS,
+        acceptance_rows=_acceptance_rows(inputs.acceptances),
+    )
 
 
 # ---------------------------------------------------------------- Markdown
@@ -447,7 +479,7 @@ def _slo_html(slos: Sequence[tuple[str, ScrapeSlo]]) -> str:
 
 def md(value) -> str:
     """Markdown-safe text: HTML escaped (renderers pass HTML through) and table pipes escaped."""
-    text = "–" if _missing(value) else html.escape(str(value), quote=False)
+    text = "–" if missing(value) else html.escape(str(value), quote=False)
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -459,7 +491,7 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     lines = [
         "# NFL dead-cap risk report",
         "",
-        f"Seasons {seasons[0]}-{seasons[-1]}, latest complete season {latest}. Generated {_when(inputs.generated_at)}. "
+        f"Seasons {seasons[0]}-{seasons[-1]}, latest complete season {latest}. Generated {when(inputs.generated_at)}. "
         f"Full report with charts: [{REPORT_FILE}]({REPORT_FILE}).",
         "",
         "## Headline findings",
@@ -483,6 +515,12 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     ]
     for r in overview[overview["status"].isin(["failed", "warning"])].itertuples():
         lines.append(f"- {md(r.status)}: `{md(r.table_name)}.{md(r.rule)}` in season(s) {md(r.failing_seasons)}")
+    if inputs.acceptances is not None and not inputs.acceptances.empty:
+        lines += ["", "Accepted by a person (break glass):", ""]
+        for r in inputs.acceptances.sort_values(["season", "accepted_at"]).itertuples():
+            lines.append(f"- {r.season} `{md(r.table_name)}.{md(r.rule)}` accepted by {md(r.accepted_by)}: {md(r.reason)}")
+    if inputs.incidents is not None and not inputs.incidents.empty:
+        lines += ["", f"{len(inputs.incidents)} recent incident(s) in nfl.incidents, newest: {md(inputs.incidents.iloc[0]['message'])}"]
     if inputs.scraper_slo:
         lines += ["", "## Scraper SLO", "", slo_markdown(inputs.scraper_slo[0][1], dict(inputs.scraper_slo[1:]))]
     lines += ["", "## Charts", "", *(f"- [{md(chart.title)}]({chart.filename})" for chart, _ in inputs.charts), ""]
