@@ -47,7 +47,7 @@ from benchmarks import pages  # noqa: E402
 PY = sys.executable
 DAGSTER_CLI = str(Path(sys.executable).with_name("dagster"))
 RESULTS = REPO / "benchmarks" / "results" / "latest.md"
-SECTIONS = ("load", "golden", "daily", "scrape", "backfill", "naive", "scale")
+SECTIONS = ("load", "golden", "daily", "scrape", "backfill", "naive", "scale", "ui")
 FIRST, LAST = 2011, 2025  # the seasons the package ships
 BACKFILL_ONE = LAST  # the single season the 15-season backfill is compared with
 DEFAULT_MIN_INTERVAL_S = 3.0  # the HTTP client's default rate limit (README: ANALYTICS_HTTP_MIN_INTERVAL_S)
@@ -554,6 +554,41 @@ class Bench:
                          target="linear or better" if previous else "", result=(verdict(s.median / previous <= 10) if previous else ""))
                 previous = s.median
         log("scale: " + ", ".join(f"{step} {self.figures[f'scale.{step}.{SCALE_SIZES[-1]}'].median * 1000:.1f} ms at {SCALE_SIZES[-1]:,}" for step in SCALE_STEPS))
+
+
+    def ui(self) -> None:
+        """Item 8: latency in the UI through `make dev`'s webserver and daemon (benchmarks/ui_latency.py),
+        with the repo's instance settings and with Dagster's defaults for the same settings."""
+        from benchmarks import ui_latency
+
+        config = (REPO / "deploy" / "dagster.local.yaml").read_text()
+        results: dict[str, list[dict]] = {"defaults": [], "repo": []}
+        for i in range(1 if self.args.quick else 2):
+            for name, text in (("defaults", ui_latency.DAGSTER_DEFAULTS_YAML), ("repo", config)):  # alternating
+                results[name].append(ui_latency.measure(text, self.root / f"ui-{name}-{i}"))
+        for name, label in (("defaults", "Dagster's defaults"), ("repo", "deploy/dagster.local.yaml")):
+            for r in results[name]:
+                self.series(f"ui.{name}.season").add(r["season"]["click_to_done_s"])
+                self.series(f"ui.{name}.season.over").add(r["season"]["click_to_done_s"] - r["season"]["run_s"])
+                self.series(f"ui.{name}.backfill").add(r["backfill"]["click_to_done_s"])
+                self.series(f"ui.{name}.backfill.over").add(r["backfill"]["click_to_done_s"] - r["backfill"]["run_s"])
+                if r["refresh_after_change_s"] is not None:
+                    self.series(f"ui.{name}.refresh").add(r["refresh_after_change_s"])
+            runs = [r["season"]["run_s"] for r in results[name]]
+            bf = [r["backfill"]["run_s"] for r in results[name]]
+            self.row("8", f"UI ({label}): one season, click to run success", f"ui.{name}.season",
+                     figure=f"run itself {statistics.median(runs):.1f} s; waiting {self.figures[f'ui.{name}.season.over'].median:.1f} s",
+                     target="<= run + 3 s", result=verdict(self.figures[f"ui.{name}.season.over"].median <= 3))
+            self.row("8", f"UI ({label}): 15-season backfill, launch to completed", f"ui.{name}.backfill",
+                     figure=f"run itself {statistics.median(bf):.1f} s; waiting {self.figures[f'ui.{name}.backfill.over'].median:.1f} s",
+                     target="<= run + 10 s", result=verdict(self.figures[f"ui.{name}.backfill.over"].median <= 10))
+            if f"ui.{name}.refresh" in self.figures:
+                self.row("8", f"UI ({label}): charts and report rebuilt after a season changed (end of run to end of rebuild)",
+                         f"ui.{name}.refresh", target="<= 15 s", result=verdict(self.figures[f"ui.{name}.refresh"].median <= 15))
+            rebuilds = sum(r["rebuilds_after_identical_rows"] for r in results[name])
+            self.row("8", f"UI ({label}): rebuilds after storing identical rows again", figure=str(rebuilds), target="0", result=verdict(rebuilds == 0))
+        (self.root / "ui.json").write_text(json.dumps(results, indent=2))
+        log(f"ui: {json.dumps({k: [r['season']['click_to_done_s'] for r in v] for k, v in results.items()})}")
 
 
 def bytecode_state() -> str:
