@@ -339,6 +339,12 @@ class Bench:
                 child = run_child([PY, "-m", "analytics_assets.run_pipeline"], plain, self.logs, "golden-as-is")
                 self.series("golden.as_is.wall").add(child.wall_s)
                 self.series("golden.as_is.rss").add(child.peak_rss_mb)
+            # The framework floor, interleaved: the same graph, jobs, executor and instance, no-op bodies.
+            floor_ws = self.workspace("floor")
+            floor = run_child([PY, str(REPO / "benchmarks" / "floor_pipeline.py")], floor_ws.env(), self.logs, "floor")
+            self.series("floor.wall").add(floor.wall_s)
+            floor_runs, _ = run_durations(floor_ws.home)
+            self.series("floor.runs").add(sum(floor_runs.values()))
             ws = self.workspace("golden")
             child = run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "golden")
             if not (ws.outputs / "risk_report.html").exists():
@@ -368,6 +374,12 @@ class Bench:
         if defs:
             ratio = wall.median / defs.median
             self.row("2", "Golden path against the definitions import", figure=f"**{ratio:.2f}x**", target="<= 4x", result=verdict(ratio <= 4))
+        floor = self.figures["floor.wall"]
+        ours = sum(f[k].median for k in runs) - f["floor.runs"].median
+        self.row("2", "Framework floor: the same graph with no-op bodies (`benchmarks/floor_pipeline.py`), process wall", "floor.wall",
+                 figure=f"its two runs {f['floor.runs'].median:.2f} s")
+        self.row("2", "Golden path against the framework floor", figure=f"**{wall.median / floor.median:.2f}x**; our own work in the runs "
+                 f"{ours:.2f} s (the golden path's runs less the floor's)", target="<= 2.0x", result=verdict(wall.median / floor.median <= 2.0))
         self.row("2", "Golden path peak memory (max RSS)", "golden.rss", unit="MB", target="<= 500 MB", result=verdict(rss.median <= 500 and rss.max <= 500))
         if as_is:
             plain = f["golden.as_is.wall"]
