@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The webserver's port (`make dev PORT=3001` runs a second instance beside another).
 PORT ?= 3000
 
-.PHONY: run test dev bench env clean
+.PHONY: run test dev bench env clean deploy-test
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,9 @@ dev: env  ## Dagster UI on 127.0.0.1:$(PORT) with the daemon
 
 bench: env  ## speed, memory and scale side by side (5 to 10 min; BENCH_ARGS="--quick" for a smoke pass)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+deploy-test:  ## build the compose deployment and run it for real (root or sudo; 5 to 15 min, see README)
+	$(PYTHON) deploy/ci/deploy_test.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .dagster_home data/analytics.duckdb data/reports

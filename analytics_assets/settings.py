@@ -82,6 +82,21 @@ def http_max_attempts() -> int:
     return int(_number("ANALYTICS_HTTP_MAX_ATTEMPTS", 4))
 
 
+def http_total_timeout_s(default: float) -> float:
+    """ANALYTICS_HTTP_TOTAL_TIMEOUT_S: wall-clock deadline of one HTTP attempt, body included."""
+    return _number("ANALYTICS_HTTP_TOTAL_TIMEOUT_S", default)
+
+
+def http_max_response_bytes(default: int) -> int:
+    """ANALYTICS_HTTP_MAX_RESPONSE_BYTES: the largest response body a fetch accepts."""
+    return int(_number("ANALYTICS_HTTP_MAX_RESPONSE_BYTES", default))
+
+
+def landing_max_bytes() -> int:
+    """ANALYTICS_LANDING_MAX_BYTES: landing files larger than this are rejected unread (default 5 MB)."""
+    return int(_number("ANALYTICS_LANDING_MAX_BYTES", 5 * 1024 * 1024))
+
+
 def user_agent() -> str:
     """ANALYTICS_USER_AGENT: how the scraper identifies itself (put a contact address in it)."""
     return os.environ.get("ANALYTICS_USER_AGENT", "").strip() or "analytics-assets/0.1 (NFL dead-cap risk platform; polite scraper, 1 request per 3 s)"

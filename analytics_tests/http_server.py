@@ -2,7 +2,8 @@
 
 A ThreadingHTTPServer on 127.0.0.1 (a free port) serves the saved pages from ../shared/data/pages/
 at their real URL paths. Each path can be given a script of replies (429 with Retry-After, 500, 403,
-a slow reply, a truncated body, ...) consumed one per request before the page itself is served.
+a slow reply, a truncated body, a body trickled a byte at a time, headers then silence, a body
+that never ends, ...) consumed one per request before the page itself is served.
 Every request is recorded with its arrival time, so tests count requests and measure spacing at
 the server.
 """
@@ -37,6 +38,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # wait before answering (a read timeout for a shorter client timeout)
     truncate_to: int | None = None  # send only the first n bytes (with a matching Content-Length)
+    trickle_s: float | None = None  # send the body one byte every trickle_s seconds
+    silence_after_headers: bool = False  # send the headers (with the body's Content-Length), then nothing
+    endless: bool = False  # a chunked body that never ends (64 KB chunks, as fast as the client reads)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class PageServer:
         self.scripts: dict[str, list[Reply]] = {}
         self.always: dict[str, Reply] = {}
         self.seen: list[Seen] = []
+        self.sent_bytes = 0  # body bytes written by the endless replies
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -109,15 +115,41 @@ class PageServer:
                 try:
                     if reply.delay_s:
                         time.sleep(reply.delay_s)
+                    if reply.endless:
+                        return self._endless(status)
                     self.send_response(status)
                     self.send_header("Content-Type", "text/html; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if reply.silence_after_headers:
+                        self.wfile.flush()
+                        server._stopping.wait(600)
+                    elif reply.trickle_s is not None:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            if server._stopping.wait(reply.trickle_s):
+                                break
+                    else:
+                        self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (timeout) and closed the connection
+
+            def _endless(self, status: int):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"<tr><td>" + b"x" * (64 * 1024 - 20) + b"</td></tr>\n"
+                framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+                opening = b"<!DOCTYPE html><html><body><table>\n"
+                self.wfile.write(f"{len(opening):x}\r\n".encode() + opening + b"\r\n")
+                while not server._stopping.is_set():
+                    self.wfile.write(framed)
+                    with server._lock:
+                        server.sent_bytes += len(chunk)
 
         return Handler
 
@@ -126,6 +158,7 @@ class PageServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 

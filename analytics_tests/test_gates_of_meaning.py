@@ -22,7 +22,7 @@ from analytics_assets.quality import rules
 from analytics_assets.quality.catalog import RULES
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import materialize_seasons, read_table, season_assets, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, page_server  # noqa: F401
+from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
 from analytics_tests.test_live_ingestion import http_for
 from analytics_tests.test_manual_import import landing, pfr_export, spotrac_dead_cap  # noqa: F401 (fixture)
 
@@ -107,6 +107,24 @@ def test_pfr_page_of_another_season_is_refused(db, tmp_path, page_server, live):
     record = incident(db, "standings", "page_season", 2018)
     assert record["outcome"] == "refused" and record["source_ref"] == page_server.url("/years/2018/index.htm")
     assert "season 2017" in record["seen"] and Path(record["raw_path"]).exists()
+
+
+def test_a_redirect_to_another_seasons_page_is_refused_and_not_followed(db, tmp_path, page_server, live):
+    page_server.always_reply("/years/2018/index.htm", Reply(status=302, body=b"", headers={"Location": PFR_2017_PATH}))
+    before = stored(db)
+    http = http_for(page_server, tmp_path / "archive")
+    result = materialize_seasons(db, 2018, names=["standings"], http=http, raise_on_error=False)
+    message = refused(result, "standings", "no_redirect", 2018)
+    assert f"a redirect to {page_server.url(PFR_2017_PATH)}" in message
+    assert "page_season" not in step_failures(result)["standings"].split("Quality gate failed")[1].split("\n", 1)[0]
+    assert [r.path for r in page_server.requests()] == ["/years/2018/index.htm"]  # the target was never requested
+    assert stored(db) == before
+    assert incident(db, "standings", "no_redirect", 2018)["outcome"] == "refused"
+    # Once the site answers properly the season is fetched again, with no force flag.
+    page_server.always.pop("/years/2018/index.htm")
+    page_server.serve("/years/2018/index.htm", page_server.pages[PFR_2017_PATH].replace(b"2017", b"2018"))
+    materialize_seasons(db, 2018, names=["standings"], http=http, raise_on_error=False)
+    assert [r.path for r in page_server.requests()] == ["/years/2018/index.htm"] * 2
 
 
 def test_spotrac_page_of_another_season_is_refused_by_its_title_and_cap(db, tmp_path, page_server, live):
@@ -305,3 +323,18 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
     incidents = html[html.index('id="incident-table"'):]
     assert ">refused<" in incidents and ">accepted<" in incidents and "mean dead-cap % 34.33" in incidents
     assert "accepted by analyst@example.com" in (out / "risk_report.md").read_text()
+    quality_row = next(row for row in html[html.index('id="quality-table"'):].split("<tr>") if "<code>dead_cap_drift</code>" in row)
+    assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
+
+
+def test_points_far_outside_history_are_refused_as_drift(db, landing):
+    """2017's real records with every score doubled (a feed counting both halves twice): the shape is fine."""
+    reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
+    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body[["points_for", "points_against"]] *= 2
+    before = stored(db)
+    result = landing_run(db, landing, "standings", 2019, body.to_csv(index=False))
+    assert not result.success
+    message = step_failures(result)["standings"]
+    assert "standings.points_drift failed for season 2019" in message and "points per team-game 43.44 against" in message
+    assert stored(db) == before

@@ -168,7 +168,11 @@ def load_core_table(
             yield from gate.check_results(table, reports)
             raise _season_failure(table, failed, list(frames))
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
-        yield from gate.enforce(context, table, reports, conn)
+        try:
+            yield from gate.enforce(context, table, reports, conn)
+        except gate.QualityGateError as exc:
+            plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
+            raise
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
         per_season = season_metadata(conn, table, seasons, writes)

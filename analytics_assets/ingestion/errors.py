@@ -36,12 +36,30 @@ class BotProtectionError(FetchError):
     """HTTP 403: the site refused us; retrying would not help and risks a ban."""
 
 
+class ChallengePageError(BotProtectionError):
+    """HTTP 200 carrying a bot-protection challenge instead of the page: treated like a 403."""
+
+
+class ResponseTooLargeError(FetchError):
+    """The body passed max_response_bytes: not retried, the same URL would send the same body."""
+
+
 class HttpStatusError(FetchError):
     """A status that retrying cannot fix (404 and other 4xx except 429)."""
 
 
+class RedirectedError(FetchError):
+    """The server answered with a redirect to another URL. Redirects are not followed: a page for
+    one season is only ever taken from that season's own URL (the identity rule no_redirect)."""
+
+    def __init__(self, message: str, url: str, attempts: list, location: str, **facts):
+        super().__init__(message, url, attempts, **facts)
+        self.location = location
+
+
 class RetriesExhaustedError(FetchError):
-    """Every attempt failed with a retryable error (429, 5xx, timeout, connection error, truncated page)."""
+    """Every attempt failed with a retryable error (429, 5xx, timeout, the per-attempt deadline, a
+    connection error, a truncated page, a 200 error page)."""
 
 
 class LayoutChangedError(SourceError):

@@ -9,7 +9,13 @@ Polite by construction:
   Pro-Football-Reference bans clients above 20 requests a minute, so its host never goes below
   3 s whatever the configuration says;
 - an identifying User-Agent;
-- HTTP 403 (bot protection) is never retried: hammering a site that refused us gets us banned.
+- HTTP 403 (bot protection) is never retried: hammering a site that refused us gets us banned;
+- bounded: every attempt has a wall-clock deadline (`total_timeout_s`, for connecting, the headers
+  and the whole body together) and a size cap (`max_response_bytes`), enforced while the body is
+  streamed (see bounded_read), so a trickling or endless server costs at most the deadline and
+  the cap, never the run;
+- a caller may inspect a complete 200 body (`get(url, inspect=...)`): a bot challenge is treated
+  like a 403, an error page like a 5xx.
 """
 
 from __future__ import annotations
@@ -22,17 +28,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import dagster as dg
 import requests
+import urllib3
 from pydantic import Field
 
 from analytics_assets import settings
-from analytics_assets.ingestion.errors import BotProtectionError, HttpStatusError, RetriesExhaustedError
+from analytics_assets.ingestion import bounded_read
+from analytics_assets.ingestion.errors import (
+    BotProtectionError,
+    ChallengePageError,
+    HttpStatusError,
+    RedirectedError,
+    ResponseTooLargeError,
+    RetriesExhaustedError,
+)
 
 PFR_HOST_SUFFIX = "pro-football-reference.com"
 PFR_MIN_INTERVAL_S = 3.0  # PFR: more than 20 requests a minute gets a client banned
+# Bounds per attempt. The real pages take well under a second from the sites and weigh 467 KB
+# (PFR 2017) and 567 KB (Spotrac 2024); nflverse's games file is a few MB. 60 s leaves room for a
+# slow site; 20 MB is over 30 times the largest page, and caps what one attempt can hold in memory.
+DEFAULT_TOTAL_TIMEOUT_S = 60.0
+DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+
+# Attempt.kind: why an attempt that got a response is not the page.
+TOO_LARGE, DEADLINE = "too_large", "deadline"
 
 
 @dataclass
@@ -47,6 +70,7 @@ class Attempt:
     error: str | None
     latency_ms: float
     body: bytes | None = field(default=None, repr=False)
+    kind: str | None = None  # TOO_LARGE, DEADLINE, or a page_checks kind (bot_protection, bad_page)
 
     @property
     def size(self) -> int | None:
@@ -133,13 +157,17 @@ def truncation_problem(body: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def _is_read_timeout(exc: requests.RequestException) -> bool:
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def _is_read_timeout(exc: Exception) -> bool:
     # requests reports a read timeout during the body as a ConnectionError.
     return isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower()
 
 
 class PoliteClient:
-    """A requests.Session with timeouts, retries, rate limiting and an identifying User-Agent."""
+    """A requests.Session with timeouts, bounds, retries, rate limiting and an identifying User-Agent."""
 
     def __init__(
         self,
@@ -147,6 +175,8 @@ class PoliteClient:
         user_agent: str,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 30.0,
+        total_timeout_s: float = DEFAULT_TOTAL_TIMEOUT_S,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_attempts: int = 4,
         backoff_base_s: float = 2.0,
         backoff_max_s: float = 60.0,
@@ -157,19 +187,73 @@ class PoliteClient:
     ):
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+        if total_timeout_s <= 0 or max_response_bytes <= 0:
+            raise ValueError(f"total_timeout_s and max_response_bytes must be positive, got {total_timeout_s} and {max_response_bytes}")
         self.connect_timeout_s, self.read_timeout_s = connect_timeout_s, read_timeout_s
+        self.total_timeout_s, self.max_response_bytes = total_timeout_s, max_response_bytes
         self.max_attempts = max_attempts
         self.backoff_base_s, self.backoff_max_s = backoff_base_s, backoff_max_s
         self.min_interval_s, self.max_retry_after_s = min_interval_s, max_retry_after_s
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.session = requests.Session()
+        self.session = bounded_read.watched_session()
         self.session.headers.update({"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"})
 
     def close(self) -> None:
         self.session.close()
 
-    def _attempt(self, url: str, number: int) -> tuple[Attempt, requests.Response | None]:
+    def _deadline_error(self, response: requests.Response | None, received: int, elapsed_s: float) -> str:
+        if response is None:
+            seen = "no response headers arrived"
+        else:
+            declared = bounded_read.declared_length(response)
+            of = f" of {declared:,} (Content-Length)" if declared is not None else ""
+            seen = f"HTTP {response.status_code} headers arrived, then {received:,} bytes{of} of the body"
+        return (
+            f"deadline passed: no complete response within total_timeout_s={self.total_timeout_s:g} s (wall clock per "
+            f"attempt); {seen} in {elapsed_s:.1f} s"
+        )
+
+    def _too_large_error(self, exc: bounded_read.BodyTooLarge) -> str:
+        limit = f"max_response_bytes={self.max_response_bytes:,} ({_megabytes(self.max_response_bytes)})"
+        if exc.received == 0 and exc.declared is not None:
+            return f"response too large: Content-Length {exc.declared:,} ({_megabytes(exc.declared)}) is over {limit}; not downloaded"
+        return f"response too large: over {limit}; stopped after {exc.received:,} bytes"
+
+    def _exchange(self, url: str) -> tuple[requests.Response | None, bytes | None, str | None, str | None]:
+        """One bounded request: (response, body, error, kind)."""
+        start = time.monotonic()
+        deadline = start + self.total_timeout_s
+        # Connect and per-read timeouts never exceed the deadline; the watchdog ends anything slower.
+        timeout = (min(self.connect_timeout_s, self.total_timeout_s), min(self.read_timeout_s, self.total_timeout_s))
+        response, body, error, kind = None, None, None, None
+        progress = [0]
+        with bounded_read.Watchdog(self.total_timeout_s) as watchdog:
+            try:
+                response = self.session.get(url, timeout=timeout, stream=True, allow_redirects=False)
+                body = bounded_read.read_body(response, deadline=deadline, max_bytes=self.max_response_bytes, progress=progress)
+                if watchdog.expired:  # a body without Content-Length "ends" when the watchdog closes it
+                    raise bounded_read.DeadlinePassed(progress[0])
+            except bounded_read.BodyTooLarge as exc:
+                body, error, kind = None, self._too_large_error(exc), TOO_LARGE
+            except (bounded_read.DeadlinePassed, requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+                body = None
+                if watchdog.expired or isinstance(exc, bounded_read.DeadlinePassed) or time.monotonic() >= deadline:
+                    error, kind = self._deadline_error(response, progress[0], time.monotonic() - start), DEADLINE
+                elif _is_read_timeout(exc):
+                    error = f"timed out (connect timeout {self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): {type(exc).__name__}"
+                elif isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError)):
+                    error = f"{type(exc).__name__}: {exc}"
+                else:
+                    raise
+            finally:
+                if response is not None:
+                    response.close()  # an unfinished body: the connection is dropped, never reused
+        return response, body, error, kind
+
+    def _attempt(
+        self, url: str, number: int, inspect: Callable[[bytes], object] | None = None
+    ) -> tuple[Attempt, requests.Response | None]:
         gate = _gate(url)
         interval = min_interval_for(url, self.min_interval_s)
         with gate.lock:  # one request at a time per host, spaced from the end of the previous one
@@ -178,30 +262,30 @@ class PoliteClient:
                 self._sleep(pause)
             fetched_at = datetime.now(timezone.utc)
             start = time.monotonic()
-            response, error = None, None
             try:
-                response = self.session.get(url, timeout=(self.connect_timeout_s, self.read_timeout_s))
-                body = response.content
-            except requests.RequestException as exc:
-                body = None
-                if _is_read_timeout(exc):
-                    error = f"timed out (connect timeout {self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): {type(exc).__name__}"
-                else:
-                    error = f"{type(exc).__name__}: {exc}"
+                response, body, error, kind = self._exchange(url)
             finally:
                 gate.last_end = time.monotonic()
             latency_ms = (gate.last_end - start) * 1000
         status = response.status_code if response is not None else None
-        if response is not None and 200 <= status < 300:
+        if body is not None and status is not None and 200 <= status < 300:
             error = truncation_problem(body, response.headers.get("Content-Type"))
+            if error is None and inspect is not None:
+                problem = inspect(body)  # a page_checks.PageProblem
+                if problem is not None:
+                    error, kind = problem.describe(), problem.kind
         ok = error is None and status is not None and 200 <= status < 300
-        return Attempt(url, number, fetched_at, status, ok, error, latency_ms, body), response
+        return Attempt(url, number, fetched_at, status, ok, error, latency_ms, body, kind), response
 
-    def get(self, url: str) -> FetchResult:
-        """GET `url`, retrying what is worth retrying; raises a FetchError carrying every attempt."""
+    def get(self, url: str, inspect: Callable[[bytes], object] | None = None) -> FetchResult:
+        """GET `url`, retrying what is worth retrying; raises a FetchError carrying every attempt.
+
+        `inspect(body)` returns None for the expected page, or a page_checks.PageProblem: a bot
+        challenge is not retried (like a 403), an error page is (like a 5xx).
+        """
         attempts: list[Attempt] = []
         for number in range(1, self.max_attempts + 1):
-            attempt, response = self._attempt(url, number)
+            attempt, response = self._attempt(url, number, inspect)
             attempts.append(attempt)
             if attempt.ok:
                 return FetchResult(url, attempt.status, attempt.body, attempts)
@@ -211,6 +295,25 @@ class PoliteClient:
                     f"GET {url} returned HTTP 403 Forbidden: the site's bot protection refused the request. It is not "
                     "retried: repeating it would only risk a longer ban.",
                     url, attempts, status=403,
+                )
+            if attempt.kind == "bot_protection":
+                raise ChallengePageError(
+                    f"GET {url} returned HTTP {status} with a {attempt.error}. It is not retried: repeating it would only "
+                    "risk a longer ban.",
+                    url, attempts, status=status,
+                )
+            if status is not None and 300 <= status < 400 and response is not None:
+                location = urljoin(url, response.headers.get("Location", ""))
+                raise RedirectedError(
+                    f"GET {url} returned HTTP {status}, a redirect to {location}. Redirects are not followed: the page "
+                    "must come from the URL asked for.",
+                    url, attempts, location=location, status=status,
+                )
+            if attempt.kind == TOO_LARGE:
+                raise ResponseTooLargeError(
+                    f"GET {url} returned HTTP {status}, {attempt.error}. It is not retried: the same URL would send the "
+                    "same body.",
+                    url, attempts, status=status, max_response_bytes=self.max_response_bytes,
                 )
             retryable = status is None or status == 429 or status >= 500 or attempt.error is not None
             if not retryable:
@@ -251,6 +354,8 @@ class HttpClientResource(dg.ConfigurableResource):
     max_attempts: int | None = Field(default=None, description="Attempts per page, first try included (default: $ANALYTICS_HTTP_MAX_ATTEMPTS or 4).")
     connect_timeout_s: float = Field(default=10.0, description="Connect timeout per request, seconds.")
     read_timeout_s: float = Field(default=30.0, description="Read timeout per request (between bytes), seconds.")
+    total_timeout_s: float | None = Field(default=None, description=f"Wall-clock deadline per attempt (connect, headers and the whole body), seconds (default: $ANALYTICS_HTTP_TOTAL_TIMEOUT_S or {DEFAULT_TOTAL_TIMEOUT_S:g}).")
+    max_response_bytes: int | None = Field(default=None, description=f"Largest response body accepted, bytes; a larger one stops the download and is not retried (default: $ANALYTICS_HTTP_MAX_RESPONSE_BYTES or {DEFAULT_MAX_RESPONSE_BYTES:,}).")
     backoff_base_s: float = Field(default=2.0, description="First retry waits between half and all of this; doubles each retry.")
     backoff_max_s: float = Field(default=60.0, description="Cap on one backoff wait, seconds.")
     max_retry_after_s: float = Field(default=300.0, description="Longest Retry-After honoured; a longer one fails the fetch.")
@@ -271,6 +376,11 @@ class HttpClientResource(dg.ConfigurableResource):
             user_agent=self.user_agent or settings.user_agent(),
             connect_timeout_s=self.connect_timeout_s,
             read_timeout_s=self.read_timeout_s,
+            total_timeout_s=self.total_timeout_s if self.total_timeout_s is not None else settings.http_total_timeout_s(DEFAULT_TOTAL_TIMEOUT_S),
+            max_response_bytes=(
+                self.max_response_bytes if self.max_response_bytes is not None
+                else settings.http_max_response_bytes(DEFAULT_MAX_RESPONSE_BYTES)
+            ),
             max_attempts=self.max_attempts if self.max_attempts is not None else settings.http_max_attempts(),
             backoff_base_s=self.backoff_base_s,
             backoff_max_s=self.backoff_max_s,

@@ -18,12 +18,16 @@ from analytics_assets.ingestion import embedded, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
+    ChallengePageError,
     FetchError,
     HttpStatusError,
     LayoutChangedError,
+    RedirectedError,
+    ResponseTooLargeError,
     SourceError,
 )
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
+from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.quality.catalog import SourceIdentity
@@ -119,19 +123,53 @@ class LiveSources:
         if prior is not None:
             return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
         try:
-            result = self.client.get(url)
+            result = self.client.get(url, inspect=page_inspector(source))
+        except RedirectedError as exc:
+            pages = self._record(exc.attempts, source, season)
+            raise self._redirect_refusal(exc, source, season, pages) from exc
         except FetchError as exc:
             pages = self._record(exc.attempts, source, season)
             raise self._fetch_failure(exc, source, season, pages) from exc
         pages = self._record(result.attempts, source, season)
         return LivePage(pages[-1], result.body, fresh=True)
 
+    def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
+        """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
+        from analytics_assets.quality import rules
+
+        identity = SourceIdentity(
+            requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
+        )
+        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
+        last_page = next((p for p in reversed(pages) if p is not None), None)
+        report.source, report.source_ref, report.raw_path = "live", exc.url, last_page.path if last_page else None
+        return SeasonRefused(report)
+
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]
         last_page = next((p for p in reversed(pages) if p is not None), None)
         archived = f" The last response is archived at {last_page.path}." if last_page else ""
         logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
-        if isinstance(exc, BotProtectionError):
+        # Why the season was fetched at all: its archived copy could not be used.
+        problems = self.archive.replay_problems.get(exc.url)
+        unusable = f" The archived copy could not be used, so the page was fetched again: {'; '.join(problems)}." if problems else ""
+        archived += unusable
+        if isinstance(exc, ChallengePageError):
+            message = (
+                f"{label} answered the request for season {season} with a bot-protection challenge instead of the page "
+                f"(HTTP {exc.last_status} at {exc.url}): {exc.attempts[-1].error}. This is bot protection, not a parser "
+                f"problem; it was not retried.{archived} The challenge page is kept for inspection apart from the good "
+                f"archive and is never replayed: the next run fetches the page again. Wait a few hours and make sure "
+                f"ANALYTICS_USER_AGENT identifies you. {_manual_hint(table, season)}"
+            )
+        elif isinstance(exc, ResponseTooLargeError):
+            message = (
+                f"{label} page for season {season} at {exc.url} is too large: {exc.attempts[-1].error}. It was not "
+                f"retried and nothing was kept.{unusable} A real page is well under 1 MB: check the base URL (it may point "
+                f"at a file or a stream), or raise the http resource's max_response_bytes if the page really grew. "
+                f"{_manual_hint(table, season)}"
+            )
+        elif isinstance(exc, BotProtectionError):
             message = (
                 f"{label} refused the request for season {season} with HTTP 403 (bot protection) at {exc.url}; it was "
                 f"not retried.{archived} Do not retry in a loop: wait a few hours and make sure ANALYTICS_USER_AGENT "
@@ -144,9 +182,9 @@ class LiveSources:
             )
         else:
             message = (
-                f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down "
-                f"or throttling us: re-materialize later (archived completed seasons are not fetched again). "
-                f"{_manual_hint(table, season)}"
+                f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down, "
+                f"slow or throttling us: re-materialize later. A deadline error means the response did not complete "
+                f"within the http resource's total_timeout_s. {_manual_hint(table, season)}"
             )
         return SourceError(
             message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,

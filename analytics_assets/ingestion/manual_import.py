@@ -1,10 +1,11 @@
 """Manual import: a CSV dropped into the landing folder loads one table for one season.
 
 File names say what they hold: `standings_<season>.csv` or `dead_cap_<season>.csv` in
-$ANALYTICS_LANDING_DIR (default data/landing/). The sensor validates each file exactly as the
-assets validate any source; a good file becomes a run for that season (the file travels by run
-tags, with its sha256), and after the season is stored it moves to `loaded/`. A bad file stays
-where it is, with the reason beside it in `<file>.rejected.txt` and in the sensor's tick.
+$ANALYTICS_LANDING_DIR (default data/landing/). The sensor makes only cheap checks (the name, the
+size against $ANALYTICS_LANDING_MAX_BYTES, the header line) and hands each file to its own run
+(the file travels by run tags, with its sha256). The run validates the file exactly as the assets
+validate any source; after the season is stored the file moves to `loaded/`. A file that fails,
+in the sensor or in its run, stays where it is with the reason beside it in `<file>.rejected.txt`.
 
 standings: team, wins, losses, ties (optional), points_for, points_against, games (optional).
 PFR's own CSV export headers (Tm, W, L, T, PF, PA, G) are accepted, as are its `*`/`+` markers and
@@ -15,6 +16,7 @@ season's cap. Teams may be season codes (LA, LV), Spotrac codes (LAR) or full na
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics_assets import partitions, teams
+from analytics_assets import partitions, settings, teams
 from analytics_assets.ingestion import embedded, normalize
 from analytics_assets.ingestion.errors import ManualImportError
 from analytics_assets.ingestion.normalize import Provenance
@@ -38,6 +40,7 @@ FILE_NAME = re.compile(r"^(standings|dead_cap)_(\d{4})\.csv$")
 TAG_PREFIX = "analytics/manual_"  # + table: "<path>", + table + "_sha256": "<digest>"
 LOADED_DIR = "loaded"
 REJECTED_SUFFIX = ".rejected.txt"
+HEADER_PROBE_BYTES = 64 * 1024  # the header line must end within this many bytes
 TEAM_VOCABULARIES = ("nflverse", "spotrac", "pfr_name", "pfr_code", "franchise")
 _DIVISION_ROW = re.compile(r"^(AFC|NFC) (East|North|South|West)$")
 _MARKERS = re.compile(r"[\s*+]+$")
@@ -74,24 +77,68 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def scan(landing: Path) -> tuple[list[LandingFile], list[tuple[Path, str]]]:
-    """CSV files in the landing folder: those named for a table and season, and the misnamed ones."""
+def _size_text(n: int) -> str:
+    return f"{n:,} bytes ({n / 1024 / 1024:.1f} MB)" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def header_problem(path: Path, table: str) -> str | None:
+    """What is wrong with the file's header line, reading at most HEADER_PROBE_BYTES; None if it is fine."""
+    with path.open("rb") as f:
+        head = f.read(HEADER_PROBE_BYTES)
+    if not head.strip():
+        return "it is not a readable CSV file (it is empty)."
+    line, newline, _ = head.partition(b"\n")
+    if not newline and len(head) == HEADER_PROBE_BYTES:
+        return f"its first {HEADER_PROBE_BYTES // 1024} KB hold no line break: it is not a CSV export with a header line."
+    try:
+        text = line.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        return "it is not a readable CSV file (its header line is not UTF-8 text)."
+    columns = [c.strip() for c in next(csv.reader([text]), [])]
+    if table == "standings":
+        present = {STANDINGS_ALIASES[c.lower()] for c in columns if c.lower() in STANDINGS_ALIASES}
+    else:
+        present = {c.lower() for c in columns if c.lower() in DEAD_CAP_COLUMNS}
+    missing = [c for c in REQUIRED[table] if c not in present]
+    if missing:
+        return f"missing column(s) {', '.join(missing)} in the header line {text[:200]!r}; a {table} file needs {', '.join(REQUIRED[table])}."
+    return None
+
+
+def scan(landing: Path, max_bytes: int | None = None) -> tuple[list[LandingFile], list[tuple[Path, str]]]:
+    """The landing folder's CSV files, with cheap checks only (name, size, header line): the files
+    to hand to runs, and the rejected ones with the reason. A file over `max_bytes` is never read."""
+    max_bytes = settings.landing_max_bytes() if max_bytes is None else max_bytes
     found: list[LandingFile] = []
-    misnamed: list[tuple[Path, str]] = []
+    rejected: list[tuple[Path, str]] = []
     if not landing.is_dir():
-        return found, misnamed
+        return found, rejected
     newest = partitions.season_in_progress()
     for path in sorted(p for p in landing.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
         match = FILE_NAME.match(path.name)
         if not match:
-            misnamed.append((path, f"Rejected {path}: the name must be standings_<season>.csv or dead_cap_<season>.csv (e.g. standings_{newest}.csv)."))
+            rejected.append((path, f"Rejected {path}: the name must be standings_<season>.csv or dead_cap_<season>.csv (e.g. standings_{newest}.csv)."))
             continue
-        season = int(match.group(2))
+        table, season = match.group(1), int(match.group(2))
         if not partitions.FIRST_SEASON <= season <= newest:
-            misnamed.append((path, f"Rejected {path}: season {season} is outside {partitions.FIRST_SEASON}-{newest}, the seasons this platform holds."))
+            rejected.append((path, f"Rejected {path}: season {season} is outside {partitions.FIRST_SEASON}-{newest}, the seasons this platform holds."))
             continue
-        found.append(LandingFile(path, match.group(1), season, sha256_of(path)))
-    return found, misnamed
+        try:
+            size = path.stat().st_size
+            problem = None if size > max_bytes else header_problem(path, table)
+        except OSError as exc:
+            rejected.append((path, f"Rejected {path}: it cannot be read ({exc}); it is picked up again once it can."))
+            continue
+        if size > max_bytes:
+            problem = (
+                f"it is {_size_text(size)}, over the {_size_text(max_bytes)} limit for a landing file "
+                "(ANALYTICS_LANDING_MAX_BYTES); a season's file is a few KB. It was not read."
+            )
+        if problem:
+            rejected.append((path, str(_fail(LandingFile(path, table, season, ""), problem))))
+            continue
+        found.append(LandingFile(path, table, season, sha256_of(path)))
+    return found, rejected
 
 
 def _fail(file: LandingFile, problem: str) -> ManualImportError:
@@ -211,16 +258,37 @@ def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
     return normalize.dead_cap_rows(rows.raw, file.season, rows.code_source, rows.league_cap_musd, rows.provenance)
 
 
+def _validated(file: LandingFile, rows: SourceRows) -> SourceRows:
+    """Raise ManualImportError naming every blocking rule the file's rows fail."""
+    report = rules.validate(file.table, to_table_rows(file, rows), file.season, partitions.is_completed(file.season))
+    if not report.passed:
+        raise _fail(file, f"it fails the quality gate:\n{report.summary()}\n")
+    return rows
+
+
 def check(file: LandingFile) -> str | None:
-    """None when the file would load; otherwise the reason it is rejected (every blocking rule)."""
+    """None when the file would load; otherwise the reason it is rejected (every blocking rule).
+
+    The whole validation, as its run does it: for tests and tools, never in the sensor's tick."""
     try:
-        df = to_table_rows(file, read_rows(file))
+        _validated(file, read_rows(file))
     except ManualImportError as exc:
         return str(exc)
-    report = rules.validate(file.table, df, file.season, partitions.is_completed(file.season))
-    if report.passed:
-        return None
-    return str(_fail(file, f"it fails the quality gate:\n{report.summary()}\n"))
+    return None
+
+
+def note_path(path: Path) -> Path:
+    return path.with_name(path.name + REJECTED_SUFFIX)
+
+
+def clear_stale_rejection(path: Path) -> None:
+    """Drop a note written about an older version of the file (the note is older than the file)."""
+    note = note_path(path)
+    try:
+        if note.stat().st_mtime_ns < path.stat().st_mtime_ns:
+            note.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def write_rejection(path: Path, message: str) -> None:
@@ -248,12 +316,30 @@ def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | No
 
 
 def load(file: LandingFile) -> SourceRows:
-    """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run."""
-    if file.path.exists():
-        return read_rows(file)
+    """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run.
+
+    Read and parsed here, in the run: a file that cannot be read gets its reason written beside it
+    (`<file>.rejected.txt`) and fails the run's step, with nothing stored. The quality rules run in
+    the step's gate, with every other season as context; a refusal there writes the note too
+    (`reject_refused`).
+    """
+    try:
+        if file.path.exists():
+            size, limit = file.path.stat().st_size, settings.landing_max_bytes()
+            if size > limit:
+                raise _fail(file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
+            return read_rows(file)
+    except ManualImportError as exc:
+        write_rejection(file.path, str(exc))
+        raise
     if file.loaded_path.exists():
         return read_rows(file, file.loaded_path.read_bytes())
     raise _fail(file, "the file is gone from the landing folder (and was not loaded before).")
+
+
+def reject_refused(file: LandingFile, gate_message: str) -> None:
+    """The season's quality gate refused the file's rows: say so beside the file."""
+    write_rejection(file.path, str(_fail(file, f"it fails the quality gate:\n{gate_message}\n")))
 
 
 def mark_loaded(file: LandingFile) -> Path:

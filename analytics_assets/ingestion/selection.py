@@ -78,6 +78,12 @@ class SourcePlan:
         """Once the seasons are stored: move loaded landing files to loaded/."""
         return [manual_import.mark_loaded(f) for f in self._manual]
 
+    def after_refusal(self, seasons: set[int], message: str) -> None:
+        """The gate refused these seasons: landing files that supplied them get the reason beside them."""
+        for f in self._manual:
+            if f.season in seasons:
+                manual_import.reject_refused(f, message)
+
     def close(self) -> None:
         if self._live is not None:
             self._live.close()

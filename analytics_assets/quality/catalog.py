@@ -63,6 +63,7 @@ class SourceIdentity:
     final_url: str | None = None  # where the response actually came from (after any redirect)
     claimed_season: int | None = None  # the season the page states; None: it states none
     evidence: str = ""  # what on the page says so (title, links, the cap it prints)
+    page_read: bool = True  # False: no page was read (the server redirected elsewhere)
 
 
 @dataclass
@@ -77,6 +78,8 @@ class SeasonContext:
     stored_same: pd.DataFrame | None = None  # the rows stored now for this season
 
     def has(self, need: str) -> bool:
+        if need == "page":
+            return self.identity is not None and self.identity.page_read
         value = getattr(self, need)
         return value is not None and not (hasattr(value, "empty") and value.empty)
 
@@ -354,7 +357,7 @@ def _identity_rules(table: str) -> tuple[Rule, ...]:
     check, explain = _distinct(distinct_cols)
     return (
         Rule(table, "page_season", ERROR, "Identity: the page states the season asked for (its title, its team-season links, the cap it prints).",
-             _page_season, explain=_page_season_explain, stage=SOURCE, needs=("identity",)),
+             _page_season, explain=_page_season_explain, stage=SOURCE, needs=("identity", "page")),
         Rule(table, "no_redirect", ERROR, "Identity: the response came from the URL asked for, not a redirect to another page.",
              _no_redirect, explain=_no_redirect_explain, stage=SOURCE, needs=("identity",)),
         Rule(table, "distinct_from_other_seasons", ERROR, f"Identity: the season's rows are its own (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} teams equal to another stored season).",

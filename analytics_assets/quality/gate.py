@@ -81,6 +81,7 @@ def _seen(season: int, r: RuleResult) -> str:
 def _not_applicable(rule) -> str:
     needs = {
         "identity": "their source is not a fetched page (embedded facts or a landing file)",
+        "page": "no page was read",
         "others": "no other season is stored to compare with",
         "stored_same": "no earlier copy of the season is stored",
     }
@@ -168,11 +169,20 @@ def _expected_seen(r: RuleResult) -> tuple[str, str]:
     return r.rule.guards, f"{len(r.failures)} failing row(s): {shown}"
 
 
+def _detail(r: RuleResult) -> str:
+    """nfl.quality_results' detail: what was seen (and who accepted it), with the first failing rows."""
+    if r.passed:
+        return ""
+    accepted = f"ACCEPTED by {r.accepted.accepted_by}: {r.accepted.reason}. " if r.accepted else ""
+    rows = f" {json.dumps(r.failures[:5], default=str)}" if r.failures else ""
+    return f"{accepted}{r.message}{rows}".strip()
+
+
 def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, reports: list[ValidationReport]) -> None:
     """Append every evaluated rule's outcome to nfl.quality_results, and every refusal or acceptance
     to nfl.incidents (new acceptances also to nfl.gate_acceptances)."""
     rows = [
-        (run_id, table, rep.season, r.rule.name, r.rule.severity, r.passed, len(r.failures), (r.message + " " + json.dumps(r.failures[:5], default=str)).strip() if not r.passed else "")
+        (run_id, table, rep.season, r.rule.name, r.rule.severity, r.passed, len(r.failures), _detail(r))
         for rep in reports
         for r in rep.results
         if r.evaluated

@@ -32,6 +32,9 @@ PLOTLY_JS = "plotly.min.js"
 CAP_HELL = QUADRANTS[(True, False)]
 
 
+ACCEPTED_PREFIX = "ACCEPTED"  # how nfl.quality_results marks a failure a person accepted
+
+
 @dataclass
 class ReportInputs:
     risk: pd.DataFrame  # nfl.team_season_risk, every stored season
@@ -224,10 +227,11 @@ def quality_overview(quality: pd.DataFrame, rules: pd.DataFrame | None = None) -
     """
     cols = ["table_name", "rule", "severity", "description", "status", "seasons_checked", "seasons_failing", "failing_seasons", "detail", "checked_at"]
     q = quality.assign(failed=~quality["passed"].astype(bool)).sort_values(["table_name", "rule", "season"])
+    q["accepted"] = q["failed"] & q["detail"].astype(str).str.startswith(ACCEPTED_PREFIX)
     grouped = q.groupby(["table_name", "rule"], sort=False)
     out = grouped.agg(
         severity=("severity", "last"), seasons_checked=("season", "nunique"), seasons_failing=("failed", "sum"),
-        checked_at=("checked_at", "max"),
+        seasons_accepted=("accepted", "sum"), checked_at=("checked_at", "max"),
     )
     failing = q[q["failed"]]
     out["failing_seasons"] = failing.groupby(["table_name", "rule"])["season"].agg(lambda s: ", ".join(map(str, s)))
@@ -245,6 +249,7 @@ def quality_overview(quality: pd.DataFrame, rules: pd.DataFrame | None = None) -
     status = pd.Series("passed", index=out.index)
     status[out["seasons_failing"] > 0] = "failed"
     status[(out["seasons_failing"] > 0) & (out["severity"] == "WARN")] = "warning"
+    status[(out["seasons_failing"] > 0) & (out["seasons_failing"] == out["seasons_accepted"].fillna(0))] = "accepted"
     status[out["seasons_checked"] == 0] = "not evaluated yet"
     out["status"] = status
     # Declared order first (tables as the pipeline runs them, rules as declared), then anything else by name.
@@ -420,7 +425,7 @@ def _slo_context(slos: Sequence[tuple[str, ScrapeSlo]]) -> dict:
 
 def quality_line(overview: pd.DataFrame) -> str:
     counts = overview["status"].value_counts()
-    return ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "failed", "not evaluated yet") if counts.get(s, 0))
+    return ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "accepted", "failed", "not evaluated yet") if counts.get(s, 0))
 
 
 def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
@@ -510,7 +515,7 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
         "",
         "## Data quality",
         "",
-        ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "failed", "not evaluated yet") if counts.get(s, 0)) + " (rules, latest result per season).",
+        ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "accepted", "failed", "not evaluated yet") if counts.get(s, 0)) + " (rules, latest result per season).",
         "",
     ]
     for r in overview[overview["status"].isin(["failed", "warning"])].itertuples():
