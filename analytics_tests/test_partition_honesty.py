@@ -4,6 +4,8 @@ cannot be read failing on its own message without taking the stored seasons or u
 from __future__ import annotations
 
 
+import dagster as dg
+
 from analytics_assets.quality.catalog import rules_for
 from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, step_failures, table_hash
 
