@@ -9,7 +9,6 @@ season in progress, in the list. On 2026-11-26 the keys run "2011".."2026"; "202
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,17 +34,13 @@ SEASONS_IN_WORDS = (
 )
 
 
-def describe_season_partitions(assets: Iterable[dg.AssetsDefinition]) -> Sequence[dg.AssetsDefinition]:
-    """The same assets; each season-partitioned one says in words what its partitions are."""
-
-    def describe(spec: dg.AssetSpec) -> dg.AssetSpec:
-        if spec.partitions_def != season_partitions:
-            return spec
-        return spec.replace_attributes(description=f"{spec.description or ''} Partitions: {SEASONS_IN_WORDS}".strip()).merge_attributes(
-            metadata={"partitions": SEASONS_IN_WORDS}
-        )
-
-    return dg.map_asset_specs(describe, list(assets))
+def describe_season_partition_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """The spec; if it is season-partitioned, it says in words what its partitions are."""
+    if spec.partitions_def != season_partitions:
+        return spec
+    return spec.replace_attributes(description=f"{spec.description or ''} Partitions: {SEASONS_IN_WORDS}".strip()).merge_attributes(
+        metadata={"partitions": SEASONS_IN_WORDS}
+    )
 
 
 def season_in_progress(now: datetime | None = None) -> int:

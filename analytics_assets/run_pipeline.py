@@ -13,7 +13,7 @@ import argparse
 import sys
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 from analytics_assets import settings
 from analytics_assets.definitions import defs
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     instance = dg.DagsterInstance.get()
-    tags = {ASSET_PARTITION_RANGE_START_TAG: args.first, ASSET_PARTITION_RANGE_END_TAG: args.last, "trigger": "make run"}
+    tags = {PARTITION_RANGE_START_TAG: args.first, PARTITION_RANGE_END_TAG: args.last, "trigger": "make run"}
     for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
         result = job.execute_in_process(
             instance=instance,

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 from analytics_assets.definitions import defs
 from analytics_assets.ingestion.http_client import HttpClientResource
@@ -37,7 +37,7 @@ def season_assets(names=SEASON_ASSETS) -> list:
 def materialize_seasons(db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None):
     """Materialize the per-season assets over [first, last] in one run against `db_path`."""
     last = first if last is None else last
-    tags = {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
+    tags = {PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
     return dg.materialize(
         season_assets(names),
         resources={"duckdb": AnalyticsDuckDB(database=str(db_path)), "http": http or HttpClientResource()},

@@ -15,8 +15,8 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from analytics_assets.marts.assets import league_risk_summary
-from analytics_assets.reporting.assets import risk_charts, risk_report
+from analytics_assets.defs.marts.assets import league_risk_summary
+from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_assets.storage import AnalyticsDuckDB
 
 CHROMIUM = Path("/usr/bin/chromium")

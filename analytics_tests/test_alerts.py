@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 
 from analytics_assets.definitions import defs
-from analytics_assets.jobs import season_pipeline_job
-from analytics_assets.ops import alerts
-from analytics_assets.ops.alerts import AlertDeliveryError, alert_on_run_failure, failure_payload
+from analytics_assets.defs.jobs import season_pipeline_job
+from analytics_assets.defs.monitoring import alerts
+from analytics_assets.defs.monitoring.alerts import AlertDeliveryError, alert_on_run_failure, failure_payload
 from analytics_assets.partitions import season_in_progress
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.deploy_support import WebhookSink

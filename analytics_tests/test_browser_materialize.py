@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.tags import PARTITION_NAME_TAG
+from analytics_assets.run_tags import PARTITION_TAG
 
 from analytics_tests.deploy_support import read_duckdb
 
@@ -106,7 +106,7 @@ def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path)
     instance = deployment.instance()
     run = instance.get_run_by_id(run_id)
     assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
-    assert run.job_name == "season_pipeline" and run.tags[PARTITION_NAME_TAG] == str(SEASON)
+    assert run.job_name == "season_pipeline" and run.tags[PARTITION_TAG] == str(SEASON)
     assert instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED).records
     materialized = {
         (r.event_log_entry.dagster_event.asset_key.to_user_string(), r.event_log_entry.dagster_event.partition)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from analytics_assets.definitions import defs
-from analytics_assets.ops.freshness import SEASON_ASSETS, SEASON_IN_PROGRESS_FRESHNESS
-from analytics_assets.ops.logging import JsonFormatter, scrape_fields
+from analytics_assets.defs.monitoring.freshness import SEASON_ASSETS, SEASON_IN_PROGRESS_FRESHNESS
+from analytics_assets.json_logs import JsonFormatter, scrape_fields
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_partitions
 from analytics_tests.deploy_support import DEPLOY
 
@@ -76,3 +76,15 @@ def test_season_assets_carry_the_season_in_progress_freshness_policy():
     # Refreshed by 11:00 New York time, counting materializations since the 09:00 schedule.
     assert policy.deadline_cron == "0 11 * * *" and policy.timezone == LEAGUE_TIMEZONE
     assert policy.lower_bound_delta == timedelta(hours=2)
+
+
+def test_run_tags_spell_dagsters_own_tags():
+    # Dagster exports these only from a private module; the product spells them (run_tags.py), and
+    # this is where a rename in Dagster would show.
+    from dagster._core.storage import tags
+
+    from analytics_assets import run_tags
+
+    assert run_tags.PARTITION_TAG == tags.PARTITION_NAME_TAG
+    assert run_tags.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
+    assert run_tags.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG

@@ -14,7 +14,7 @@ import pytest
 
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import charts, report
-from analytics_assets.reporting.assets import risk_charts, risk_report
+from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_tests.conftest import read_table
 from analytics_tests.outputs_support import materialize_outputs, metadata_of, open_pages, require_chromium
 

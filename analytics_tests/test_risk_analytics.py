@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics_assets.marts import risk
+from analytics_assets.analytics import risk
 from analytics_tests.conftest import materialize_seasons, read_table, shared_file
 
 

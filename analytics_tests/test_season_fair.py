@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from analytics_assets.marts import season_fair, summary
-from analytics_assets.marts.risk import SEASON_QUADRANTS
+from analytics_assets.analytics import season_fair, summary
+from analytics_assets.analytics.risk import SEASON_QUADRANTS
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import read_table
 

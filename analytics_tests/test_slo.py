@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from analytics_assets.definitions import defs
-from analytics_assets.ops.slo import (
+from analytics_assets.defs.monitoring.slo import scraper_slo
+from analytics_assets.slo import (
     SLO_TARGET,
     ScrapeSlo,
     scrape_slo,
     scrape_slo_by_source,
-    scraper_slo,
     slo_from_attempts,
     slo_markdown,
 )

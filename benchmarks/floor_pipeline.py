@@ -56,7 +56,7 @@ def floor_defs() -> dg.Definitions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="first", default="2011")
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     defs = floor_defs()
     instance = dg.DagsterInstance.get()
-    tags = {ASSET_PARTITION_RANGE_START_TAG: args.first, ASSET_PARTITION_RANGE_END_TAG: args.last, "trigger": "framework floor"}
+    tags = {PARTITION_RANGE_START_TAG: args.first, PARTITION_RANGE_END_TAG: args.last, "trigger": "framework floor"}
     for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
         result = job.execute_in_process(instance=instance, tags=tags if job.partitions_def else {"trigger": "framework floor"},
                                         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}, raise_on_error=False)

@@ -39,7 +39,7 @@ JOBS = {"season_pipeline": season_pipeline, "season_backfill": season_backfill}
 
 def season_run(first: int, last: int, job_name: str = "season_pipeline") -> dict:
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     imported = time.perf_counter()
     instance = dg.DagsterInstance.get()
@@ -49,7 +49,7 @@ def season_run(first: int, last: int, job_name: str = "season_pipeline") -> dict
     if first == last:
         tags = {"dagster/partition": str(first)}
     else:
-        tags = {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
+        tags = {PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
     if job.executor_def.name == dg.in_process_executor.name:
         result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
     else:  # as the daemon runs it: the job's own executor, steps in parallel processes
@@ -102,7 +102,7 @@ def synthetic_league(n: int, seed: int = 11):
 
 
 def scale(sizes: list[int], repeat: int) -> dict:
-    from analytics_assets.marts import risk, summary
+    from analytics_assets.analytics import risk, summary
 
     steps = {
         "team_season_risk": lambda joined, risk_rows: risk.team_season_risk(joined),

@@ -12,7 +12,7 @@ from analytics_assets.ingestion.errors import BotProtectionError, FetchError, So
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
-from analytics_assets.ops.logging import scrape_fields
+from analytics_assets.json_logs import scrape_fields
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.storage import AnalyticsDuckDB

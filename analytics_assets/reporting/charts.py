@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, WINNING_PCT
+from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, WINNING_PCT
 from analytics_assets.reporting.catalog import CHART_INFO
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow left out (too faint on white).

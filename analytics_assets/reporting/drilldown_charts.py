@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, WINNING_PCT
+from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, WINNING_PCT
 from analytics_assets.reporting.charts import GREY, HOVER, OKABE_ITO, QUADRANT_STYLE, _customdata, _layout, record
 
 BAND = "rgba(140,140,140,0.22)"

@@ -17,8 +17,8 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from analytics_assets import partitions, settings
-from analytics_assets.marts.risk import QUADRANTS
-from analytics_assets.ops import slo
+from analytics_assets.analytics.risk import QUADRANTS
+from analytics_assets import slo
 from analytics_assets.reporting import charts, report, team_pages
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 

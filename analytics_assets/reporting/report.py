@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
-from analytics_assets.ops.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
+from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
+from analytics_assets.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
 from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
 from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 from markupsafe import Markup
 
-from analytics_assets.marts.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS
+from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS
 from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, chart_div, record
 from analytics_assets.reporting.drilldown_charts import franchise_history, season_in_progress

@@ -8,7 +8,7 @@ Use it from dagster.yaml so every run of the deployment logs JSON to stdout (dep
         handlers:
           json_stdout: {class: logging.StreamHandler, stream: ext://sys.stdout, formatter: json}
         formatters:
-          json: {(): analytics_assets.ops.logging.JsonFormatter}
+          json: {(): analytics_assets.json_logs.JsonFormatter}
 
 Every line carries the run, job, step and partition Dagster knows about, plus whatever the code
 logged as `extra`: the scraper logs each attempt with `extra=scrape_fields(...)`, so a line says
@@ -22,7 +22,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
+from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "dagster_meta", "taskName"}
@@ -56,9 +56,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def partition_label(tags: dict[str, str]) -> str | None:
-    if PARTITION_NAME_TAG in tags:
-        return tags[PARTITION_NAME_TAG]
-    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if PARTITION_TAG in tags:
+        return tags[PARTITION_TAG]
+    start, end = tags.get(PARTITION_RANGE_START_TAG), tags.get(PARTITION_RANGE_END_TAG)
     if start and end:
         return start if start == end else f"{start}...{end}"
     return None

@@ -49,7 +49,7 @@ FULL OUTER JOIN (SELECT season, team FROM nfl.dead_cap WHERE season IN {_SEASONS
 
 
 def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
-    from analytics_assets.marts import risk
+    from analytics_assets.analytics import risk
 
     outer = conn.execute(COVERAGE_SQL, [seasons, seasons]).df()
     failures = risk.coverage_failures(outer)
@@ -78,7 +78,7 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
     ),
 )
 def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator:
-    from analytics_assets.marts import risk
+    from analytics_assets.analytics import risk
 
     seasons = sorted(int(k) for k in context.partition_keys)
     with duckdb.get_connection() as conn:
@@ -163,7 +163,7 @@ storage.register_table(
 def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
     import pandas as pd
 
-    from analytics_assets.marts import summary
+    from analytics_assets.analytics import summary
 
     with duckdb.get_connection() as conn:
         rows = conn.execute("SELECT * FROM nfl.team_season_risk ORDER BY season, team").df()

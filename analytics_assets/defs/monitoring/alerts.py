@@ -22,7 +22,7 @@ from typing import Any
 import dagster as dg
 import requests
 
-from analytics_assets.ops.logging import partition_label
+from analytics_assets.json_logs import partition_label
 
 WEBHOOK_ENV = "ANALYTICS_ALERT_WEBHOOK_URL"
 WEBSERVER_URL_ENV = "ANALYTICS_WEBSERVER_URL"

@@ -9,7 +9,6 @@ refresh did not land (a failed or stuck run, a stopped schedule or daemon).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import dagster as dg
@@ -25,12 +24,9 @@ SEASON_IN_PROGRESS_FRESHNESS = dg.FreshnessPolicy.cron(
 )
 
 
-def _apply(spec: dg.AssetSpec) -> dg.AssetSpec:
+def with_season_freshness_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """The spec, carrying the season-in-progress freshness policy if it is a season asset."""
     if spec.key.to_user_string() in SEASON_ASSETS:
         return dg.apply_freshness_policy(spec, SEASON_IN_PROGRESS_FRESHNESS)
     return spec
 
-
-def with_season_freshness(assets: Iterable[dg.AssetsDefinition]) -> Sequence[dg.AssetsDefinition]:
-    """The same assets, the season assets carrying the season-in-progress freshness policy."""
-    return dg.map_asset_specs(_apply, list(assets))

@@ -21,7 +21,7 @@ season_pipeline_job = dg.define_asset_job(
 # sites at once: about half the time).
 STEP_PRELOAD = [
     "analytics_assets.definitions", "analytics_assets.ingestion.core_tables", "analytics_assets.ingestion.raw_pages",
-    "analytics_assets.marts.risk",
+    "analytics_assets.analytics.risk",
 ]
 season_backfill_job = dg.define_asset_job(
     "season_backfill",

@@ -1,8 +1,7 @@
-"""Raw and core assets: each live source's pages per season, then one row per team per season of
-standings and of dead money.
+"""Raw assets: each live source's page (or file) per season, fetched and archived by sha256.
 
-The work is in `raw_pages` and `core_tables` (pandas, Pandera, the parsers), imported when a step
-runs so that loading the code location stays fast.
+The work is in `raw_pages` (HTTP, archive), imported when a step runs so that loading the code
+location stays fast.
 """
 
 from collections.abc import Iterator
@@ -12,21 +11,12 @@ import dagster as dg
 from analytics_assets import partitions
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.partitions import season_partitions
-from analytics_assets.quality import gate
 from analytics_assets.storage import AnalyticsDuckDB
 
 # Raw steps fetch under their site's pool (one fetcher per site across all runs; the HTTP client
 # also spaces requests per host), never under "duckdb": a slow site never holds the DuckDB writer,
 # and different sites are fetched at the same time where the executor runs steps in parallel.
 _RAW = dict(group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"})
-# Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
-_CORE = dict(
-    group_name="core",
-    partitions_def=season_partitions,
-    backfill_policy=partitions.SINGLE_RUN,
-    pool="duckdb",
-    kinds={"duckdb", "pandas"},
-)
 
 
 def _raw_asset(name: str, source: str, description: str):
@@ -54,27 +44,3 @@ raw_pfr_season_page = _raw_asset(
 raw_spotrac_cap_page = _raw_asset(
     "raw_spotrac_cap_page", "spotrac", "Spotrac's team cap page /nfl/cap/{season}/, archived by sha256.",
 )
-
-
-@dg.asset(
-    **_CORE,
-    deps=[raw_nflverse_games, raw_pfr_season_page],
-    check_specs=gate.check_specs("standings"),
-    description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
-)
-def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
-    from analytics_assets.ingestion import core_tables
-
-    yield from core_tables.load_core_table(context, duckdb, "standings", http, config)
-
-
-@dg.asset(
-    **_CORE,
-    deps=[raw_spotrac_cap_page],
-    check_specs=gate.check_specs("dead_cap"),
-    description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
-)
-def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
-    from analytics_assets.ingestion import core_tables
-
-    yield from core_tables.load_core_table(context, duckdb, "dead_cap", http, config)

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analytics_assets.marts import season_fair
-from analytics_assets.marts.risk import QUADRANTS, TIERS
+from analytics_assets.analytics import season_fair
+from analytics_assets.analytics.risk import QUADRANTS, TIERS
 
 CONFIDENCE = 0.95
 CAP_HELL = QUADRANTS[(True, False)]

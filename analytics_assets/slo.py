@@ -6,8 +6,8 @@ over the window: (1 - 0.999) x attempts. `error_budget_remaining` is the fractio
 untouched, 0 spent, negative overspent.
 
 The functions here are pure (counts in, numbers out) or read the table and nothing else; the report
-calls `scrape_slo` / `scrape_slo_by_source` / `slo_markdown`, and `scraper_slo` is the asset check
-shown in the Dagster UI on `standings`.
+calls `scrape_slo` / `scrape_slo_by_source` / `slo_markdown`, and the asset check `scraper_slo`
+(analytics_assets/defs/monitoring/slo.py) shows them in the Dagster UI on `standings`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import dagster as dg
 import duckdb as duckdb_lib
 
-from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
+from analytics_assets.storage import SCHEMA
 
 SLO_TARGET = 0.999
 SLO_WINDOW = timedelta(days=30)
@@ -162,38 +161,3 @@ def slo_markdown(overall: ScrapeSlo, by_source: Mapping[str, ScrapeSlo] | None =
         status = "met" if slo.met else "BREACHED"
         lines.append(f"| {name} | {slo.attempts} | {slo.failures} | {format_pct(slo.success_rate)} | {format_budget(slo)} | {status} |")
     return "\n".join(lines)
-
-
-@dg.asset_check(
-    asset="standings",
-    name="scraper_slo",
-    blocking=False,
-    pool="duckdb",
-    description=(
-        f"Scraper SLO: at least {SLO_TARGET:.1%} of scrape attempts (nfl.scrape_log, every source, retries "
-        f"included) succeed over the last {SLO_WINDOW.days} days; reports the error budget left. Warns when breached."
-    ),
-)
-def scraper_slo(duckdb: AnalyticsDuckDB) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as conn:
-        overall = scrape_slo(conn)
-        by_source = scrape_slo_by_source(conn)
-    budget = overall.error_budget_remaining
-    metadata = {
-        "attempts": dg.MetadataValue.int(overall.attempts),
-        "failures": dg.MetadataValue.int(overall.failures),
-        "target": dg.MetadataValue.float(overall.target),
-        "success_rate": dg.MetadataValue.float(overall.success_rate) if overall.success_rate is not None else dg.MetadataValue.text("no attempts in the window"),
-        "error_budget_remaining": dg.MetadataValue.float(budget) if math.isfinite(budget) else dg.MetadataValue.text("exhausted"),
-        "failures_remaining": dg.MetadataValue.float(overall.failures_remaining),
-        "window": dg.MetadataValue.text(f"{overall.window_start.isoformat()} .. {overall.window_end.isoformat()}"),
-        "by_source": dg.MetadataValue.md(slo_markdown(overall, by_source)),
-    }
-    return dg.AssetCheckResult(
-        passed=overall.met,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata=metadata,
-        description=None
-        if overall.met
-        else f"Scrape success rate {format_pct(overall.success_rate)} is below the {format_pct(overall.target, 1)} SLO over {SLO_WINDOW.days} days; error budget {format_budget(overall)}.",
-    )

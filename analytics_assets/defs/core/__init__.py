@@ -1,0 +1,1 @@
+"""Core assets (standings, dead_cap) and the manual-import sensor."""

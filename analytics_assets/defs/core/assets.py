@@ -1,0 +1,48 @@
+"""Core assets: one row per team per season of standings and of dead money, from the raw pages.
+
+The work is in `core_tables` (pandas, Pandera, the parsers), imported when a step
+runs so that loading the code location stays fast.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from analytics_assets import partitions
+from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.partitions import season_partitions
+from analytics_assets.quality import gate
+from analytics_assets.storage import AnalyticsDuckDB
+
+# Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
+_CORE = dict(
+    group_name="core",
+    partitions_def=season_partitions,
+    backfill_policy=partitions.SINGLE_RUN,
+    pool="duckdb",
+    kinds={"duckdb", "pandas"},
+)
+
+
+@dg.asset(
+    **_CORE,
+    deps=["raw_nflverse_games", "raw_pfr_season_page"],
+    check_specs=gate.check_specs("standings"),
+    description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
+)
+def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+    from analytics_assets.ingestion import core_tables
+
+    yield from core_tables.load_core_table(context, duckdb, "standings", http, config)
+
+
+@dg.asset(
+    **_CORE,
+    deps=["raw_spotrac_cap_page"],
+    check_specs=gate.check_specs("dead_cap"),
+    description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
+)
+def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+    from analytics_assets.ingestion import core_tables
+
+    yield from core_tables.load_core_table(context, duckdb, "dead_cap", http, config)

@@ -1,0 +1,1 @@
+"""Monitoring: the run-failure alert sensor, the scraper SLO check, season freshness."""

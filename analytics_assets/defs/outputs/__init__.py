@@ -1,0 +1,1 @@
+"""Output assets: the charts and the HTML report."""

@@ -1,0 +1,1 @@
+"""Raw assets: each live source's page per season, archived."""

@@ -1,1 +1,0 @@
-"""Marts: risk data derived from the core tables."""

@@ -1,1 +1,0 @@
-"""Operating the platform: alerts on failed runs, structured logs, the scraper SLO, freshness."""
