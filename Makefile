@@ -29,7 +29,9 @@ env: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 run: env  ## materialize every asset for 2011-2025 on the embedded data
 	$(VENV)/bin/python -m analytics_assets.run_pipeline
 
-test: env  ## the test suite
+test: env  ## lint (ruff), type check (mypy), then the test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 dev: env  ## Dagster UI on 127.0.0.1:$(PORT) with the daemon

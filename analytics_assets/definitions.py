@@ -7,6 +7,7 @@ jobs and schedules are in defs/jobs.py, the resources in defs/resources.py.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import dagster as dg
 
@@ -18,17 +19,21 @@ def _catalog_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
     return describe_season_partition_spec(with_season_freshness_spec(spec))
 
 
-_loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+def _code_location() -> dg.Definitions:
+    loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+    return dg.Definitions(
+        # Every asset as the defs folder declares it, with its partitions in words and the season
+        # assets' freshness policy (dg.map_asset_specs: Definitions.map_asset_specs is still in preview).
+        assets=dg.map_asset_specs(_catalog_spec, cast("list[dg.AssetsDefinition]", list(loaded.assets or []))),
+        asset_checks=loaded.asset_checks,
+        jobs=loaded.jobs,
+        schedules=loaded.schedules,
+        sensors=loaded.sensors,
+        resources=loaded.resources,
+        # Steps share one process: no per-step interpreter start-up, and one DuckDB writer at a time.
+        executor=dg.in_process_executor,
+    )
 
-defs = dg.Definitions(
-    # Every asset, as the defs folder declares it, with its partitions in words and the season
-    # assets' freshness policy (dg.map_asset_specs: Definitions.map_asset_specs is still in preview).
-    assets=dg.map_asset_specs(_catalog_spec, list(_loaded.assets or [])),
-    asset_checks=_loaded.asset_checks,
-    jobs=_loaded.jobs,
-    schedules=_loaded.schedules,
-    sensors=_loaded.sensors,
-    resources=_loaded.resources,
-    # Steps share one process: no per-step interpreter start-up, and one DuckDB writer at a time.
-    executor=dg.in_process_executor,
-)
+
+# Built once at import (not a lazy @dg.definitions function): tests, benchmarks and `make run` use `defs` directly.
+defs = _code_location()

@@ -16,9 +16,15 @@ import duckdb
 from analytics_assets.storage import SCHEMA, WriteResult
 
 
+def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    row = conn.execute(sql, params or []).fetchone()
+    assert row is not None  # count(*) always returns one row
+    return row[0]
+
+
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int], writes: list[WriteResult] | None = None) -> dict:
     """Metadata of the whole table, the same for every partition the run materializes."""
-    total = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()[0]
+    total = _count(conn, f"SELECT count(*) FROM {SCHEMA}.{table}")
     columns = conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         [SCHEMA, table],
@@ -49,7 +55,7 @@ def season_metadata(
     }
     out: dict[int, dict] = {}
     for season in seasons:
-        rows = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{table} WHERE season = ?", [season]).fetchone()[0]
+        rows = _count(conn, f"SELECT count(*) FROM {SCHEMA}.{table} WHERE season = ?", [season])
         preview = conn.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE season = ? ORDER BY ALL LIMIT 10", [season]).df()
         meta = {
             "dagster/row_count": dg.MetadataValue.int(int(rows)),

@@ -9,6 +9,7 @@ season in progress, in the list. On 2026-11-26 the keys run "2011".."2026"; "202
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ def league_today(now: datetime | None = None) -> date:
     return (now or datetime.now(ZoneInfo(LEAGUE_TIMEZONE))).astimezone(ZoneInfo(LEAGUE_TIMEZONE)).date()
 
 
-def snapshot_date(tags: dict[str, str], now: datetime | None = None) -> date:
+def snapshot_date(tags: Mapping[str, str], now: datetime | None = None) -> date:
     """The run's `nfl/as_of` tag if it has one, else today in New York."""
     value = tags.get(AS_OF_TAG)
     if value is None:

@@ -13,11 +13,11 @@ import argparse
 import sys
 
 import dagster as dg
-from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 from analytics_assets import settings
 from analytics_assets.definitions import defs
 from analytics_assets.ingestion import embedded
+from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 PIPELINE_JOBS = ("season_pipeline", "all_seasons_outputs")
 

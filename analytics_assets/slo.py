@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb as duckdb_lib
 
@@ -80,9 +80,9 @@ class ScrapeSlo:
 
 
 def _window(now: datetime | None, window: timedelta) -> tuple[datetime, datetime]:
-    end = now or datetime.now(timezone.utc)
+    end = now or datetime.now(UTC)
     if end.tzinfo is None:
-        end = end.replace(tzinfo=timezone.utc)
+        end = end.replace(tzinfo=UTC)
     return end - window, end
 
 
@@ -96,7 +96,7 @@ def slo_from_attempts(
     start, end = _window(now, window)
     total = ok = 0
     for fetched_at, success in attempts:
-        at = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=timezone.utc)
+        at = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
         if start < at <= end:
             total += 1
             ok += bool(success)
@@ -121,7 +121,9 @@ def scrape_slo(
     """The SLO of every scrape attempt in nfl.scrape_log (or one source's) over the window."""
     start, end = _window(now, window)
     sql = _COUNTS_SQL.format(group="", filter="AND source = ?" if source else "", group_by="")
-    attempts, successes = conn.execute(sql, [start, end] + ([source] if source else [])).fetchone()
+    row = conn.execute(sql, [start, end] + ([source] if source else [])).fetchone()
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    attempts, successes = row
     return ScrapeSlo(start, end, int(attempts), int(successes), target)
 
 

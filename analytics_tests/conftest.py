@@ -8,10 +8,10 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
 from analytics_assets.definitions import defs
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.deploy_support import deployment  # noqa: F401 (the session-wide deployment fixture)
 

@@ -155,7 +155,7 @@ class PageServer:
 
         return Handler
 
-    def start(self) -> "PageServer":
+    def start(self) -> PageServer:
         self._thread.start()
         return self
 

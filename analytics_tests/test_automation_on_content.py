@@ -7,8 +7,8 @@ import pytest
 
 from analytics_assets.definitions import defs
 from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.outputs_support import OUTPUT_ASSETS
 from analytics_tests.conftest import materialize_seasons
+from analytics_tests.outputs_support import OUTPUT_ASSETS
 
 OUTPUTS = {"league_risk_summary", "risk_report"}
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from analytics_assets.ingestion import pfr, spotrac
 from analytics_assets.ingestion.normalize import Provenance, dead_cap_rows, standings_rows
 from analytics_assets.quality import rules
 from analytics_tests.conftest import REPO, shared_file
 
-PROVENANCE = Provenance("live", "http://127.0.0.1/", "0" * 64, datetime(2026, 1, 1, tzinfo=timezone.utc))
+PROVENANCE = Provenance("live", "http://127.0.0.1/", "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
 ROW = re.compile(r"^\| (\d) \| (.+?) \| ([\d.]+ m?s) \| ([\d.]+ m?s) \| ([\d.]+ m?s) \| (.*) \| (.*) \| (.*) \|$")
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from analytics_assets.run_tags import PARTITION_TAG
 
+from analytics_assets.run_tags import PARTITION_TAG
 from analytics_tests.deploy_support import read_duckdb
 
 CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))

@@ -90,7 +90,8 @@ def spotrac_rows(html: str, change) -> str:
     for i, piece in enumerate(pieces):
         team = re.search(r'<span class="d-none">([A-Z]{2,3})</span>', piece)
         if team:
-            pieces[i] = re.sub(r"\$([\d,]+)", lambda m: change(team.group(1), m), piece)
+            code = team.group(1)
+            pieces[i] = re.sub(r"\$([\d,]+)", lambda m, code=code: change(code, m), piece)
     return "<tr".join(pieces)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -68,7 +68,7 @@ def test_retry_after_longer_than_the_limit_fails_instead_of_hanging(page_server)
 
 
 def test_retry_after_as_an_http_date():
-    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == pytest.approx(90)
     assert parse_retry_after("120") == 120
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from analytics_assets import teams
-from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX, sha256_of
 from analytics_assets.defs.core.sensors import manual_import_sensor
+from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import materialize_seasons, read_table, season_assets, shared_file, step_failures, table_hash
 

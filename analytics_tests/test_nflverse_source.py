@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from analytics_assets import teams
+from analytics_assets.definitions import defs
+from analytics_assets.defs.jobs import season_pipeline_job
 from analytics_assets.ingestion import nflverse
 from analytics_assets.ingestion.reconcile import reconcile
 from analytics_assets.ingestion.source_settings import LiveSourcesResource
-from analytics_assets.defs.jobs import season_pipeline_job
-from analytics_assets.definitions import defs
 from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -157,7 +157,7 @@ def test_a_200_error_page_is_retried_and_the_real_page_loaded(db, tmp_path, page
 def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantined_and_fetched_again(db, tmp_path, page_server, caplog):
     archive = RawArchive(tmp_path / "archive")
     url = page_server.url(PFR_2017_PATH)
-    old = Attempt(url, 1, datetime(2026, 11, 1, tzinfo=timezone.utc), 200, True, None, 12.0, CLOUDFLARE_CHALLENGE)
+    old = Attempt(url, 1, datetime(2026, 11, 1, tzinfo=UTC), 200, True, None, 12.0, CLOUDFLARE_CHALLENGE)
     archived = archive.put(old, source="pfr", season=2017, run_id="an-older-run")
     assert archive.pages(url)[0].ok  # what the archive held before pages were checked
     with caplog.at_level(logging.WARNING, logger="analytics_assets.archive"):

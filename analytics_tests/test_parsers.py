@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -17,7 +17,7 @@ from analytics_tests.http_server import pfr_2017_page, spotrac_2024_page
 
 PFR_URL = "https://www.pro-football-reference.com/years/2017/index.htm"
 SPOTRAC_URL = "https://www.spotrac.com/nfl/cap/2024/"
-PROVENANCE = Provenance("live", PFR_URL, "0" * 64, datetime(2026, 1, 1, tzinfo=timezone.utc))
+PROVENANCE = Provenance("live", PFR_URL, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
 STANDINGS_COLS = ["team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "points_for", "points_against"]
 
 

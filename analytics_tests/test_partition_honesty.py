@@ -3,7 +3,6 @@ cannot be read failing on its own message without taking the stored seasons or u
 
 from __future__ import annotations
 
-
 import dagster as dg
 
 from analytics_assets.quality.catalog import rules_for

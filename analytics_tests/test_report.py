@@ -12,9 +12,9 @@ import duckdb
 import numpy as np
 import pytest
 
+from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import charts, report
-from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_tests.conftest import read_table
 from analytics_tests.outputs_support import materialize_outputs, metadata_of, open_pages, require_chromium
 
@@ -180,7 +180,7 @@ def test_markdown_summary(outputs, parsed):
     assert text.startswith("# NFL dead-cap risk report")
     for finding in parsed.findings:
         assert html.escape(finding, quote=False).replace("|", "\\|") in text
-    assert text.count(f"\n| ") >= 11  # header plus the ten teams with the most dead cap
+    assert text.count("\n| ") >= 11  # header plus the ten teams with the most dead cap
     assert all(f"]({c.filename})" in text for c in charts.CHARTS)
 
 
@@ -243,9 +243,9 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
         def column_values():
             return page.evaluate(f"() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => parseFloat(r.cells[{column}].dataset.sort))")
 
-        page.click("#team-table th:nth-child(%d)" % (column + 1))
+        page.click(f"#team-table th:nth-child({column + 1})")
         ascending = column_values()
-        page.click("#team-table th:nth-child(%d)" % (column + 1))
+        page.click(f"#team-table th:nth-child({column + 1})")
         descending = column_values()
         page.click("#team-table th:nth-child(2)")
         teams = page.evaluate("() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => r.cells[1].textContent)")

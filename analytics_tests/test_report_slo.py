@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -22,7 +22,7 @@ def _attempts(db, rows):
 def test_report_shows_the_scraper_slo_per_source(full_db, tmp_path):
     db = tmp_path / "analytics.duckdb"
     shutil.copy(full_db, db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ok = [(now - timedelta(days=1), "pfr", "http://127.0.0.1/years/2026/index.htm", 200, True)] * 1999
     bad = [(now - timedelta(days=2), "pfr", "http://127.0.0.1/years/2026/index.htm", 503, False)]
     old = [(now - timedelta(days=45), "spotrac", "http://127.0.0.1/nfl/cap/2026/", 500, False)] * 7  # outside 30 days
@@ -43,7 +43,7 @@ def test_source_names_in_the_slo_section_are_escaped(outputs, tmp_path):
     """A source name is data like any other: the template escapes it (the hand-written page once did not)."""
     db = tmp_path / "hostile.duckdb"
     shutil.copy(outputs.db, db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _attempts(db, [(now - timedelta(hours=1), "<img src=x onerror=alert(1)>", "http://127.0.0.1/x", 500, False)])
     assert materialize_outputs(db, tmp_path / "reports").success
     html = (tmp_path / "reports" / "risk_report.html").read_text()

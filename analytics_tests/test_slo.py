@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -22,7 +22,7 @@ from analytics_assets.slo import (
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import read_table
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _slo(attempts: int, successes: int) -> ScrapeSlo:
@@ -119,7 +119,7 @@ def test_exhausted_budget_shows_as_exhausted():
 
 
 def test_slo_is_an_asset_check_in_real_runs(db_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # 1000 attempts in the window, 3 failed: 99.7% against 99.9%, the budget (1 failure) overspent.
     rows = [_attempt(now - timedelta(hours=1, seconds=i), "pfr", i >= 3) for i in range(1000)]
     _insert_attempts(db_path, rows)

@@ -13,7 +13,6 @@ from analytics_assets import partitions
 from analytics_assets.ingestion import embedded
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.reporting import team_pages
-from analytics_assets.defs.outputs.assets import risk_report
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import read_table, season_assets, step_failures, table_hash
 from analytics_tests.outputs_support import figure_from_html, materialize_outputs

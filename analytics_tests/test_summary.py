@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 from analytics_assets.analytics import summary
-from analytics_assets.reporting import charts
 from analytics_assets.defs.marts.assets import league_risk_summary
+from analytics_assets.reporting import charts
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.conftest import materialize_seasons, read_table, season_assets
 from analytics_tests.outputs_support import materialize_outputs

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analytics_assets.analytics.risk import QUADRANTS, SEASON_QUADRANTS
-from analytics_assets.reporting import team_pages
 from analytics_assets.defs.outputs.assets import risk_report
+from analytics_assets.reporting import team_pages
 from analytics_tests.conftest import read_table
 from analytics_tests.outputs_support import materialize_outputs, open_pages, require_chromium
 from analytics_tests.test_report import Tables

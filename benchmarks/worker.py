@@ -39,6 +39,7 @@ JOBS = {"season_pipeline": season_pipeline, "season_backfill": season_backfill}
 
 def season_run(first: int, last: int, job_name: str = "season_pipeline") -> dict:
     import dagster as dg
+
     from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     imported = time.perf_counter()

@@ -114,7 +114,7 @@ def pooled_clustered(risk: pd.DataFrame, confidence: float) -> dict:
 def next_season_fit(risk: pd.DataFrame, confidence: float) -> dict:
     """Next season's win % change on dead cap %, given this season's win % and the season; NaN-filled when too few rows."""
     rows = risk.dropna(subset=["next_season_win_pct_change"])
-    empty = {c: float("nan") for c in FAIR_FIT_COLUMNS if c.startswith("next_")}
+    empty: dict[str, float | int | str] = {c: float("nan") for c in FAIR_FIT_COLUMNS if c.startswith("next_")}
     empty.update(next_model=NEXT_MODEL, next_n=len(rows))
     dummies = _season_dummies(rows["season"]) if len(rows) else np.empty((0, 0))
     if len(rows) <= dummies.shape[1] + 3 or rows["franchise"].nunique() < 2:

@@ -25,7 +25,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics_assets.ingestion import page_checks
@@ -167,7 +167,7 @@ class RawArchive:
 
     def quarantine(self, path: Path, reason: str) -> Path | None:
         """Move an archived object aside (it is never replayed again); returns where it went."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = self.rejected_dir / QUARANTINE_DIR / f"{stamp}-{path.name}"
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -223,6 +223,7 @@ class RawArchive:
         if found.problems:
             self.replay_problems[url] = found.problems
         if found.page is not None:
+            assert found.body is not None  # a replayed page comes with its verified bytes
             self._verified[found.page.sha256] = found.body
         return found.page
 

@@ -46,7 +46,7 @@ class Watchdog:
         self._timer = threading.Timer(max(seconds, 0.0), self._expire)
         self._timer.daemon = True
 
-    def __enter__(self) -> "Watchdog":
+    def __enter__(self) -> Watchdog:
         _ACTIVE.watchdog = self
         self._timer.start()
         return self

@@ -11,8 +11,8 @@ from analytics_assets.ingestion import normalize, sources
 from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
-from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.json_logs import scrape_fields
+from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.storage import AnalyticsDuckDB
@@ -160,8 +160,8 @@ def load_core_table(
     if failed and len(seasons) > 1 and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
         if _stored_seasons(duckdb, table, list(failed)) == set(failed):
             kept, failed = failed, {}
-    for season, exc in kept.items():
-        context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {exc}")
+    for season, error in kept.items():
+        context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {error}")
     frames = {season: frame for season, (frame, _) in built.items()}
     if snapshot is not None and kept:
         # A season whose stored rows are kept unchanged gets no new snapshot either.
@@ -197,9 +197,9 @@ def load_core_table(
         context.log.info(f"{table}: manual import stored and moved to {path}")
     for season, df in frames.items():
         per_season[season].update(_source_fields(df))
-    for season, exc in kept.items():
+    for season, error in kept.items():
         per_season[season]["source"] = dg.MetadataValue.text("stored rows kept: source unavailable in this run")
-        per_season[season]["source_error"] = dg.MetadataValue.text(str(exc))
+        per_season[season]["source_error"] = dg.MetadataValue.text(str(error))
     attach_season_metadata(context, per_season)
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
     if snapshot:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +29,7 @@ class EmbeddedFile:
         return f"analytics_assets/embedded/{self.name}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> EmbeddedFile:
     raw = (EMBEDDED_DIR / name).read_bytes()
     frame = pd.read_csv(EMBEDDED_DIR / name, dtype={"season": "int64"})

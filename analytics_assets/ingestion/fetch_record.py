@@ -32,10 +32,11 @@ class FetchOutcome:
         return self.status in (FETCHED, ARCHIVED)
 
     def describe(self) -> str:
+        page = self.page or {}  # a fetched or replayed outcome always carries its page
         if self.status == FETCHED:
-            return f"fetched {self.url} (sha256 {self.page['sha256'][:12]}, {self.page['bytes']} bytes)"
+            return f"fetched {self.url} (sha256 {page['sha256'][:12]}, {page['bytes']} bytes)"
         if self.status == ARCHIVED:
-            return f"replayed from the archive, fetched {self.page['fetched_at']} (sha256 {self.page['sha256'][:12]}), no request"
+            return f"replayed from the archive, fetched {page['fetched_at']} (sha256 {page['sha256'][:12]}), no request"
         return f"{self.status}: {self.message}"
 
 

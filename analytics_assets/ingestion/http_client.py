@@ -27,7 +27,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import dagster as dg
@@ -45,6 +46,9 @@ from analytics_assets.ingestion.errors import (
     ResponseTooLargeError,
     RetriesExhaustedError,
 )
+
+if TYPE_CHECKING:  # page_checks is the caller's; only its type is needed here
+    from analytics_assets.ingestion.page_checks import PageProblem
 
 PFR_HOST_SUFFIX = "pro-football-reference.com"
 PFR_MIN_INTERVAL_S = 3.0  # PFR: more than 20 requests a minute gets a client banned
@@ -145,8 +149,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def truncation_problem(body: bytes, content_type: str | None) -> str | None:
@@ -252,7 +256,7 @@ class PoliteClient:
         return response, body, error, kind
 
     def _attempt(
-        self, url: str, number: int, inspect: Callable[[bytes], object] | None = None
+        self, url: str, number: int, inspect: Callable[[bytes], PageProblem | None] | None = None
     ) -> tuple[Attempt, requests.Response | None]:
         gate = _gate(url)
         interval = min_interval_for(url, self.min_interval_s)
@@ -260,7 +264,7 @@ class PoliteClient:
             pause = gate.last_end + interval - time.monotonic()
             if pause > 0:
                 self._sleep(pause)
-            fetched_at = datetime.now(timezone.utc)
+            fetched_at = datetime.now(UTC)
             start = time.monotonic()
             try:
                 response, body, error, kind = self._exchange(url)
@@ -268,7 +272,7 @@ class PoliteClient:
                 gate.last_end = time.monotonic()
             latency_ms = (gate.last_end - start) * 1000
         status = response.status_code if response is not None else None
-        if body is not None and status is not None and 200 <= status < 300:
+        if body is not None and response is not None and status is not None and 200 <= status < 300:
             error = truncation_problem(body, response.headers.get("Content-Type"))
             if error is None and inspect is not None:
                 problem = inspect(body)  # a page_checks.PageProblem
@@ -277,7 +281,7 @@ class PoliteClient:
         ok = error is None and status is not None and 200 <= status < 300
         return Attempt(url, number, fetched_at, status, ok, error, latency_ms, body, kind), response
 
-    def get(self, url: str, inspect: Callable[[bytes], object] | None = None) -> FetchResult:
+    def get(self, url: str, inspect: Callable[[bytes], PageProblem | None] | None = None) -> FetchResult:
         """GET `url`, retrying what is worth retrying; raises a FetchError carrying every attempt.
 
         `inspect(body)` returns None for the expected page, or a page_checks.PageProblem: a bot
@@ -288,6 +292,7 @@ class PoliteClient:
             attempt, response = self._attempt(url, number, inspect)
             attempts.append(attempt)
             if attempt.ok:
+                assert attempt.status is not None and attempt.body is not None  # ok means a 2xx with its body
                 return FetchResult(url, attempt.status, attempt.body, attempts)
             status = attempt.status
             if status == 403:

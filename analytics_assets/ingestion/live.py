@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar, cast
 
 from analytics_assets import partitions, settings
 from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
@@ -34,8 +34,8 @@ from analytics_assets.ingestion.errors import (
 )
 from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, FetchOutcome, FetchRecord
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
-from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.source_settings import games_url
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.quality.catalog import SourceIdentity
@@ -160,6 +160,7 @@ class LiveSources:
             pages = self._record(exc.attempts, source, season)
             raise self._fetch_failure(exc, source, season, pages) from exc
         pages = self._record(result.attempts, source, season)
+        assert pages[-1] is not None  # the successful attempt's page was archived
         return LivePage(pages[-1], result.body, fresh=True)
 
     def fetch_outcome(self, source: str, season: int, url: str) -> FetchOutcome:
@@ -169,6 +170,7 @@ class LiveSources:
         except SourceError as exc:
             return FetchOutcome(source, season, FAILED, url, message=str(exc), facts=exc.metadata())
         except SeasonRefused as exc:  # a redirect: the core step reports it through the identity rules
+            assert exc.identity is not None  # _identity_refusal sets it
             return FetchOutcome(source, season, FAILED, url, message=str(exc), facts={"raw_path": exc.report.raw_path or ""},
                                 refusal=asdict(exc.identity))
         return FetchOutcome(source, season, FETCHED if got.fresh else ARCHIVED, url, page=asdict(got.page))
@@ -180,6 +182,7 @@ class LiveSources:
         """
         outcome = self.record.get(source, season) if self.record else None
         if outcome is not None and outcome.usable:
+            assert outcome.page is not None  # a usable outcome carries its page
             page = ArchivedPage(**outcome.page)
             return LivePage(page, self.archive.read(page), fresh=outcome.status == FETCHED)
         if outcome is not None and outcome.refusal:
@@ -202,11 +205,10 @@ class LiveSources:
         key = (source, got.page.sha256)
         if key not in self._parsed:
             self._parsed[key] = parse()
-        return self._parsed[key]
+        return cast(T, self._parsed[key])
 
     def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
         """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
-        from analytics_assets.quality import rules
 
         identity = SourceIdentity(
             requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
@@ -281,7 +283,7 @@ class LiveSources:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ import io
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -248,7 +248,7 @@ def read_rows(file: LandingFile, body: bytes | None = None) -> SourceRows:
                 "per-team cap in millions).",
             )
     vocabulary = _team_vocabulary(df, file)
-    provenance = Provenance("manual", str(file.loaded_path), file.sha256, datetime.now(timezone.utc))
+    provenance = Provenance("manual", str(file.loaded_path), file.sha256, datetime.now(UTC))
     return SourceRows(df.reset_index(drop=True), vocabulary, provenance, league_cap_musd=cap, raw_path=str(file.path))
 
 

@@ -77,11 +77,13 @@ def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance:
     return df[STANDINGS_COLUMNS].sort_values("team").reset_index(drop=True)
 
 
-def dead_cap_rows(raw: pd.DataFrame, season: int, code_source: str, league_cap_musd: float, provenance: Provenance) -> pd.DataFrame:
+def dead_cap_rows(raw: pd.DataFrame, season: int, code_source: str, league_cap_musd: float | None, provenance: Provenance) -> pd.DataFrame:
     """raw: team, dead_money_musd, total_cap_allocations_musd."""
     df = _registry(raw, season, code_source)
     df["season"] = season
     df["season"] = df["season"].astype("int64")
+    if league_cap_musd is None:
+        raise ValueError(f"Season {season}: dead-cap rows from {code_source} came without the league salary cap; the source must give it.")
     df["league_salary_cap_musd"] = float(league_cap_musd)
     for col in ("dead_money_musd", "total_cap_allocations_musd"):
         if pd.api.types.is_numeric_dtype(df[col]):

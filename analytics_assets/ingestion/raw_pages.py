@@ -50,8 +50,10 @@ def fetch_raw(context: dg.AssetExecutionContext, source: str, http: HttpClientRe
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend)
     try:
         outcomes = _outcomes(plan, source, seasons)
+        record = plan.live.record
+        assert record is not None  # a plan made inside a run records its fetches
         for outcome in outcomes:
-            plan.live.record.put(outcome)
+            record.put(outcome)
     finally:
         plan.close()
         # Written once the fetches are over: the DuckDB file is opened briefly, never held across a request.

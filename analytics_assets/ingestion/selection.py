@@ -10,7 +10,7 @@ raw_sha256.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from analytics_assets import settings
@@ -35,7 +35,7 @@ class SourcePlan:
         mode: str | None = None,
         http: HttpClientResource | None = None,
         run_id: str | None = None,
-        tags: dict[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
         log_sink: Callable[[list[dict]], None] | None = None,
     ):
         self.mode = mode or settings.analytics_source()
@@ -81,6 +81,7 @@ class SourcePlan:
         choice = self.choose(table, season)
         if choice == "manual":
             file = manual_import.from_tags(self.tags, table, season)
+            assert file is not None  # choose() picks "manual" only for a run that names a landing file
             rows = manual_import.load(file)
             self._manual.append(file)
             return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ class SeasonRefused(Exception):
     def __init__(self, report: ValidationReport):
         super().__init__(report.summary())
         self.report = report
+        self.identity: SourceIdentity | None = None  # set for a redirect, so a raw step can hand it to the core step
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class SourceRows:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def embedded_standings(season: int) -> SourceRows:

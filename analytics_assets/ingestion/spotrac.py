@@ -9,8 +9,8 @@ shows the season's cap ("CAP MAXIMUM").
 from __future__ import annotations
 
 import re
-from html import unescape
 from dataclasses import dataclass
+from html import unescape
 
 import pandas as pd
 
@@ -75,7 +75,7 @@ def _columns(table: Table) -> dict[str, int] | None:
         team = next((i for i, t in enumerate(texts) if t == "team"), None)
         dead = next((i for i, t in enumerate(texts) if t.startswith("dead")), None)
         total = next((i for i, t in enumerate(texts) if t.startswith("total cap")), None)
-        if None not in (team, dead, total):
+        if team is not None and dead is not None and total is not None:
             return {"team": team, "dead": dead, "total": total}
     return None
 

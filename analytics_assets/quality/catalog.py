@@ -12,8 +12,9 @@ False marks a failing row) or one boolean for the whole season.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from analytics_assets.partitions import regular_season_games
 from analytics_assets.teams import season_codes
@@ -258,6 +259,7 @@ def _others_equal(df: pd.DataFrame, ctx: SeasonContext, columns: list[str]) -> t
     """The most teams whose line equals another season's, and that season."""
     mine = df.set_index("franchise")[columns].round(2)
     best, best_season = 0, None
+    assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
     for season, other in ctx.others.groupby("season"):
         theirs = other.set_index("franchise")[columns].round(2).reindex(mine.index)
         same = int((mine == theirs).all(axis=1).sum())
@@ -283,6 +285,7 @@ def _distinct(columns: list[str]):
 
 def _nearest(ctx: SeasonContext, figure: Callable[[pd.DataFrame], dict[str, float]]) -> list[tuple[int, dict[str, float]]]:
     """The nearest other season below and above this one, with their league figures."""
+    assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
     seasons = sorted(int(s) for s in ctx.others["season"].unique())
     below = [s for s in seasons if s < ctx.season][-1:]
     above = [s for s in seasons if s > ctx.season][:1]
@@ -326,33 +329,41 @@ def _drift(figure, limits: dict[str, tuple[float, bool]]):
 def _progress(df: pd.DataFrame, ctx: SeasonContext) -> bool:
     if ctx.completed:
         return True
+    assert ctx.stored_same is not None  # season_context gives the stored rows of the season (possibly none)
     return int(df["games"].sum()) >= int(ctx.stored_same["games"].sum())
 
 
 def _progress_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
+    assert ctx.stored_same is not None
     return Finding(
         f"season {ctx.season} in progress: at least the {int(ctx.stored_same['games'].sum())} team-games already stored",
         f"{int(df['games'].sum())} team-games: an older copy of the season (a stale page or cache)",
     )
 
 
+def _identity(ctx: SeasonContext) -> SourceIdentity:
+    # Identity rules are evaluated only for a page that said something about itself (check_source).
+    assert ctx.identity is not None
+    return ctx.identity
+
+
 def _page_season(df, ctx: SeasonContext) -> bool:
-    return ctx.identity.claimed_season == ctx.season
+    return _identity(ctx).claimed_season == ctx.season
 
 
 def _page_season_explain(df, ctx: SeasonContext) -> Finding:
-    ident = ctx.identity
+    ident = _identity(ctx)
     claim = f"season {ident.claimed_season}" if ident.claimed_season is not None else "no season at all"
     return Finding(f"a page for season {ctx.season}", f"the page at {ident.final_url or ident.requested_url} states {claim}: {ident.evidence}")
 
 
 def _no_redirect(df, ctx: SeasonContext) -> bool:
-    ident = ctx.identity
+    ident = _identity(ctx)
     return ident.final_url is None or ident.final_url == ident.requested_url
 
 
 def _no_redirect_explain(df, ctx: SeasonContext) -> Finding:
-    ident = ctx.identity
+    ident = _identity(ctx)
     return Finding(f"the page at {ident.requested_url}", f"a redirect to {ident.final_url}")
 
 

@@ -109,7 +109,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
             continue
         failing = {season: r for season, r in per_season if not r.passed}
         accepted = {season: r for season, r in failing.items() if r.accepted}
-        metadata = {
+        metadata: dict[str, dg.MetadataValue] = {
             "seasons_checked": dg.MetadataValue.text(", ".join(str(s) for s, _ in per_season)),
             "failing_seasons": dg.MetadataValue.text(", ".join(str(s) for s in failing) or "none"),
             "rule": dg.MetadataValue.text(rule.guards),
@@ -122,7 +122,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
             metadata["failure_count"] = dg.MetadataValue.int(sum(max(len(r.failures), 1) for r in failing.values()))
         if accepted:
             metadata["accepted"] = dg.MetadataValue.text(
-                "\n".join(f"{s}: accepted by {r.accepted.accepted_by}: {r.accepted.reason}" for s, r in accepted.items())
+                "\n".join(f"{s}: accepted by {a.accepted_by}: {a.reason}" for s, r in accepted.items() if (a := r.accepted))
             )
         checked = sorted(s for s, _ in per_season)
         span = f"{checked[0]}-{checked[-1]}" if len(checked) > 2 and checked == list(range(checked[0], checked[-1] + 1)) else ", ".join(map(str, checked))

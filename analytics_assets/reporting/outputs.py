@@ -16,9 +16,8 @@ import duckdb
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from analytics_assets import partitions, settings
+from analytics_assets import partitions, settings, slo
 from analytics_assets.analytics.risk import QUADRANTS
-from analytics_assets import slo
 from analytics_assets.reporting import charts, report, team_pages
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 

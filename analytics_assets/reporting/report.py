@@ -13,18 +13,18 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
 from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
-from analytics_assets.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
 from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
 from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href
 from analytics_assets.reporting.templating import Cell, cell, missing, num, when
+from analytics_assets.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
 
 REPORT_FILE = "risk_report.html"
 SUMMARY_FILE = "risk_report.md"
@@ -538,4 +538,4 @@ def build(inputs: ReportInputs) -> Report:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -8,6 +8,7 @@ the same data gives byte-identical files.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -127,10 +128,13 @@ def _snapshot_rows(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> list:
     for franchise in sorted(set(standings["franchise"]) | set(dead_cap["franchise"])):
         s = standings[standings["franchise"] == franchise].sort_values("as_of")
         d = dead_cap[dead_cap["franchise"] == franchise].sort_values("as_of")
+        # None when the franchise has no rows of that table; every use below is guarded by len(s) / len(d).
+        first: Any
+        last: Any
         first, last = (s.iloc[[0]], s.iloc[[-1]]) if len(s) else (None, None)
         win_change = (last["win_pct"].iloc[0] - first["win_pct"].iloc[0]) * 100 if len(s) else None
-        dead_then = d["dead_money_musd"].iloc[0] if len(d) else None
-        dead_now = d["dead_money_musd"].iloc[-1] if len(d) else None
+        dead_then: Any = d["dead_money_musd"].iloc[0] if len(d) else None
+        dead_now: Any = d["dead_money_musd"].iloc[-1] if len(d) else None
         out.append([
             cell(franchise, href=team_href(franchise)), cell(last["team"].iloc[0] if len(s) else d["team"].iloc[-1], tag="b"),
             cell(str(s["as_of"].iloc[0]) if len(s) else None), cell(record(first).iloc[0] if len(s) else None),

@@ -5,6 +5,7 @@ runs so that loading the code location stays fast.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -15,7 +16,7 @@ from analytics_assets.quality import gate
 from analytics_assets.storage import AnalyticsDuckDB
 
 # Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
-_CORE = dict(
+_CORE: dict[str, Any] = dict(
     group_name="core",
     partitions_def=season_partitions,
     backfill_policy=partitions.SINGLE_RUN,

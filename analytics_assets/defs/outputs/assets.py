@@ -12,6 +12,7 @@ from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION
 from analytics_assets.reporting.catalog import CHART_INFO
 from analytics_assets.storage import AnalyticsDuckDB
 
+
 def _chart_specs() -> list[dg.AssetSpec]:
     # Built in a function: a module-level list of specs would be loaded from the defs folder as
     # external assets beside the multi-asset that materializes them.

@@ -5,6 +5,7 @@ location stays fast.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -16,7 +17,7 @@ from analytics_assets.storage import AnalyticsDuckDB
 # Raw steps fetch under their site's pool (one fetcher per site across all runs; the HTTP client
 # also spaces requests per host), never under "duckdb": a slow site never holds the DuckDB writer,
 # and different sites are fetched at the same time where the executor runs steps in parallel.
-_RAW = dict(group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"})
+_RAW: dict[str, Any] = dict(group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"})
 
 
 def _raw_asset(name: str, source: str, description: str):
