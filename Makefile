@@ -7,8 +7,10 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 # Every command uses the repo's own Dagster instance; the user never sets DAGSTER_HOME.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The webserver's port (`make dev PORT=3001` runs a second instance beside another).
+PORT ?= 3000
 
-.PHONY: run test dev bench env clean
+.PHONY: run test dev bench env clean deploy-test
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,9 +20,9 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-extras --compile-bytecode --quiet
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: deploy/dagster.local.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp deploy/dagster.local.yaml $@
 
 env: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 
@@ -30,11 +32,15 @@ run: env  ## materialize every asset for 2011-2025 on the embedded data
 test: env  ## the test suite
 	$(VENV)/bin/python -m pytest
 
-dev: env  ## Dagster UI on 127.0.0.1:3000 with the daemon
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+dev: env  ## Dagster UI on 127.0.0.1:$(PORT) with the daemon
+	@# dg dev runs in a process group of its own, stopped as a whole on Ctrl-C or SIGTERM.
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) exec $(VENV)/bin/python scripts/dev_server.py -- $(VENV)/bin/dg dev --host 127.0.0.1 --port $(PORT)
 
 bench: env  ## speed, memory and scale side by side (5 to 10 min; BENCH_ARGS="--quick" for a smoke pass)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+deploy-test:  ## build the compose deployment and run it for real (root or sudo; 5 to 15 min, see README)
+	$(PYTHON) deploy/ci/deploy_test.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .dagster_home data/analytics.duckdb data/reports

@@ -15,6 +15,7 @@ from analytics_assets.jobs import (
     season_pipeline_job,
 )
 from analytics_assets.marts import assets as mart_assets
+from analytics_assets.partitions import describe_season_partitions
 from analytics_assets.ops.alerts import alert_on_run_failure
 from analytics_assets.ops.freshness import with_season_freshness
 from analytics_assets.ops.slo import scraper_slo
@@ -22,7 +23,7 @@ from analytics_assets.reporting import assets as reporting_assets
 from analytics_assets.storage import AnalyticsDuckDB
 
 defs = dg.Definitions(
-    assets=with_season_freshness(dg.load_assets_from_modules([ingestion_assets, mart_assets, reporting_assets])),
+    assets=describe_season_partitions(with_season_freshness(dg.load_assets_from_modules([ingestion_assets, mart_assets, reporting_assets]))),
     asset_checks=[scraper_slo],
     jobs=[season_pipeline_job, season_backfill_job, all_seasons_outputs_job],
     schedules=[daily_season_refresh],

@@ -45,7 +45,8 @@ all_seasons_outputs_automation = dg.AutomationConditionSensorDefinition(
     "all_seasons_outputs_automation",
     target=dg.AssetSelection.assets("league_risk_summary", "risk_report") | dg.AssetSelection.groups("outputs"),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
+    # Every 5 s (Dagster's default is 30 s): the charts and report follow a change within seconds.
+    minimum_interval_seconds=5,
     description="Refresh the league summary, the charts and the report after any stored season changes.",
 )
 

@@ -1,6 +1,14 @@
-"""Asset metadata shared by every table asset: row counts, column schema and a Markdown preview."""
+"""Asset metadata shared by every table asset: row counts, column schema and a Markdown preview.
+
+A range run materializes every season of the range with one step, so what describes one season
+(its row count, its source, whether it changed, its rows) is attached to that season's
+partition with `context.add_asset_metadata(..., partition_key=...)`; only what describes the
+table as a whole is shared by every partition of the run.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 import dagster as dg
 import duckdb
@@ -9,23 +17,68 @@ from analytics_assets.storage import SCHEMA, WriteResult
 
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int], writes: list[WriteResult] | None = None) -> dict:
-    where = "WHERE season IN (SELECT unnest(?::INTEGER[]))"
-    rows = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{table} {where}", [seasons]).fetchone()[0]
+    """Metadata of the whole table, the same for every partition the run materializes."""
     total = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()[0]
     columns = conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         [SCHEMA, table],
     ).fetchall()
-    preview = conn.execute(f"SELECT * FROM {SCHEMA}.{table} {where} ORDER BY ALL LIMIT 10", [seasons]).df()
     meta = {
-        "dagster/row_count": dg.MetadataValue.int(int(rows)),
         "dagster/table_name": dg.MetadataValue.text(f"{SCHEMA}.{table}"),
         "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in columns]),
         "table_rows_all_seasons": dg.MetadataValue.int(int(total)),
-        "seasons": dg.MetadataValue.text(", ".join(map(str, seasons))),
-        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+        "run_seasons": dg.MetadataValue.text(", ".join(map(str, seasons))),
     }
     if writes is not None:
-        meta["seasons_changed"] = dg.MetadataValue.text(", ".join(str(w.season) for w in writes if w.changed) or "none (content identical)")
+        meta["run_seasons_changed"] = dg.MetadataValue.text(", ".join(str(w.season) for w in writes if w.changed) or "none (content identical)")
     return meta
 
+
+def season_metadata(
+    conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int], writes: list[WriteResult] | None = None
+) -> dict[int, dict]:
+    """Per season: its own row count, content hash, whether this run changed it, and a preview of its rows."""
+    written = {w.season: w for w in writes or []}
+    stored = {
+        season: (sha, rows, run_id, written_at)
+        for season, sha, rows, run_id, written_at in conn.execute(
+            f"SELECT season, content_sha256, row_count, run_id, written_at FROM {SCHEMA}.partition_versions "
+            "WHERE table_name = ? AND season IN (SELECT unnest(?::INTEGER[]))",
+            [table, seasons],
+        ).fetchall()
+    }
+    out: dict[int, dict] = {}
+    for season in seasons:
+        rows = conn.execute(f"SELECT count(*) FROM {SCHEMA}.{table} WHERE season = ?", [season]).fetchone()[0]
+        preview = conn.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE season = ? ORDER BY ALL LIMIT 10", [season]).df()
+        meta = {
+            "dagster/row_count": dg.MetadataValue.int(int(rows)),
+            "season": dg.MetadataValue.text(str(season)),
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+        }
+        if season in stored:
+            sha, _, run_id, written_at = stored[season]
+            meta["content_sha256"] = dg.MetadataValue.text(sha)
+            meta["stored_by_run"] = dg.MetadataValue.text(f"{run_id} at {written_at:%Y-%m-%d %H:%M:%S %Z}".strip())
+        if season in written:
+            meta["changed"] = dg.MetadataValue.bool(written[season].changed)
+        out[season] = meta
+    return out
+
+
+def attach_season_metadata(context: dg.AssetExecutionContext, per_season: dict[int, dict]) -> None:
+    """Attach each season's metadata to that season's partition only."""
+    for season, meta in per_season.items():
+        context.add_asset_metadata(meta, partition_key=str(season))
+
+
+def content_version(conn: duckdb.DuckDBPyConnection, table: str) -> dg.DataVersion:
+    """The data version of every partition a run materializes: a hash of the stored content of the
+    whole table (each season's content hash), never of when or by whom it ran. Storing identical
+    rows again, alone or in any range, gives the same version, so nothing downstream is rebuilt;
+    any season that changes gives a new one. (A step over a range reports one version for all its
+    partitions; the all-season assets downstream read the whole table, which is what this hashes.)"""
+    rows = conn.execute(
+        f"SELECT season, content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? ORDER BY season", [table]
+    ).fetchall()
+    return dg.DataVersion(hashlib.sha256("\n".join(f"{s}:{sha}" for s, sha in rows).encode()).hexdigest()[:24])

@@ -9,6 +9,7 @@ season in progress, in the list. On 2026-11-26 the keys run "2011".."2026"; "202
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,27 @@ season_partitions = dg.TimeWindowPartitionsDefinition(
     end_offset=1,
     timezone=LEAGUE_TIMEZONE,
 )
+
+
+# Dagster's UI shows the definition itself as "0 0 1 3 *, starting 2011 America/New_York. End
+# offsetted by 1 partition."; every season-partitioned asset also carries this plain description.
+SEASONS_IN_WORDS = (
+    f"One partition per NFL season, named by its year: {FIRST_SEASON} to the season in progress. "
+    "A new season is added every March 1, when the league year starts."
+)
+
+
+def describe_season_partitions(assets: Iterable[dg.AssetsDefinition]) -> Sequence[dg.AssetsDefinition]:
+    """The same assets; each season-partitioned one says in words what its partitions are."""
+
+    def describe(spec: dg.AssetSpec) -> dg.AssetSpec:
+        if spec.partitions_def != season_partitions:
+            return spec
+        return spec.replace_attributes(description=f"{spec.description or ''} Partitions: {SEASONS_IN_WORDS}".strip()).merge_attributes(
+            metadata={"partitions": SEASONS_IN_WORDS}
+        )
+
+    return dg.map_asset_specs(describe, list(assets))
 
 
 def season_in_progress(now: datetime | None = None) -> int:

@@ -215,8 +215,8 @@ def replace_seasons(
     """Replace each season of `table` with its frame, all seasons in one transaction.
 
     With `snapshot`, the same transaction replaces that day's copy of the snapshot seasons in
-    SNAPSHOT_TABLES[table], whether or not the season's content changed: a day with no change
-    is still a day the standings stood so.
+    SNAPSHOT_TABLES[table] with the rows now stored, whether or not the season's content changed:
+    a day with no change is still a day the standings stood so.
     """
     for season, df in frames.items():
         if df.empty:
@@ -228,10 +228,6 @@ def replace_seasons(
     results: list[WriteResult] = []
     with transaction(conn):
         for season, df in sorted(frames.items()):
-            if snapshot and season in snapshot.seasons:
-                snapshots = SNAPSHOT_TABLES[table]
-                conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
-                insert_frame(conn, snapshots, df.assign(as_of=snapshot.as_of))
             digest = content_sha256(df, list(key))
             stored = conn.execute(
                 f"SELECT content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? AND season = ?",
@@ -247,5 +243,18 @@ def replace_seasons(
                 [table, season, digest, len(df), run_id],
             )
             results.append(WriteResult(season, len(df), True, digest))
+        if snapshot:
+            _keep_snapshot(conn, table, snapshot, sorted(snapshot.seasons & set(frames)))
     return results
+
+
+def _keep_snapshot(conn: duckdb.DuckDBPyConnection, table: str, snapshot: Snapshot, seasons: list[int]) -> None:
+    """Copy the seasons' stored rows (as they stand after the write) into the day's snapshot."""
+    snapshots = SNAPSHOT_TABLES[table]
+    for season in seasons:
+        conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.{snapshots} BY NAME SELECT ?::DATE AS as_of, * FROM {SCHEMA}.{table} WHERE season = ?",
+            [snapshot.as_of, season],
+        )
 

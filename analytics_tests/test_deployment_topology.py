@@ -139,6 +139,42 @@ def test_compose_file_wires_the_services_volumes_and_credentials():
     assert "uv sync --frozen" in dockerfile and "COPY deploy/dagster.yaml" in dockerfile
 
 
+def _apt_installs(dockerfile: Path) -> list[str]:
+    """Every package named by an `apt-get install` in a Dockerfile (continuation lines joined)."""
+    text = dockerfile.read_text().replace("\\\n", " ")
+    packages = []
+    for command in re.findall(r"apt-get install ([^&\n]*)", text):
+        packages += [word for word in command.split() if not word.startswith("-")]
+    return packages
+
+
+def test_images_take_their_base_as_an_argument_and_pin_what_they_install():
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    dockerfiles = {
+        "project": REPO / "Dockerfile",
+        "postgres": DEPLOY / "postgres" / "Dockerfile",
+        "python base": DEPLOY / "images" / "python.Dockerfile",
+    }
+    for name, dockerfile in dockerfiles.items():
+        text = dockerfile.read_text()
+        assert re.search(r"^ARG BASE_IMAGE=\S+$", text, re.M) and "FROM ${BASE_IMAGE}" in text, name
+        packages = _apt_installs(dockerfile)
+        unpinned = [p for p in packages if "=" not in p]
+        assert not unpinned, f"{name}: unpinned Debian packages {unpinned}"
+    assert _apt_installs(dockerfiles["postgres"]) and _apt_installs(dockerfiles["python base"])
+    project = (REPO / "Dockerfile").read_text()
+    assert re.search(r"pip install \S* ?uv==\$\{UV_VERSION\}", project) and re.search(r"^ARG UV_VERSION=\d+\.\d+\.\d+$", project, re.M)
+    assert "--frozen" in project and "pip install" not in project.replace("pip install --no-cache-dir uv==", "")
+    # Compose passes the bases through; PostgreSQL is built from Debian's package, not pulled.
+    assert compose["user_code"]["build"]["args"]["BASE_IMAGE"].startswith("${ANALYTICS_BASE_IMAGE:-")
+    assert compose["postgres"]["build"]["context"] == "deploy/postgres"
+    assert compose["postgres"]["build"]["args"]["BASE_IMAGE"].startswith("${POSTGRES_BASE_IMAGE:-")
+    # The code location's module is named once for the deployment: the image's default command.
+    assert "command" not in compose["user_code"] and "analytics_assets.definitions" in project
+    # A CA bundle staged for a build is never committed.
+    assert (DEPLOY / "build-ca" / ".gitignore").read_text().splitlines()[-2:] == ["*", "!.gitignore"]
+
+
 def _compose_client() -> list[str] | None:
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         return ["docker", "compose"]

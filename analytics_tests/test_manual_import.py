@@ -254,6 +254,12 @@ def test_a_huge_junk_file_is_rejected_unread_and_never_delays_a_good_one(landing
     assert table_hash(db, "dead_cap") == before_dead_cap and junk.stat().st_size == 50 * 2**20
     # The junk stays rejected on every tick, and nothing else is asked for.
     assert isinstance(evaluate(), dg.SkipReason)
+    # A run forced to load it refuses it by its size too, before reading it.
+    forced = dg.RunRequest(partition_key="2017", asset_selection=[dg.AssetKey("dead_cap")],
+                           tags={"analytics/manual_dead_cap": str(junk), "analytics/manual_dead_cap_sha256": "0" * 64})
+    result = run(forced, db, raise_on_error=False)
+    assert "over the 5,242,880 bytes (5.0 MB) limit" in " ".join(step_failures(result).values())
+    assert table_hash(db, "dead_cap") == before_dead_cap
 
 
 def test_the_size_limit_comes_from_the_environment(landing, monkeypatch):

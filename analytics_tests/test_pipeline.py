@@ -131,7 +131,7 @@ def test_storage_refuses_an_empty_season_and_keeps_the_old_one(db_path):
 def test_backfill_range_from_the_cli_is_one_run(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
     env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb")}
     cmd = [
         sys.executable, "-m", "dagster", "asset", "materialize", "-m", "analytics_assets.definitions",

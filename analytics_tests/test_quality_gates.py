@@ -166,7 +166,7 @@ def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monke
 
     home = tmp_path / "home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
     db, out = tmp_path / "run.duckdb", tmp_path / "reports"
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(db))

@@ -8,7 +8,7 @@ Children find bytecode as `make run` does (the .venv's compiled files); `--bytec
 them a cache of everything compiled up front instead, and measures the golden path both ways.
 
 Every measurement that involves start-up runs in a fresh child process with its own temporary
-Dagster instance ($DAGSTER_HOME with the repo's dagster.yaml), DuckDB file, output, archive and
+Dagster instance ($DAGSTER_HOME with the repo's deploy/dagster.local.yaml), DuckDB file, output, archive and
 landing folders; the repo's data/ and .dagster_home/ are never touched. Wall time is measured
 around the child; peak memory is the child's maximum resident set size (wait4's rusage). The live
 sources are local servers on 127.0.0.1 serving pages at PFR's and Spotrac's real URL paths, one
@@ -47,7 +47,7 @@ from benchmarks import pages  # noqa: E402
 PY = sys.executable
 DAGSTER_CLI = str(Path(sys.executable).with_name("dagster"))
 RESULTS = REPO / "benchmarks" / "results" / "latest.md"
-SECTIONS = ("load", "golden", "daily", "scrape", "backfill", "naive", "scale")
+SECTIONS = ("load", "golden", "daily", "scrape", "backfill", "naive", "scale", "ui")
 FIRST, LAST = 2011, 2025  # the seasons the package ships
 BACKFILL_ONE = LAST  # the single season the 15-season backfill is compared with
 DEFAULT_MIN_INTERVAL_S = 3.0  # the HTTP client's default rate limit (README: ANALYTICS_HTTP_MIN_INTERVAL_S)
@@ -112,7 +112,7 @@ class Workspace:
         self.path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
         self.home = self.path / "dagster_home"
         self.home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", self.home / "dagster.yaml")
+        shutil.copy(REPO / "deploy" / "dagster.local.yaml", self.home / "dagster.yaml")
         self.db = self.path / "analytics.duckdb"
         self.outputs = self.path / "reports"
         self.archive = archive or self.path / "archive"
@@ -340,6 +340,12 @@ class Bench:
                 child = run_child([PY, "-m", "analytics_assets.run_pipeline"], plain, self.logs, "golden-as-is")
                 self.series("golden.as_is.wall").add(child.wall_s)
                 self.series("golden.as_is.rss").add(child.peak_rss_mb)
+            # The framework floor, interleaved: the same graph, jobs, executor and instance, no-op bodies.
+            floor_ws = self.workspace("floor")
+            floor = run_child([PY, str(REPO / "benchmarks" / "floor_pipeline.py")], floor_ws.env(), self.logs, "floor")
+            self.series("floor.wall").add(floor.wall_s)
+            floor_runs, _ = run_durations(floor_ws.home)
+            self.series("floor.runs").add(sum(floor_runs.values()))
             ws = self.workspace("golden")
             child = run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "golden")
             if not (ws.outputs / "risk_report.html").exists():
@@ -369,6 +375,12 @@ class Bench:
         if defs:
             ratio = wall.median / defs.median
             self.row("2", "Golden path against the definitions import", figure=f"**{ratio:.2f}x**", target="<= 4x", result=verdict(ratio <= 4))
+        floor = self.figures["floor.wall"]
+        ours = sum(f[k].median for k in runs) - f["floor.runs"].median
+        self.row("2", "Framework floor: the same graph with no-op bodies (`benchmarks/floor_pipeline.py`), process wall", "floor.wall",
+                 figure=f"its two runs {f['floor.runs'].median:.2f} s")
+        self.row("2", "Golden path against the framework floor", figure=f"**{wall.median / floor.median:.2f}x**; our own work in the runs "
+                 f"{ours:.2f} s (the golden path's runs less the floor's)", target="<= 2.0x", result=verdict(wall.median / floor.median <= 2.0))
         self.row("2", "Golden path peak memory (max RSS)", "golden.rss", unit="MB", target="<= 500 MB", result=verdict(rss.median <= 500 and rss.max <= 500))
         if as_is:
             plain = f["golden.as_is.wall"]
@@ -569,6 +581,41 @@ class Bench:
                          target="linear or better" if previous else "", result=(verdict(s.median / previous <= 10) if previous else ""))
                 previous = s.median
         log("scale: " + ", ".join(f"{step} {self.figures[f'scale.{step}.{SCALE_SIZES[-1]}'].median * 1000:.1f} ms at {SCALE_SIZES[-1]:,}" for step in SCALE_STEPS))
+
+
+    def ui(self) -> None:
+        """Item 8: latency in the UI through `make dev`'s webserver and daemon (benchmarks/ui_latency.py),
+        with the repo's instance settings and with Dagster's defaults for the same settings."""
+        from benchmarks import ui_latency
+
+        config = (REPO / "deploy" / "dagster.local.yaml").read_text()
+        results: dict[str, list[dict]] = {"defaults": [], "repo": []}
+        for i in range(1 if self.args.quick else 2):
+            for name, text in (("defaults", ui_latency.DAGSTER_DEFAULTS_YAML), ("repo", config)):  # alternating
+                results[name].append(ui_latency.measure(text, self.root / f"ui-{name}-{i}"))
+        for name, label in (("defaults", "Dagster's defaults"), ("repo", "deploy/dagster.local.yaml")):
+            for r in results[name]:
+                self.series(f"ui.{name}.season").add(r["season"]["click_to_done_s"])
+                self.series(f"ui.{name}.season.over").add(r["season"]["click_to_done_s"] - r["season"]["run_s"])
+                self.series(f"ui.{name}.backfill").add(r["backfill"]["click_to_done_s"])
+                self.series(f"ui.{name}.backfill.over").add(r["backfill"]["click_to_done_s"] - r["backfill"]["run_s"])
+                if r["refresh_after_change_s"] is not None:
+                    self.series(f"ui.{name}.refresh").add(r["refresh_after_change_s"])
+            runs = [r["season"]["run_s"] for r in results[name]]
+            bf = [r["backfill"]["run_s"] for r in results[name]]
+            self.row("8", f"UI ({label}): one season, click to run success", f"ui.{name}.season",
+                     figure=f"run itself {statistics.median(runs):.1f} s; waiting {self.figures[f'ui.{name}.season.over'].median:.1f} s",
+                     target="<= run + 3 s", result=verdict(self.figures[f"ui.{name}.season.over"].median <= 3))
+            self.row("8", f"UI ({label}): 15-season backfill, launch to completed", f"ui.{name}.backfill",
+                     figure=f"run itself {statistics.median(bf):.1f} s; waiting {self.figures[f'ui.{name}.backfill.over'].median:.1f} s",
+                     target="<= run + 10 s", result=verdict(self.figures[f"ui.{name}.backfill.over"].median <= 10))
+            if f"ui.{name}.refresh" in self.figures:
+                self.row("8", f"UI ({label}): charts and report rebuilt after a season changed (end of run to end of rebuild)",
+                         f"ui.{name}.refresh", target="<= 15 s", result=verdict(self.figures[f"ui.{name}.refresh"].median <= 15))
+            rebuilds = sum(r["rebuilds_after_identical_rows"] for r in results[name])
+            self.row("8", f"UI ({label}): rebuilds after storing identical rows again", figure=str(rebuilds), target="0", result=verdict(rebuilds == 0))
+        (self.root / "ui.json").write_text(json.dumps(results, indent=2))
+        log(f"ui: {json.dumps({k: [r['season']['click_to_done_s'] for r in v] for k, v in results.items()})}")
 
 
 def bytecode_state() -> str:

@@ -8,10 +8,10 @@ import pandas as pd
 
 from analytics_assets import partitions, storage
 from analytics_assets.ingestion import normalize, sources
-from analytics_assets.ingestion.errors import SourceError
+from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
-from analytics_assets.metadata import table_metadata
+from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.ops.logging import scrape_fields
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
@@ -48,11 +48,65 @@ def append_scrape_log(duckdb: AnalyticsDuckDB, rows: list[dict]) -> None:
         )
 
 
-def _source_summary(frames: dict[int, pd.DataFrame]) -> str:
-    return "\n".join(
-        f"{season}: {df['source'].iloc[0]} {df['source_ref'].iloc[0]} (sha256 {df['raw_sha256'].iloc[0][:12]})"
-        for season, df in sorted(frames.items())
+def _source_fields(df: pd.DataFrame) -> dict:
+    return {
+        "source": dg.MetadataValue.text(str(df["source"].iloc[0])),
+        "source_ref": dg.MetadataValue.text(str(df["source_ref"].iloc[0])),
+        "raw_sha256": dg.MetadataValue.text(str(df["raw_sha256"].iloc[0])),
+    }
+
+
+# A season whose source cannot be reached (offline, blocked, no embedded facts) but which is
+# already stored keeps its stored rows when it is one season of a range: "All" or a backfill
+# offline then refreshes every other season instead of failing them all for the one that is
+# unreachable. A run of that season alone still fails, so the daily refresh alerts.
+_UNAVAILABLE = (FetchError, sources.NoSourceDataError)
+
+
+def _stored_seasons(duckdb: AnalyticsDuckDB, table: str, seasons: list[int]) -> set[int]:
+    with duckdb.get_connection() as conn:
+        rows = conn.execute(
+            f"SELECT season FROM {storage.SCHEMA}.partition_versions WHERE table_name = ? AND season IN (SELECT unnest(?::INTEGER[]))",
+            [table, seasons],
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _season_failure(table: str, failed: dict[int, Exception], ready: list[int]) -> dg.Failure:
+    others = sorted(ready)
+    kept = " Nothing was written; stored seasons are unchanged."
+    lines = [f"{table} season {season}: {exc}" for season, exc in sorted(failed.items())]
+    facts = {}
+    for season, exc in failed.items():
+        if isinstance(exc, SourceError):
+            facts.update({(k if len(failed) == 1 else f"{season} {k}"): v for k, v in exc.metadata().items()})
+    advice = (
+        f" The other seasons of the run ({_span(others)}) were ready: run them without "
+        f"{', '.join(map(str, sorted(failed)))}, or materialize that season once its source answers."
+        if others
+        else ""
     )
+    return dg.Failure(
+        description="\n".join(lines) + kept + advice,
+        metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
+    )
+
+
+def _span(seasons: list[int]) -> str:
+    if seasons and seasons == list(range(seasons[0], seasons[-1] + 1)) and len(seasons) > 2:
+        return f"{seasons[0]}-{seasons[-1]}"
+    return ", ".join(map(str, seasons))
+
+
+def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:
+    """The seasons in progress of this run are also kept as a dated snapshot (known before anything is fetched)."""
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    if not in_progress:
+        return None
+    try:
+        return storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress)
+    except ValueError as exc:
+        raise dg.Failure(description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged.") from exc
 
 
 def _stored_rows(conn, table: str) -> pd.DataFrame:
@@ -81,9 +135,11 @@ def load_core_table(
     """Build every season of the run, gate all of them, then replace them in one transaction."""
     accept = gate.check_override(table, override)
     seasons = _seasons(context)
+    snapshot = _snapshot(context, table, seasons)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
     built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
     refused: list[ValidationReport] = []
+    failed: dict[int, Exception] = {}
     try:
         for season in seasons:
             try:
@@ -92,18 +148,25 @@ def load_core_table(
                 refused.append(exc.report)  # not the season asked for: reported with the other rules below
                 continue
             except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
-                facts = exc.metadata() if isinstance(exc, SourceError) else {}
-                raise dg.Failure(
-                    description=f"{table} season {season}: {exc} Nothing was written; stored seasons are unchanged.",
-                    metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
-                ) from exc
+                failed[season] = exc
+                if isinstance(exc, BotProtectionError):
+                    break  # the site refused us: no further request to it in this run
+                continue
             frame, rows = built[season]
             context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
     finally:
         plan.close()
+    kept: dict[int, Exception] = {}
+    if failed and len(seasons) > 1 and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
+        if _stored_seasons(duckdb, table, list(failed)) == set(failed):
+            kept, failed = failed, {}
+    for season, exc in kept.items():
+        context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {exc}")
     frames = {season: frame for season, (frame, _) in built.items()}
-    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
-    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
+    if snapshot is not None and kept:
+        # A season whose stored rows are kept unchanged gets no new snapshot either.
+        remaining = frozenset(snapshot.seasons - set(kept))
+        snapshot = storage.Snapshot(snapshot.as_of, remaining) if remaining else None
     with duckdb.get_connection() as conn:
         stored = _stored_rows(conn, table)
         reports = list(refused)
@@ -115,6 +178,11 @@ def load_core_table(
             report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
             reports.append(report)
         reports.sort(key=lambda r: r.season)
+        if failed:
+            # The rules that ran (on the other seasons) report their results; the season that could
+            # not be read fails on its own message, and no rule is reported for it.
+            yield from gate.check_results(table, reports)
+            raise _season_failure(table, failed, list(frames))
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         try:
             yield from gate.enforce(context, table, reports, conn)
@@ -123,15 +191,22 @@ def load_core_table(
             raise
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, seasons, writes)
+        per_season = season_metadata(conn, table, seasons, writes)
+        version = content_version(conn, table)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
-    metadata["sources"] = dg.MetadataValue.text(_source_summary(frames))
+    for season, df in frames.items():
+        per_season[season].update(_source_fields(df))
+    for season, exc in kept.items():
+        per_season[season]["source"] = dg.MetadataValue.text("stored rows kept: source unavailable in this run")
+        per_season[season]["source_error"] = dg.MetadataValue.text(str(exc))
+    attach_season_metadata(context, per_season)
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
     if snapshot:
         metadata["snapshot"] = dg.MetadataValue.text(
             f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
         )
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports))
+    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports), data_version=version)
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from analytics_assets import partitions, storage
-from analytics_assets.metadata import table_metadata
+from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
@@ -91,16 +91,28 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
         frames = {s: frame[frame["season"] == s] for s in targets}
         writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, "team_season_risk", seasons, writes)
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results("team_season_risk", reports))
+        per_season = season_metadata(conn, "team_season_risk", seasons, writes)
+        version = content_version(conn, "team_season_risk")
+        attach_season_metadata(context, per_season)
+    yield dg.MaterializeResult(
+        metadata=metadata, check_results=gate.check_results("team_season_risk", reports), data_version=version
+    )
 
 
-# The all-season assets refresh whenever any season they read changes. Plain eager() also waits
-# until no upstream partition is missing, and one always is (the season in progress before its
-# data exists, or seasons never backfilled), so it would never fire here: that clause is dropped.
+# The all-season assets refresh whenever the content of any season they read changes. Plain
+# eager() also waits until no upstream partition is missing, and one always is (the season in
+# progress before its data exists, or seasons never backfilled), so that clause is dropped. And
+# eager() reacts to any new materialization, even one that stored identical rows: here a dependency
+# counts as updated only when its data version (a hash of its content) changed.
+_DEPS_CONTENT_CHANGED = dg.AutomationCondition.any_deps_match(
+    (dg.AutomationCondition.data_version_changed() & ~dg.AutomationCondition.executed_with_root_target())
+    | dg.AutomationCondition.will_be_requested()
+).with_label("any_deps_content_changed")
 ALL_SEASONS_AUTOMATION = (
     dg.AutomationCondition.eager()
     .without(~dg.AutomationCondition.any_deps_missing())
-    .with_label("eager (runs when any stored season changes)")
+    .replace("any_deps_updated", _DEPS_CONTENT_CHANGED)
+    .with_label("eager on content (runs when any stored season's content changes)")
 )
 
 storage.register_table(
@@ -164,6 +176,8 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
                 )
             )
         per_season = summary.season_summary(rows).assign(run_id=context.run.run_id)
+        # Its data version is its content, so the charts and report follow only real changes.
+        version = storage.content_sha256(per_season.drop(columns=["run_id"]), ["season"])
         fit = pd.DataFrame([summary.league_fit(rows)]).assign(run_id=context.run.run_id)
         with storage.transaction(conn):
             for table, frame in (("league_risk_summary", per_season), ("league_risk_fit", fit)):
@@ -171,6 +185,8 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
                 storage.insert_frame(conn, table, frame, ", now() AS computed_at")
         seasons = per_season["season"].tolist()
         metadata = table_metadata(conn, "league_risk_summary", seasons)
+        metadata["dagster/row_count"] = dg.MetadataValue.int(len(per_season))
+        metadata["preview"] = dg.MetadataValue.md(per_season.drop(columns=["run_id"]).head(20).to_markdown(index=False))
     f = fit.iloc[0]
     metadata.update(
         {
@@ -185,4 +201,4 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
             "next_season_slope_given_record": dg.MetadataValue.float(float(f["next_slope"])),
         }
     )
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version[:24]))

@@ -124,7 +124,9 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
             metadata["accepted"] = dg.MetadataValue.text(
                 "\n".join(f"{s}: accepted by {r.accepted.accepted_by}: {r.accepted.reason}" for s, r in accepted.items())
             )
-        description = None
+        checked = sorted(s for s, _ in per_season)
+        span = f"{checked[0]}-{checked[-1]}" if len(checked) > 2 and checked == list(range(checked[0], checked[-1] + 1)) else ", ".join(map(str, checked))
+        description = f"Passed for season{'s' if len(checked) > 1 else ''} {span}."
         if failing:
             description = "; ".join(_seen(s, r) for s, r in failing.items())[:900] + f" (rule: {rule.guards})"
         results.append(

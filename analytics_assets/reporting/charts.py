@@ -194,18 +194,17 @@ def league_history_animation(risk: pd.DataFrame) -> go.Figure:
         symbols = rows["quadrant"].map(lambda q: QUADRANT_STYLE[q][1])
         return go.Scatter(
             x=rows["dead_cap_pct"], y=rows["win_pct"], ids=esc(rows["franchise"]), text=esc(rows["team"]),
-            mode="markers+text", textposition="top center", textfont={"size": 10},
+            # Markers only: 32 labels in one scatter overlap wherever teams cluster; hover names the team.
+            mode="markers",
             marker={"color": colours.tolist(), "symbol": symbols.tolist(), "size": 10, "line": {"width": 0.5, "color": "white"}},
             customdata=_customdata(rows), hovertemplate=HOVER, name=str(season), showlegend=False,
         )
 
-    def title(season: int) -> str:
-        return f"League history: dead cap % against win %, season {season}"
+    # The season shown is the slider's ("Season 2017"), which moves with every frame; a season in
+    # the title would stay at the first one while the animation plays (frames skip the relayout).
+    title = f"League history: dead cap % against win %, {seasons[0]}-{seasons[-1]} season by season"
 
-    fig = go.Figure(
-        data=[scatter(seasons[0])],
-        frames=[go.Frame(name=str(s), data=[scatter(s)], layout={"title": {"text": title(s)}}) for s in seasons],
-    )
+    fig = go.Figure(data=[scatter(seasons[0])], frames=[go.Frame(name=str(s), data=[scatter(s)]) for s in seasons])
     _quadrant_backdrop(fig, x_max)
     step_args = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
@@ -229,7 +228,7 @@ def league_history_animation(risk: pd.DataFrame) -> go.Figure:
         ],
     )
     return _layout(
-        fig, title(seasons[0]), 680,
+        fig, title, 680,
         xaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "range": [0, x_max]},
         yaxis={"title": {"text": WIN_AXIS}, "tickformat": ".0%", "range": [-0.04, 1.06]},
     ).update_layout(margin={"b": 150})

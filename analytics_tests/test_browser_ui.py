@@ -1,0 +1,142 @@
+"""The Dagster UI as a user drives it, in Debian's Chromium (Playwright, never a downloaded browser).
+
+Against `make dev`'s processes (dg dev: webserver, daemon, code server) on a temporary instance:
+materialize one season of `standings` from its asset page, launch a 3-season backfill from the same page, wait
+for it to complete, then open the asset's partitions and checks and assert what the user sees:
+success, each season's own metadata, and no failed (red) season or check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from analytics_tests.conftest import REPO
+
+CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+PARTITION_STATS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
+  partitionStats { numMaterialized numFailed numMaterializing } } } }"""
+CHECKS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
+  assetChecksOrError { ... on AssetChecks { checks { name executionForLatestMaterialization { status } } } } } } }"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (REPO / ".venv" / "bin" / "dg").exists():
+        pytest.skip("make env installs dg into .venv")
+    from benchmarks.ui_latency import Server
+
+    root = Path(tempfile.mkdtemp(prefix="analytics-ui-test-"))
+    srv = Server(root, (REPO / "deploy" / "dagster.local.yaml").read_text())
+    try:
+        srv.wait_up()
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
+        pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+def _shot(page, name: str) -> None:
+    folder = Path(os.environ.get("ANALYTICS_TEST_ARTIFACTS", tempfile.gettempdir())) / "browser_ui"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _launch_from_asset_page(page, server, partitions: str, expected: int) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/assets/standings", wait_until="networkidle")
+    try:
+        page.get_by_role("button", name=re.compile("Materialize")).first.click()
+    except Exception:
+        _shot(page, "failure")
+        raise
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    box = dialog.get_by_placeholder(re.compile("ex: 2011"))
+    box.fill(partitions)
+    box.press("Enter")
+    expect(dialog).to_contain_text(f"selection{expected} partition")
+    launch = dialog.get_by_role("button", name=re.compile(r"^Launch"))
+    expect(launch).to_be_enabled()
+    launch.click()
+    expect(dialog).to_be_hidden()
+
+
+def _wait(predicate, timeout: float, what: str):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what} not reached in {timeout} s")
+
+
+def _stats(server, name: str) -> dict:
+    return server.gql(PARTITION_STATS, {"k": {"path": [name]}})["assetNodeOrError"]["partitionStats"]
+
+
+def test_materialize_a_season_then_backfill_three_from_the_asset_page(server, page):
+    from playwright.sync_api import expect
+
+    # One season: 2024.
+    _launch_from_asset_page(page, server, "2024", 1)
+    _wait(lambda: _stats(server, "standings")["numMaterialized"] >= 1, 240, "2024 materialized")
+
+    # A 3-season backfill from the same page: 2021-2023.
+    _launch_from_asset_page(page, server, "[2021...2023]", 3)
+    _wait(lambda: _stats(server, "standings")["numMaterialized"] >= 4, 300, "the backfill's seasons materialized")
+    page.goto(f"{server.url}/overview/backfills", wait_until="networkidle")
+    expect(page.get_by_role("button", name="3 partitions")).to_be_visible()
+    expect(page.locator("body")).to_contain_text(re.compile(r"Success\s*Nov|Success"), timeout=120_000)
+    _shot(page, "backfills")
+
+    # No red anywhere: every season stored, none failed.
+    stats = _stats(server, "standings")
+    assert stats["numMaterialized"] == 4 and stats["numFailed"] == 0 and stats["numMaterializing"] == 0, stats
+
+    # The partitions view: season 2022's own metadata (its 32 rows, its source), not the run's.
+    page.goto(f"{server.url}/assets/standings?view=partitions&partition=2022", wait_until="networkidle")
+    expect(page.get_by_text("dagster/row_count").first).to_be_visible()
+    body = page.locator("body")
+    expect(body).to_contain_text("embedded")
+    expect(body).to_contain_text("run_seasons")
+    expect(body).not_to_contain_text("Failed")
+    _shot(page, "partition_2022")
+
+    # The checks view: every check passed or says why it did not apply; none "Execution failed".
+    page.goto(f"{server.url}/assets/standings?view=checks", wait_until="networkidle")
+    expect(page.get_by_text("win_pct_formula").first).to_be_visible()
+    expect(body).not_to_contain_text("Execution failed")
+    _shot(page, "checks")
+    checks = server.gql(CHECKS, {"k": {"path": ["standings"]}})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    statuses = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status") for c in checks}
+    assert statuses and all(s in ("SUCCEEDED", None) for s in statuses.values()), statuses

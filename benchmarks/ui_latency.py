@@ -1,0 +1,236 @@
+"""Latency in the UI: what a user waits for after a click, through the real webserver and daemon.
+
+`make dev`'s processes (`dg dev`: the webserver, the daemon, the code server) on a temporary
+instance and DuckDB file; every launch is the GraphQL mutation the UI sends when the user clicks
+(LaunchRun for one season from the job page, LaunchPartitionBackfill for a range from the asset
+page). Measured from the moment the mutation is sent to the moment the webserver reports the run
+(or backfill) done, against the run's own duration from Dagster's run record:
+
+- one season materialized: click to run success, and the run itself;
+- a 15-season backfill: launch to backfill completed, and its one run;
+- charts and report: from the end of a run that changed a season to the end of the automation
+  sensor's run that rebuilt them; and whether storing identical rows again starts any rebuild.
+
+Usage: python benchmarks/ui_latency.py [--config PATH] (prints JSON); `benchmarks/run.py --only ui`
+runs it with the repo's instance config and with Dagster's defaults for the same settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SEASON = 2024
+FIRST, LAST = 2011, 2025
+SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
+AUTOMATION_SENSOR = "all_seasons_outputs_automation"
+
+LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchPipelineExecution(executionParams: $p) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on InvalidSubsetError { message }
+  ... on RunConfigValidationInvalid { errors { message } } } }"""
+LAUNCH_BACKFILL = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+RUN_STATUS = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status startTime endTime } } }"""
+BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } } }"""
+RUNS = """query($f: RunsFilter) { runsOrError(filter: $f, limit: 50) { ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
+
+# Dagster's defaults for the settings deploy/dagster.local.yaml changes (the "before" side).
+DAGSTER_DEFAULTS_YAML = """telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+  pools:
+    default_limit: 1
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`make dev` (scripts/dev_server.py around dg dev) on a temporary instance, DuckDB file and outputs."""
+
+    def __init__(self, root: Path, config: str):
+        self.root = root
+        self.port = _free_port()
+        home = root / "home"
+        home.mkdir(parents=True)
+        (home / "dagster.yaml").write_text(config)
+        self.env = {
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "ANALYTICS_DUCKDB_PATH": str(root / "analytics.duckdb"),
+            "ANALYTICS_OUTPUT_DIR": str(root / "reports"),
+            "ANALYTICS_ARCHIVE_DIR": str(root / "archive"),
+            "ANALYTICS_LANDING_DIR": str(root / "landing"),
+            "ANALYTICS_SOURCE": "embedded",  # completed seasons only: no network
+            "VIRTUAL_ENV": str(VENV_BIN.parent),
+        }
+        self.log = (root / "dev.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "scripts" / "dev_server.py"), "--", str(VENV_BIN / "dg"), "dev", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_up(self, timeout: float = 180) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dg dev exited: see {self.root / 'dev.log'}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/server_info", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        # The code location is loaded once the repository answers.
+        while time.monotonic() - started < timeout:
+            data = self.gql("query { repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }")
+            if data.get("repositoriesOrError", {}).get("nodes"):
+                return time.monotonic() - started
+            time.sleep(0.5)
+        raise RuntimeError("the code location did not load")
+
+    def gql(self, query: str, variables: dict | None = None) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        req = urllib.request.Request(f"{self.url}/graphql", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            out = json.loads(r.read())
+        if out.get("errors"):
+            raise RuntimeError(out["errors"])
+        return out["data"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+def _wait_run(server: Server, run_id: str, timeout: float = 300) -> dict:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        run = server.gql(RUN_STATUS, {"id": run_id})["runOrError"]
+        if run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+            if run["status"] != "SUCCESS":
+                raise RuntimeError(f"run {run_id} ended {run['status']}")
+            return run
+        time.sleep(0.1)
+    raise RuntimeError(f"run {run_id} did not finish in {timeout} s")
+
+
+def launch_season(server: Server, season: int) -> dict:
+    """The click on "Materialize" for one season on the season_pipeline job page."""
+    params = {
+        "selector": {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": "season_pipeline"},
+        "mode": "default",
+        "runConfigData": "{}",
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": str(season)}]},
+    }
+    clicked = time.time()
+    out = server.gql(LAUNCH_RUN, {"p": params})["launchPipelineExecution"]
+    if out["__typename"] != "LaunchRunSuccess":
+        raise RuntimeError(out)
+    run = _wait_run(server, out["run"]["runId"])
+    done = time.time()
+    return {"run_id": out["run"]["runId"], "click_to_done_s": done - clicked, "run_s": run["endTime"] - run["startTime"],
+            "queued_s": run["startTime"] - clicked, "run_end": run["endTime"]}
+
+
+def launch_backfill(server: Server, first: int, last: int) -> dict:
+    """The click on "Launch backfill" for a season range on an asset page (the three season assets)."""
+    params = {"partitionsByAssets": [
+        {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(first), "end": str(last)}}} for name in SEASON_ASSETS
+    ]}
+    clicked = time.time()
+    out = server.gql(LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
+    if out["__typename"] != "LaunchBackfillSuccess":
+        raise RuntimeError(out)
+    backfill_id = out["backfillId"]
+    while True:
+        status = server.gql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
+        if status in ("COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"):
+            break
+        if time.time() - clicked > 600:
+            raise RuntimeError(f"backfill {backfill_id} still {status} after 600 s")
+        time.sleep(0.2)
+    done = time.time()
+    if status not in ("COMPLETED", "COMPLETED_SUCCESS"):
+        raise RuntimeError(f"backfill {backfill_id} ended {status}")
+    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/backfill", "value": backfill_id}]}})["runsOrError"]["results"]
+    run_s = sum(r["endTime"] - r["startTime"] for r in runs)
+    return {"backfill_id": backfill_id, "runs": len(runs), "click_to_done_s": done - clicked, "run_s": run_s,
+            "run_end": max(r["endTime"] for r in runs), "first_run_start_s": min(r["startTime"] for r in runs) - clicked}
+
+
+def automation_runs(server: Server) -> list[dict]:
+    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/sensor_name", "value": AUTOMATION_SENSOR}]}})["runsOrError"]["results"]
+    return sorted(runs, key=lambda r: r["startTime"] or 0)
+
+
+def wait_refresh(server: Server, after: float, timeout: float = 120) -> float | None:
+    """Seconds from `after` (a season run's end) to the end of the automation run it caused."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        for run in automation_runs(server):
+            if run["startTime"] and run["startTime"] >= after - 0.5 and run["status"] == "SUCCESS":
+                return run["endTime"] - after
+        time.sleep(0.25)
+    return None
+
+
+def measure(config: str, root: Path) -> dict:
+    server = Server(root, config)
+    try:
+        result: dict = {"startup_s": server.wait_up()}
+        one = launch_season(server, SEASON)
+        result["season"] = one
+        result["refresh_after_change_s"] = wait_refresh(server, one["run_end"])
+        result["backfill"] = launch_backfill(server, FIRST, LAST)
+        result["refresh_after_backfill_s"] = wait_refresh(server, result["backfill"]["run_end"])
+        before = len(automation_runs(server))
+        again = launch_season(server, SEASON)  # identical rows: nothing should be rebuilt
+        time.sleep(15)
+        result["season_again"] = again
+        result["rebuilds_after_identical_rows"] = len(automation_runs(server)) - before
+        return result
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(REPO / "deploy" / "dagster.local.yaml"), help="instance config; 'defaults' for Dagster's defaults")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    config = DAGSTER_DEFAULTS_YAML if args.config == "defaults" else Path(args.config).read_text()
+    root = Path(tempfile.mkdtemp(prefix="analytics-ui-bench-"))
+    try:
+        print(json.dumps(measure(config, root), indent=2))
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

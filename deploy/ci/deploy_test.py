@@ -1,0 +1,616 @@
+"""make deploy-test: build the compose deployment, start it for real and check it end to end.
+
+Phases (each logged with its wall time; any failure prints every container's logs, tears down and
+exits non-zero):
+  engine  Debian's docker.io, docker-compose and debootstrap installed if missing; dockerd started
+          if it is not running (and stopped at the end only if this script started it).
+  bases   a Debian 12 image from debootstrap (skipped when it exists), a Python 3.11 base and the
+          PostgreSQL image built on it: no registry is needed.
+  images  the project image from uv.lock, through docker-compose's own build section.
+  up      `docker-compose up -d`; waits for every service's health check.
+  checks  against the real containers, through the webserver's GraphQL API:
+          1. a two-season backfill, executed by the daemon through the Docker run launcher, each
+             run in its own container from the project image; rows checked in the DuckDB volume;
+          2. a second two-season backfill with the daemon container killed while it runs, the
+             schedule's start moved before the last 09:00 tick while it is down, then the daemon
+             restarted: the backfill completes with one run and no duplicate rows;
+          3. the missed daily tick: recorded as a success with its run, which ends (the season in
+             progress comes from live sites, pointed at a closed local port here: no internet in CI).
+  down    run containers removed, `docker-compose down -v`; nothing of the deployment is left.
+
+Standard library only: it runs before and without the project's environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+COMPOSE_FILE = REPO / "docker-compose.yml"
+IN_CONTAINER = HERE / "in_container.py"
+BUILD_CA_DIR = REPO / "deploy" / "build-ca"
+STAGED_CA = BUILD_CA_DIR / "host-ca-certificates.crt"
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+PROJECT = "nfldeploytest"
+DEBIAN_IMAGE = "nfl-local/debian:bookworm"
+PYTHON_IMAGE = "nfl-local/python:3.11-bookworm"
+APP_IMAGE = "nfl-analytics:latest"
+POSTGRES_IMAGE = "nfl-postgres:15"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+DEBIAN_SECURITY = "http://deb.debian.org/debian-security"
+APT_PACKAGES = {"docker": "docker.io", "dockerd": "docker.io", "docker-compose": "docker-compose", "debootstrap": "debootstrap"}
+
+SERVICES = ("postgres", "user_code", "webserver", "daemon")
+LOCATION = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__"}
+SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
+FIRST_BACKFILL = (2011, 2012)
+SECOND_BACKFILL = (2013, 2014)
+SCHEDULE = "daily_season_refresh"
+LEAGUE_TZ = ZoneInfo("America/New_York")
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+LAUNCH_BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on Error { message }
+  }
+}"""
+BACKFILL = """
+query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill { id status }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+RUNS = """
+query($filter: RunsFilter) {
+  runsOrError(filter: $filter) {
+    __typename
+    ... on Runs { results { runId status jobName tags { key value } } }
+    ... on PythonError { message }
+  }
+}"""
+SCHEDULE_TICKS = """
+query($selector: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $selector) {
+    __typename
+    ... on Schedule { scheduleState { status ticks(limit: 5) { tickId status timestamp runIds error { message } } } }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+
+
+class CheckFailed(Exception):
+    """A phase or check failed; the message says what was expected and what was seen."""
+
+
+class Fatal(CheckFailed):
+    """A failure no amount of waiting fixes (a container exited): stops a wait at once."""
+
+
+def log(message: str) -> None:
+    print(f"[deploy-test {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(cmd: list[str], *, env: dict | None = None, capture: bool = False, input: str | None = None, timeout: float = 1800, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:
+    """Run a command; output streams to the log unless captured. A failure names the command."""
+    shown = " ".join(cmd)
+    if not quiet:
+        log(f"$ {shown[:300]}")
+    try:
+        result = subprocess.run(cmd, env=env, text=True, input=input, timeout=timeout, capture_output=capture)
+    except subprocess.TimeoutExpired:
+        raise CheckFailed(f"`{shown[:300]}` did not finish within {timeout:.0f} s") from None
+    if check and result.returncode != 0:
+        detail = f"\n{(result.stdout or '')[-3000:]}{(result.stderr or '')[-3000:]}" if capture else ""
+        raise CheckFailed(f"`{shown[:300]}` exited with {result.returncode}{detail}")
+    return result
+
+
+def output(cmd: list[str], **kw) -> str:
+    return run(cmd, capture=True, quiet=True, **kw).stdout.strip()
+
+
+def wait_for(probe, timeout: float, what: str, interval: float = 3.0):
+    """Poll `probe` until it returns something truthy; the timeout names what was awaited and the last value seen."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = probe()
+        except Fatal:
+            raise
+        except CheckFailed as error:
+            last = f"error: {error}"
+        else:
+            if last:
+                return last
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last!r}")
+        time.sleep(interval)
+
+
+class Phases:
+    """Times each phase; prints the table at the end."""
+
+    def __init__(self):
+        self.times: list[tuple[str, float, str]] = []
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        log(f"=== phase {name}: start")
+        started = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            self.times.append((name, time.monotonic() - started, "FAILED"))
+            log(f"=== phase {name}: FAILED after {time.monotonic() - started:.1f} s")
+            raise
+        self.times.append((name, time.monotonic() - started, "ok"))
+        log(f"=== phase {name}: ok in {time.monotonic() - started:.1f} s")
+
+    def table(self) -> str:
+        rows = [f"  {name:<8} {seconds:8.1f} s  {status}" for name, seconds, status in self.times]
+        total = sum(seconds for _, seconds, _ in self.times)
+        return "\n".join(["phase times:", *rows, f"  {'total':<8} {total:8.1f} s"])
+
+
+# --- engine -------------------------------------------------------------------------------------
+
+
+def as_root(cmd: list[str]) -> list[str]:
+    return cmd if os.geteuid() == 0 else ["sudo", *cmd]
+
+
+def install_missing_tools() -> None:
+    missing = sorted({pkg for tool, pkg in APT_PACKAGES.items() if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()})
+    if not missing:
+        log("docker, dockerd, docker-compose and debootstrap are installed")
+        return
+    if not shutil.which("apt-get"):
+        raise CheckFailed(f"missing {', '.join(missing)} and no apt-get to install them: install Docker, docker-compose and debootstrap")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(as_root(["apt-get", "update", "-qq"]), env=env)
+    run(as_root(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]), env=env)
+
+
+def engine_running() -> bool:
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
+
+
+def start_engine(workdir: Path) -> subprocess.Popen | None:
+    """Start dockerd unless one already answers; return the process only if this script started it."""
+    if engine_running():
+        log("a Docker engine is already running; it is left running at the end")
+        return None
+    dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
+    log_file = open(workdir / "dockerd.log", "w")
+    process = subprocess.Popen(as_root([dockerd]), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    log(f"started dockerd (pid {process.pid}, log {workdir / 'dockerd.log'})")
+    try:
+        wait_for(lambda: process.poll() is None and engine_running() or (process.poll() is not None and "exited"), 90, "dockerd to answer", interval=1)
+    except CheckFailed:
+        stop_engine(process)
+        raise
+    if process.poll() is not None:
+        raise CheckFailed(f"dockerd exited with {process.returncode}:\n{(workdir / 'dockerd.log').read_text()[-3000:]}")
+    return process
+
+
+def stop_engine(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    log(f"stopping the dockerd this run started (pid {process.pid})")
+    process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+# --- bases and images ---------------------------------------------------------------------------
+
+
+def image_exists(name: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", name], capture_output=True).returncode == 0
+
+
+def build_debian_base(workdir: Path) -> None:
+    """Debian 12 minbase from the Debian mirror, with bookworm-updates and security in its sources."""
+    if image_exists(DEBIAN_IMAGE):
+        log(f"{DEBIAN_IMAGE} exists; debootstrap skipped (docker rmi it to rebuild)")
+        return
+    rootfs = workdir / "rootfs"
+    run(as_root(["debootstrap", "--variant=minbase", "bookworm", str(rootfs), DEBIAN_MIRROR]))
+    (rootfs / "etc/apt/sources.list").write_text(
+        f"deb {DEBIAN_MIRROR} bookworm main\ndeb {DEBIAN_MIRROR} bookworm-updates main\ndeb {DEBIAN_SECURITY} bookworm-security main\n"
+    )
+    for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for item in (rootfs / cache).glob("*.deb" if "archives" in cache else "*_*"):
+            item.unlink()
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
+    log(f"$ tar -C {rootfs} -c . | docker import - {DEBIAN_IMAGE}")
+    imported = subprocess.run(["docker", "import", "--change", 'CMD ["bash"]', "-", DEBIAN_IMAGE], stdin=tar.stdout, capture_output=True, text=True)
+    tar.stdout.close()
+    if tar.wait() != 0 or imported.returncode != 0:
+        raise CheckFailed(f"docker import of the debootstrapped Debian failed: {imported.stderr[-2000:]}")
+    shutil.rmtree(rootfs, ignore_errors=True)
+
+
+def build_python_base() -> None:
+    run(["docker", "build", "-f", str(REPO / "deploy/images/python.Dockerfile"), "--build-arg", f"BASE_IMAGE={DEBIAN_IMAGE}",
+         "-t", PYTHON_IMAGE, str(REPO / "deploy/images")])
+
+
+@contextlib.contextmanager
+def staged_ca_bundle():
+    """The host's CA bundle in the build context for the duration of the build, never longer."""
+    if HOST_CA_BUNDLE.exists():
+        shutil.copyfile(HOST_CA_BUNDLE, STAGED_CA)
+        log(f"staged {HOST_CA_BUNDLE} as {STAGED_CA.relative_to(REPO)} (trusted by the image build, removed after)")
+    try:
+        yield
+    finally:
+        STAGED_CA.unlink(missing_ok=True)
+
+
+def image_sizes() -> str:
+    lines = []
+    for name in (DEBIAN_IMAGE, PYTHON_IMAGE, POSTGRES_IMAGE, APP_IMAGE):
+        size = output(["docker", "image", "inspect", "--format", "{{.Size}}", name])
+        lines.append(f"  {name:<32} {int(size) / 1e6:8.0f} MB")
+    return "image sizes:\n" + "\n".join(lines)
+
+
+# --- the running deployment ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Deployment:
+    def __init__(self):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "ANALYTICS_", "PFR_", "SPOTRAC_", "POSTGRES_", "COMPOSE_"))}
+        self.port = free_port()
+        self.env = {
+            **clean,
+            "DAGSTER_PG_USERNAME": "dagster",
+            "DAGSTER_PG_PASSWORD": secrets.token_hex(16),
+            "DAGSTER_PG_DB": "dagster",
+            "DAGSTER_WEBSERVER_BIND": "127.0.0.1",
+            "DAGSTER_WEBSERVER_PORT": str(self.port),
+            "ANALYTICS_BASE_IMAGE": PYTHON_IMAGE,
+            "POSTGRES_BASE_IMAGE": DEBIAN_IMAGE,
+            "ANALYTICS_IMAGE": APP_IMAGE,
+            "POSTGRES_IMAGE": POSTGRES_IMAGE,
+            # No internet here: the season in progress (live sites) fails at once instead of after retries.
+            "PFR_BASE_URL": "http://127.0.0.1:9",
+            "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
+            "ANALYTICS_HTTP_MAX_ATTEMPTS": "1",
+        }
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.containers: dict[str, str] = {}
+
+    def compose(self, *args: str, **kw) -> subprocess.CompletedProcess:
+        return run(["docker-compose", "-p", PROJECT, "-f", str(COMPOSE_FILE), *args], env=self.env, **kw)
+
+    def set_docker_gid(self) -> None:
+        # The webserver and daemon run as an unprivileged user; the socket's group lets them launch runs.
+        self.env["DOCKER_GID"] = str(os.stat("/var/run/docker.sock").st_gid)
+
+    def container(self, service: str) -> str:
+        if service not in self.containers:
+            cid = self.compose("ps", "-q", service, capture=True, quiet=True).stdout.strip()
+            if not cid:
+                raise CheckFailed(f"no container for service {service}")
+            self.containers[service] = cid
+        return self.containers[service]
+
+    def state(self, service: str) -> dict:
+        return json.loads(output(["docker", "inspect", "--format", "{{json .State}}", self.container(service)]))
+
+    def wait_healthy(self, services=SERVICES, timeout: float = 420) -> None:
+        def unhealthy():
+            states = {s: self.state(s) for s in services}
+            for s, st in states.items():
+                if st.get("Status") in ("exited", "dead"):
+                    raise Fatal(f"service {s} exited with {st.get('ExitCode')} while starting")
+            return [s for s, st in states.items() if (st.get("Health") or {}).get("Status") != "healthy"]
+
+        wait_for(lambda: not unhealthy() or None, timeout, f"services {', '.join(services)} to be healthy", interval=3)
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                payload = json.load(response)
+        except (urllib.error.URLError, OSError) as error:
+            raise CheckFailed(f"GraphQL request to {self.url} failed: {error}") from None
+        if payload.get("errors"):
+            raise CheckFailed(f"GraphQL errors: {payload['errors']}")
+        return payload["data"]
+
+    def runs(self, **tags: str) -> list[dict]:
+        found = self.graphql(RUNS, {"filter": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}})["runsOrError"]
+        if found["__typename"] != "Runs":
+            raise CheckFailed(f"runsOrError: {found}")
+        return found["results"]
+
+    def in_container(self, *args: str, service: str = "user_code") -> dict:
+        """Run deploy/ci/in_container.py in a service's container (its instance, volumes and env)."""
+        out = output(["docker", "exec", "-i", self.container(service), "python", "-", *args], input=IN_CONTAINER.read_text(), timeout=300)
+        return json.loads(out.splitlines()[-1])
+
+    def run_containers(self) -> list[str]:
+        return output(["docker", "ps", "-aq", "--filter", "label=dagster/run_id", "--filter", f"ancestor={APP_IMAGE}"]).split()
+
+    def print_logs(self) -> None:
+        print("\n==================== logs of every container ====================", flush=True)
+        subprocess.run(["docker", "ps", "-a"])
+        ids = subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True).stdout.split()
+        for cid in ids:
+            name = subprocess.run(["docker", "inspect", "--format", "{{.Name}} {{.Config.Image}} {{.State.Status}} exit={{.State.ExitCode}}", cid], capture_output=True, text=True).stdout.strip()
+            print(f"\n---------- {name} ----------", flush=True)
+            subprocess.run(["docker", "logs", "--tail", "400", cid], stderr=subprocess.STDOUT)
+        sys.stdout.flush()
+
+    def down(self) -> None:
+        # Stop launching runs first, then remove the run containers (they hold the network and volumes).
+        self.compose("stop", "-t", "20", "daemon", check=False)
+        leftovers = self.run_containers()
+        if leftovers:
+            run(["docker", "rm", "-f", *leftovers], capture=True)
+        self.compose("down", "-v", "--remove-orphans", "-t", "20")
+        remaining = output(["docker", "volume", "ls", "-q", "--filter", "name=nfl_"]).split()
+        if remaining:
+            raise CheckFailed(f"volumes left after down -v: {remaining}")
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+def launch_backfill(d: Deployment, first: int, last: int) -> str:
+    params = {
+        "partitionsByAssets": [
+            {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(first), "end": str(last)}}} for name in SEASON_ASSETS
+        ],
+        "tags": [{"key": "trigger", "value": "deploy-test"}],
+    }
+    launched = d.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+    if launched["__typename"] != "LaunchBackfillSuccess":
+        raise CheckFailed(f"launchPartitionBackfill {first}-{last} was refused: {launched}")
+    log(f"backfill {launched['backfillId']} launched for seasons {first}-{last} through GraphQL")
+    return launched["backfillId"]
+
+
+def backfill_status(d: Deployment, backfill_id: str) -> str:
+    found = d.graphql(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
+    if found["__typename"] != "PartitionBackfill":
+        raise CheckFailed(f"partitionBackfillOrError({backfill_id}): {found}")
+    return found["status"]
+
+
+def wait_backfill_done(d: Deployment, backfill_id: str, timeout: float) -> None:
+    status = wait_for(lambda: (s := backfill_status(d, backfill_id)) not in ("REQUESTED", "CANCELING", "FAILING") and s, timeout, f"backfill {backfill_id} to finish")
+    if status not in ("COMPLETED", "COMPLETED_SUCCESS"):
+        raise CheckFailed(f"backfill {backfill_id} ended {status}, expected COMPLETED_SUCCESS; runs: {d.runs(**{'dagster/backfill': backfill_id})}")
+
+
+def check_backfill_runs(d: Deployment, backfill_id: str, first: int, last: int) -> dict:
+    """One successful run for the range (single-run backfill policy), in its own container from the project image.
+
+    A daemon killed in the instant it launches a run leaves that run failed by run monitoring and
+    retried (run_retries); the retry is then the one successful run, and the log says so."""
+    runs = d.runs(**{"dagster/backfill": backfill_id})
+    succeeded = [r for r in runs if r["status"] == "SUCCESS"]
+    others = [r for r in runs if r["status"] != "SUCCESS"]
+    if len(succeeded) != 1 or any(r["status"] != "FAILURE" for r in others):
+        raise CheckFailed(f"backfill {backfill_id}: expected exactly one successful run (and only failed runs it retried), found {[(r['runId'], r['status']) for r in runs]}")
+    run_ = succeeded[0]
+    if others:
+        parent = {t["key"]: t["value"] for t in run_["tags"]}.get("dagster/parent_run_id")
+        if parent not in {r["runId"] for r in others}:
+            raise CheckFailed(f"backfill {backfill_id}: run {run_['runId']} succeeded beside failed runs {[r['runId'] for r in others]} it is not a retry of")
+        log(f"backfill {backfill_id}: run {parent[:8]} failed (killed while launching) and its retry {run_['runId'][:8]} succeeded")
+    tags = {t["key"]: t["value"] for t in run_["tags"]}
+    if run_["status"] != "SUCCESS" or (tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")) != (str(first), str(last)):
+        raise CheckFailed(f"backfill {backfill_id}: run {run_['runId']} is {run_['status']} with tags {tags}, expected SUCCESS over {first}-{last}")
+    check_run_container(run_["runId"], expect_exit=0)
+    return run_
+
+
+def check_run_container(run_id: str, expect_exit: int | None) -> None:
+    cids = output(["docker", "ps", "-aq", "--filter", f"label=dagster/run_id={run_id}"]).split()
+    if len(cids) != 1:
+        raise CheckFailed(f"run {run_id}: expected one run container from the Docker run launcher, found {cids}")
+    info = json.loads(output(["docker", "inspect", "--format", "{{json .}}", cids[0]]))
+    networks = set(info["NetworkSettings"]["Networks"])
+    mounts = {m.get("Name") for m in info["Mounts"]}
+    problems = []
+    if info["Config"]["Image"] != APP_IMAGE:
+        problems.append(f"image {info['Config']['Image']} (expected {APP_IMAGE})")
+    if "nfl_dagster" not in networks:
+        problems.append(f"networks {sorted(networks)} (expected nfl_dagster)")
+    if "nfl_analytics_data" not in mounts:
+        problems.append(f"volumes {sorted(m for m in mounts if m)} (expected nfl_analytics_data)")
+    if expect_exit is not None and info["State"]["ExitCode"] != expect_exit:
+        problems.append(f"exit code {info['State']['ExitCode']} (expected {expect_exit})")
+    if problems:
+        raise CheckFailed(f"run {run_id}'s container {cids[0][:12]}: " + "; ".join(problems))
+    log(f"run {run_id[:8]} ran in container {info['Name'].lstrip('/')} ({APP_IMAGE}, network nfl_dagster, volume nfl_analytics_data), exit {info['State']['ExitCode']}")
+
+
+def check_rows(d: Deployment, seasons: dict[int, str], risk_writers: dict[int, str] | None = None) -> None:
+    """32 teams per season per table, no duplicate, each season written by the expected run.
+
+    `risk_writers`: seasons whose team_season_risk rows a later run rewrote (the season before
+    each one written gains its next-season change)."""
+    found = wait_for(lambda: (r := d.in_container("rows", *map(str, seasons))).get("ok") and r, 180, "a read of the DuckDB volume (another run may hold the writer lock)", interval=5)
+    for table in SEASON_ASSETS:
+        for season, run_id in seasons.items():
+            if table == "team_season_risk":
+                run_id = (risk_writers or {}).get(season, run_id)
+            rows, teams, writer = found["tables"][table][str(season)]
+            if (rows, teams) != (32, 32) or writer != [run_id]:
+                raise CheckFailed(f"nfl.{table} season {season}: {rows} rows, {teams} distinct teams, written by run {writer}; expected 32, 32, run {run_id}")
+    log(f"DuckDB volume: seasons {sorted(seasons)} hold 32 rows and 32 distinct teams in each of {', '.join(SEASON_ASSETS)}, written by their backfill's run")
+
+
+def last_daily_tick(now: datetime) -> datetime:
+    local = now.astimezone(LEAGUE_TZ)
+    tick = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    return tick if tick <= local else (tick - timedelta(days=1)).replace(hour=9)
+
+
+def schedule_ticks(d: Deployment) -> list[dict]:
+    found = d.graphql(SCHEDULE_TICKS, {"selector": {**LOCATION, "scheduleName": SCHEDULE}})["scheduleOrError"]
+    if found["__typename"] != "Schedule":
+        raise CheckFailed(f"scheduleOrError({SCHEDULE}): {found}")
+    return found["scheduleState"]["ticks"]
+
+
+def checks(d: Deployment) -> None:
+    # 1. A backfill of two seasons through GraphQL, executed by the daemon in a run container.
+    started = time.monotonic()
+    first = launch_backfill(d, *FIRST_BACKFILL)
+    wait_backfill_done(d, first, 600)
+    run_a = check_backfill_runs(d, first, *FIRST_BACKFILL)
+    log(f"check 1: backfill {FIRST_BACKFILL[0]}-{FIRST_BACKFILL[1]} completed in {time.monotonic() - started:.1f} s by run {run_a['runId'][:8]}")
+    check_rows(d, {s: run_a["runId"] for s in range(FIRST_BACKFILL[0], FIRST_BACKFILL[1] + 1)})
+
+    # The daemon records the schedule's state on its first pass; it must exist before it is moved.
+    wait_for(lambda: d.in_container("schedule-state", SCHEDULE).get("found"), 120, f"the daemon to record {SCHEDULE}'s state")
+
+    # 2. A second backfill; the daemon container is killed as soon as the backfill has its run.
+    started = time.monotonic()
+    second = launch_backfill(d, *SECOND_BACKFILL)
+    runs_at_kill = wait_for(lambda: d.runs(**{"dagster/backfill": second}), 180, f"backfill {second}'s run", interval=1)
+    daemon = d.container("daemon")
+    run(["docker", "kill", daemon], capture=True)
+    log(f"killed the daemon container {daemon[:12]} (SIGKILL) while run {runs_at_kill[0]['runId'][:8]} was {runs_at_kill[0]['status']}")
+    wait_for(lambda: not d.state("daemon").get("Running") or None, 30, "the daemon container to stop", interval=1)
+    status = backfill_status(d, second)
+    if status != "REQUESTED":
+        raise CheckFailed(f"backfill {second} is {status} right after the daemon was killed, expected REQUESTED")
+    # 3 (set-up). While the daemon is down, its downtime covers the last 09:00 tick.
+    tick_time = last_daily_tick(datetime.now(ZoneInfo("UTC")))
+    moved = d.in_container("backdate-schedule", SCHEDULE, str((tick_time - timedelta(hours=1)).timestamp()))
+    log(f"{SCHEDULE}'s start moved to {datetime.fromtimestamp(moved['start_timestamp'], LEAGUE_TZ):%Y-%m-%d %H:%M %Z}, before the {tick_time:%Y-%m-%d %H:%M %Z} tick")
+    d.compose("start", "daemon")
+    log("daemon container restarted")
+    wait_backfill_done(d, second, 600)
+    run_b = check_backfill_runs(d, second, *SECOND_BACKFILL)
+    log(f"check 2: backfill {SECOND_BACKFILL[0]}-{SECOND_BACKFILL[1]} completed across the daemon kill in {time.monotonic() - started:.1f} s, one run ({run_b['runId'][:8]})")
+    seasons = {s: run_a["runId"] for s in range(FIRST_BACKFILL[0], FIRST_BACKFILL[1] + 1)}
+    seasons |= {s: run_b["runId"] for s in range(SECOND_BACKFILL[0], SECOND_BACKFILL[1] + 1)}
+    # 2012's risk rows gain 2013's win_pct change: the second backfill's run rewrites them.
+    check_rows(d, seasons, risk_writers={SECOND_BACKFILL[0] - 1: run_b["runId"]})
+
+    # 3. The missed daily tick, caught up by the restarted daemon.
+    def tick_with_run():
+        ticks = [t for t in schedule_ticks(d) if t["status"] == "SUCCESS" and t["runIds"]]
+        return ticks and ticks[0]
+
+    tick = wait_for(tick_with_run, 240, f"a successful {SCHEDULE} tick with a run")
+    # The missed tick (or a later one, should 09:00 New York time pass while the test runs).
+    if tick["timestamp"] < tick_time.timestamp() - 1:
+        raise CheckFailed(f"{SCHEDULE} ticked for {datetime.fromtimestamp(tick['timestamp'], LEAGUE_TZ)}, expected the missed {tick_time}")
+    run_id = tick["runIds"][0]
+    finished = wait_for(lambda: (r := [x for x in d.runs(**{"dagster/schedule_name": SCHEDULE}) if x["runId"] == run_id]) and r[0]["status"] in FINISHED and r[0], 300, f"the scheduled run {run_id} to finish")
+    tags = {t["key"]: t["value"] for t in finished["tags"]}
+    season = tags.get("dagster/partition")
+    if finished["jobName"] != "season_pipeline" or tags.get("trigger") != SCHEDULE:
+        raise CheckFailed(f"scheduled run {run_id}: job {finished['jobName']}, tags {tags}")
+    check_run_container(run_id, expect_exit=None)
+    stored = d.in_container("season-rows", season)
+    expected = 32 if finished["status"] == "SUCCESS" else 0
+    if stored["standings"] != expected:
+        raise CheckFailed(f"scheduled run {run_id} ended {finished['status']} but nfl.standings holds {stored['standings']} rows for {season}, expected {expected}")
+    log(f"check 3: {SCHEDULE} ticked for {tick_time:%Y-%m-%d %H:%M %Z}; its run {run_id[:8]} for season {season} ended {finished['status']} "
+        f"({'live sites unreachable from CI' if expected == 0 else 'stored'}); DuckDB holds {stored['standings']} rows of it")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    phases = Phases()
+    workdir = Path(tempfile.mkdtemp(prefix="deploy-test-"))
+    engine = None
+    deployment = None
+    failure: BaseException | None = None
+    total = time.monotonic()
+    try:
+        with phases("engine"):
+            install_missing_tools()
+            engine = start_engine(workdir)
+            log(output(["docker", "version", "--format", "engine {{.Server.Version}}, client {{.Client.Version}}"]) + "; " + output(["docker-compose", "version", "--short"]).join(["docker-compose ", ""]))
+        deployment = Deployment()
+        deployment.set_docker_gid()
+        with phases("bases"):
+            build_debian_base(workdir)
+            build_python_base()
+            deployment.compose("build", "postgres")
+        with phases("images"):
+            with staged_ca_bundle():
+                deployment.compose("build", "user_code")
+            log(image_sizes())
+        with phases("up"):
+            # Leftovers of an interrupted earlier run would hold the fixed-name volumes.
+            deployment.down()
+            deployment.compose("up", "-d", "--no-build")
+            deployment.wait_healthy()
+            # Healthy webserver, but its code location may still be loading: wait until it serves the schedule.
+            wait_for(lambda: schedule_ticks(deployment) is not None, 180, "the webserver to serve the code location")
+            log(f"every service is healthy and the webserver on {deployment.url} serves the code location")
+        with phases("checks"):
+            checks(deployment)
+    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure is reported the same way
+        failure = error
+        log(f"FAILED: {type(error).__name__}: {error}")
+        if deployment is not None and engine_running():
+            deployment.print_logs()
+    finally:
+        try:
+            if deployment is not None and engine_running():
+                with phases("down"):
+                    deployment.down()
+        except Exception as error:  # noqa: BLE001
+            failure = failure or error
+            log(f"FAILED during teardown: {error}")
+        stop_engine(engine)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(phases.table(), flush=True)
+    log(f"{'FAILED' if failure else 'passed'} in {time.monotonic() - total:.1f} s")
+    return 1 if failure else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
