@@ -100,3 +100,28 @@ def landing_max_bytes() -> int:
 def user_agent() -> str:
     """ANALYTICS_USER_AGENT: how the scraper identifies itself (put a contact address in it)."""
     return os.environ.get("ANALYTICS_USER_AGENT", "").strip() or "analytics-assets/0.1 (NFL dead-cap risk platform; polite scraper, 1 request per 3 s)"
+
+
+# Standings come from two independent sources, reconciled where both answer.
+STANDINGS_SOURCES = ("nflverse", "pfr")
+
+
+def nflverse_games_url() -> str:
+    """NFLVERSE_GAMES_URL: nflverse's games file (every game of every season, one CSV)."""
+    return os.environ.get("NFLVERSE_GAMES_URL", "").strip() or "https://raw.githubusercontent.com/nflverse/nfldata/master/data/games.csv"
+
+
+def standings_sources(value: str | None = None) -> list[str]:
+    """ANALYTICS_STANDINGS_SOURCES: the live standings sources, in order of preference (default nflverse,pfr).
+
+    The first source that answers supplies the stored rows; the next one cross-checks them.
+    """
+    raw = value if value is not None else os.environ.get("ANALYTICS_STANDINGS_SOURCES", "")
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()] or list(STANDINGS_SOURCES)
+    unknown = [n for n in names if n not in STANDINGS_SOURCES]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(
+            f"ANALYTICS_STANDINGS_SOURCES={raw!r}: expected a comma-separated ordering of {', '.join(STANDINGS_SOURCES)} "
+            f"without repeats (for example 'nflverse,pfr', or 'pfr' alone); found {', '.join(unknown) or 'a repeat'}."
+        )
+    return names

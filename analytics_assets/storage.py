@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the co
 
 SCHEMA = "nfl"
 
+# standings.cross_check: for live seasons, the second source that confirmed the rows, or why the
+# cross-check was skipped (null for embedded and manual rows).
 DDL: dict[str, str] = {
     "standings": """
         season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
@@ -35,7 +37,7 @@ DDL: dict[str, str] = {
         wins INTEGER NOT NULL, losses INTEGER NOT NULL, ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL,
         points_for INTEGER NOT NULL, points_against INTEGER NOT NULL,
         source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
+        loaded_at TIMESTAMPTZ NOT NULL, cross_check VARCHAR, PRIMARY KEY (season, team)""",
     "dead_cap": """
         season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
         dead_money_musd DOUBLE NOT NULL, total_cap_allocations_musd DOUBLE NOT NULL,
@@ -213,8 +215,8 @@ def replace_seasons(
     """Replace each season of `table` with its frame, all seasons in one transaction.
 
     With `snapshot`, the same transaction replaces that day's copy of the snapshot seasons in
-    SNAPSHOT_TABLES[table], whether or not the season's content changed: a day with no change
-    is still a day the standings stood so.
+    SNAPSHOT_TABLES[table] with the rows now stored, whether or not the season's content changed:
+    a day with no change is still a day the standings stood so.
     """
     for season, df in frames.items():
         if df.empty:
@@ -226,10 +228,6 @@ def replace_seasons(
     results: list[WriteResult] = []
     with transaction(conn):
         for season, df in sorted(frames.items()):
-            if snapshot and season in snapshot.seasons:
-                snapshots = SNAPSHOT_TABLES[table]
-                conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
-                insert_frame(conn, snapshots, df.assign(as_of=snapshot.as_of))
             digest = content_sha256(df, list(key))
             stored = conn.execute(
                 f"SELECT content_sha256 FROM {SCHEMA}.partition_versions WHERE table_name = ? AND season = ?",
@@ -245,5 +243,18 @@ def replace_seasons(
                 [table, season, digest, len(df), run_id],
             )
             results.append(WriteResult(season, len(df), True, digest))
+        if snapshot:
+            _keep_snapshot(conn, table, snapshot, sorted(snapshot.seasons & set(frames)))
     return results
+
+
+def _keep_snapshot(conn: duckdb.DuckDBPyConnection, table: str, snapshot: Snapshot, seasons: list[int]) -> None:
+    """Copy the seasons' stored rows (as they stand after the write) into the day's snapshot."""
+    snapshots = SNAPSHOT_TABLES[table]
+    for season in seasons:
+        conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.{snapshots} BY NAME SELECT ?::DATE AS as_of, * FROM {SCHEMA}.{table} WHERE season = ?",
+            [snapshot.as_of, season],
+        )
 

@@ -88,7 +88,10 @@ FRANCHISES: tuple[Franchise, ...] = (
     )),
 )
 
-SOURCES = ("nflverse", "spotrac", "pfr_name", "pfr_code", "franchise")
+# "nflverse_games": nflverse's games file writes the code of the day (STL, SD, OAK, LA), while
+# exports of it (and nflverse's newer files) write modern codes (LAR, LAC, LV) for every season;
+# both spellings resolve, and no code of one franchise is the other spelling of another.
+SOURCES = ("nflverse", "nflverse_games", "spotrac", "pfr_name", "pfr_code", "franchise")
 
 
 class UnknownTeamError(ValueError):
@@ -115,6 +118,8 @@ class TeamSeason:
 def _keys(franchise: Franchise, era: Era, source: str) -> set[str]:
     if source == "nflverse":
         return {era.code}
+    if source == "nflverse_games":
+        return {era.code, franchise.franchise_id}
     if source == "spotrac":
         return {era.spotrac_code}
     if source == "pfr_name":

@@ -18,6 +18,8 @@ from analytics_tests.deploy_support import deployment  # noqa: F401 (the session
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEASON_ASSETS = ["standings", "dead_cap", "team_season_risk"]
+# The raw assets a core asset reads from the archive: always materialized with it, as the job does.
+RAW_OF = {"standings": ["raw_nflverse_games", "raw_pfr_season_page"], "dead_cap": ["raw_spotrac_cap_page"]}
 
 
 def shared_file(*parts: str) -> Path:
@@ -28,6 +30,7 @@ def shared_file(*parts: str) -> Path:
 
 
 def season_assets(names=SEASON_ASSETS) -> list:
+    names = list(dict.fromkeys([raw for name in names for raw in RAW_OF.get(name, [])] + list(names)))
     return [defs.get_assets_def(name) for name in names]
 
 
@@ -128,6 +131,7 @@ def offline_sources(tmp_path_factory):
         mp.setenv("ANALYTICS_SOURCE", "embedded")
         mp.setenv("PFR_BASE_URL", "http://127.0.0.1:9")
         mp.setenv("SPOTRAC_BASE_URL", "http://127.0.0.1:9")
+        mp.setenv("NFLVERSE_GAMES_URL", "http://127.0.0.1:9/nflverse/nfldata/master/data/games.csv")
         mp.setenv("ANALYTICS_HTTP_MAX_ATTEMPTS", "1")
         mp.setenv("ANALYTICS_ARCHIVE_DIR", str(folder / "archive"))
         mp.setenv("ANALYTICS_LANDING_DIR", str(folder / "landing"))

@@ -118,7 +118,9 @@ class PageServer:
                     if reply.endless:
                         return self._endless(status)
                     self.send_response(status)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    # As the real hosts send them: GitHub's raw files (the nflverse CSV) as text/plain.
+                    kind = "text/plain" if self.path.endswith(".csv") else "text/html"
+                    self.send_header("Content-Type", f"{kind}; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)

@@ -144,6 +144,7 @@ def seeded(tmp_path_factory):
 )
 def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, reply, overrides, expected):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
+    monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")  # PFR's server misbehaves: no second source to fail over to
     page_server.always_reply(PFR_2017_PATH, reply)
     http = HttpClientResource(
         pfr_base_url=page_server.base_url, spotrac_base_url=page_server.base_url, min_interval_s=0.0, max_attempts=1,

@@ -46,7 +46,10 @@ def seeded(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def live(monkeypatch):
+    """Live sources, PFR alone for standings: these tests are about fetching PFR's and Spotrac's pages
+    (test_nflverse_source.py covers the two standings sources together)."""
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
+    monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")
 
 
 def stored(db: Path) -> dict:

@@ -56,6 +56,7 @@ def seeded(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def live(monkeypatch):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
+    monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")  # PFR's pages are under test: no second source
 
 
 def stored(db: Path) -> dict:

@@ -37,3 +37,16 @@ def test_report_shows_the_scraper_slo_per_source(full_db, tmp_path):
     assert section.count("<tr") == 1 + 3  # header + all sources, pfr, spotrac
     markdown = (tmp_path / "reports" / "risk_report.md").read_text()
     assert "## Scraper SLO" in markdown and "| all sources | 2500 | 1 | 99.960% | 60.0% | met |" in markdown
+
+
+def test_source_names_in_the_slo_section_are_escaped(outputs, tmp_path):
+    """A source name is data like any other: the template escapes it (the hand-written page once did not)."""
+    db = tmp_path / "hostile.duckdb"
+    shutil.copy(outputs.db, db)
+    now = datetime.now(timezone.utc)
+    _attempts(db, [(now - timedelta(hours=1), "<img src=x onerror=alert(1)>", "http://127.0.0.1/x", 500, False)])
+    assert materialize_outputs(db, tmp_path / "reports").success
+    html = (tmp_path / "reports" / "risk_report.html").read_text()
+    section = html[html.index('id="scraper-slo"'):]
+    section = section[: section.index("</section>")]
+    assert "<img src=x" not in section and "&lt;img src=x onerror=alert(1)&gt;" in section

@@ -207,9 +207,15 @@ def spotrac_page(season: int, rows: list[dict], cap_musd: float, records: dict[s
 
 
 def in_progress_standings(season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7) -> list[dict]:
+    return in_progress_season(season, previous, games, seed)[0]
+
+
+def in_progress_season(season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7) -> tuple[list[dict], list[dict]]:
     """`games` rounds of a schedule: each round pairs all 32 teams, the stronger side of the
-    previous season winning more often. Every team has played `games` games; wins equal losses."""
+    previous season winning more often. Every team has played `games` games; wins equal losses.
+    Returns the standings rows and the games (nflverse games-file columns, modern codes)."""
     rng = random.Random(seed)
+    played: list[dict] = []
     strength = {r["franchise"]: (int(r["wins"]) + int(r["ties"]) / 2) / int(r["games"]) + 0.1 for r in previous}
     wins, losses, pf, pa = Counter(), Counter(), Counter(), Counter()
     ids = sorted(strength)
@@ -218,6 +224,11 @@ def in_progress_standings(season: int, previous: list[dict], games: int = IN_PRO
         for a, b in zip(ids[0::2], ids[1::2], strict=True):
             winner, loser = (a, b) if rng.random() < strength[a] / (strength[a] + strength[b]) else (b, a)
             high, low = rng.randint(17, 38), rng.randint(3, 16)
+            week = len(played) // 16 + 1
+            played.append({
+                "game_id": f"{season}_{week:02d}_{b}_{a}", "season": str(season), "game_type": "REG", "week": str(week),
+                "away_team": b, "away_score": str(high if winner == b else low), "home_team": a, "home_score": str(high if winner == a else low),
+            })
             wins[winner] += 1
             losses[loser] += 1
             pf[winner] += high
@@ -232,7 +243,28 @@ def in_progress_standings(season: int, previous: list[dict], games: int = IN_PRO
             **r, "season": str(season), "team": era.code, "games": str(games), "wins": str(wins[f]), "losses": str(losses[f]),
             "ties": "0", "points_for": str(pf[f]), "points_against": str(pa[f]),
         })
-    return out
+    return out, played
+
+
+# --- nflverse ---------------------------------------------------------------------------------
+
+GAMES_PATH = "/nflverse/nfldata/master/data/games.csv"
+GAMES_EXPORT = REPO.parent / "shared" / "data" / "reference" / "nflverse_schedules_2016_2025.csv"
+
+
+def games_file(in_progress: int | None = None) -> bytes:
+    """The real games-file export (2016-2025), plus the season in progress's games so far (the same
+    games as its synthesized PFR page, so the two sources agree)."""
+    if not GAMES_EXPORT.exists():
+        raise FileNotFoundError(f"{GAMES_EXPORT} is absent: the live benchmarks need ../shared/data/reference/.")
+    text = GAMES_EXPORT.read_text(encoding="utf-8")
+    if in_progress is None:
+        return text.encode()
+    facts = Facts()
+    _, played = in_progress_season(in_progress, facts.standings[max(facts.seasons)])
+    header = text.splitlines()[0].split(",")
+    lines = [",".join(g.get(c, "") for c in header) for g in played]
+    return (text.rstrip("\n") + "\n" + "\n".join(lines) + "\n").encode()
 
 
 def in_progress_dead_money(previous: list[dict], previous_cap_musd: float, cap_musd: float) -> list[dict]:
@@ -294,7 +326,7 @@ class PageServer:
                 body = body if body is not None else b"<html><body>Page not found</body></html>"
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Type", "text/plain; charset=utf-8" if self.path.endswith(".csv") else "text/html; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)

@@ -1,7 +1,8 @@
-"""Core assets: one row per team per season of standings and of dead money.
+"""Raw and core assets: each live source's pages per season, then one row per team per season of
+standings and of dead money.
 
-The work is in `core_tables` (pandas, Pandera, the parsers), imported when a step runs so that
-loading the code location stays fast.
+The work is in `raw_pages` and `core_tables` (pandas, Pandera, the parsers), imported when a step
+runs so that loading the code location stays fast.
 """
 
 from collections.abc import Iterator
@@ -14,11 +15,11 @@ from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.storage import AnalyticsDuckDB
 
-# Live fetching happens inside these steps, under the "duckdb" pool rather than "pfr": a step has
-# one pool, and "duckdb" admits one step at a time across all runs, so at most one PFR fetcher
-# runs at any moment anyway. Within the step the HTTP client spaces requests per host (at least
-# 3 s for PFR). Fetch, parse, validate and write stay one step, so a failed fetch never leaves a
-# half-updated season, and the scrape log is written through the same DuckDB resource.
+# Raw steps fetch under their site's pool (one fetcher per site across all runs; the HTTP client
+# also spaces requests per host), never under "duckdb": a slow site never holds the DuckDB writer,
+# and different sites are fetched at the same time where the executor runs steps in parallel.
+_RAW = dict(group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"})
+# Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
 _CORE = dict(
     group_name="core",
     partitions_def=season_partitions,
@@ -28,8 +29,36 @@ _CORE = dict(
 )
 
 
+def _raw_asset(name: str, source: str, description: str):
+    fetched = dg.AssetCheckSpec(
+        "fetched", asset=name, blocking=False,
+        description="[WARN] Every season of the run that needs this source got its page, fetched or replayed from the archive.",
+    )
+
+    @dg.asset(name=name, pool=source, check_specs=[fetched], description=description, **_RAW)
+    def _fetch(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+        from analytics_assets.ingestion import raw_pages
+
+        yield from raw_pages.fetch_raw(context, source, http, duckdb)
+
+    return _fetch
+
+
+raw_nflverse_games = _raw_asset(
+    "raw_nflverse_games", "nflverse",
+    "nflverse's games file (NFLVERSE_GAMES_URL), archived by sha256: one fetch serves every season of a run.",
+)
+raw_pfr_season_page = _raw_asset(
+    "raw_pfr_season_page", "pfr", "Pro-Football-Reference's season page /years/{season}/index.htm, archived by sha256.",
+)
+raw_spotrac_cap_page = _raw_asset(
+    "raw_spotrac_cap_page", "spotrac", "Spotrac's team cap page /nfl/cap/{season}/, archived by sha256.",
+)
+
+
 @dg.asset(
     **_CORE,
+    deps=[raw_nflverse_games, raw_pfr_season_page],
     check_specs=gate.check_specs("standings"),
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
@@ -41,6 +70,7 @@ def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duck
 
 @dg.asset(
     **_CORE,
+    deps=[raw_spotrac_cap_page],
     check_specs=gate.check_specs("dead_cap"),
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )

@@ -98,11 +98,22 @@ def _span(seasons: list[int]) -> str:
     return ", ".join(map(str, seasons))
 
 
+def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:
+    """The seasons in progress of this run are also kept as a dated snapshot (known before anything is fetched)."""
+    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s))
+    if not in_progress:
+        return None
+    try:
+        return storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress)
+    except ValueError as exc:
+        raise dg.Failure(description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged.") from exc
+
+
 def _stored_rows(conn, table: str) -> pd.DataFrame:
     return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
 
 
-def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None) -> SeasonContext:
+def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None) -> SeasonContext:
     """What the rules see besides the season's rows: every other season (this run's version where the run
     has one, else the stored one) and the stored copy of this season."""
     run_others = [df for s, df in frames.items() if s != season]
@@ -110,7 +121,7 @@ def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[i
     others = pd.concat([kept, *run_others], ignore_index=True) if run_others else kept
     return SeasonContext(
         table, season, partitions.is_completed(season), identity=identity,
-        others=others, stored_same=stored[stored["season"] == season],
+        others=others, stored_same=stored[stored["season"] == season], cross_check=cross_check,
     )
 
 
@@ -124,6 +135,7 @@ def load_core_table(
     """Build every season of the run, gate all of them, then replace them in one transaction."""
     accept = gate.check_override(table, override)
     seasons = _seasons(context)
+    snapshot = _snapshot(context, table, seasons)
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
     built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
     refused: list[ValidationReport] = []
@@ -151,15 +163,19 @@ def load_core_table(
     for season, exc in kept.items():
         context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {exc}")
     frames = {season: frame for season, (frame, _) in built.items()}
-    in_progress = frozenset(s for s in seasons if not partitions.is_completed(s) and s not in kept)
-    snapshot = storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress) if in_progress else None
+    if snapshot is not None and kept:
+        # A season whose stored rows are kept unchanged gets no new snapshot either.
+        remaining = frozenset(snapshot.seasons - set(kept))
+        snapshot = storage.Snapshot(snapshot.as_of, remaining) if remaining else None
     with duckdb.get_connection() as conn:
         stored = _stored_rows(conn, table)
         reports = list(refused)
         for season, (frame, rows) in built.items():
-            report = rules.validate(table, frame, season, partitions.is_completed(season), season_context(table, season, stored, frames, rows.identity))
+            ctx = season_context(table, season, stored, frames, rows.identity, plan.cross_checks.get(season) if table == "standings" else None)
+            report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
             report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
-            report.content_sha256 = storage.content_sha256(frame.drop(columns=["source", "source_ref", "raw_sha256"]), ["season", "team"])
+            provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
+            report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
             reports.append(report)
         reports.sort(key=lambda r: r.season)
         if failed:
@@ -211,7 +227,7 @@ def build_season(table: str, season: int, plan: SourcePlan | None = None) -> tup
     """One season's rows of `table` from the source the plan picks, with what the source said about itself."""
     rows = (plan or SourcePlan()).rows(table, season)
     if table == "standings":
-        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance))
+        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
     else:
         frame = _table_rows(
             rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)

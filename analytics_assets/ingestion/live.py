@@ -1,20 +1,26 @@
 """The live sources: fetch (or replay from the raw archive), parse, and say where rows came from.
 
 Fetch policy, per page URL:
-- a completed season whose page is archived is never fetched again (unless `force_refetch`): its
-  rows are re-parsed from the archived bytes, so a parser fix needs no new request;
+- a completed season whose page is archived, fetched after the season completed, is never
+  fetched again (unless `force_refetch`): its rows are re-parsed from the archived bytes, so a
+  parser fix needs no new request; a copy fetched while the season was still being played is not
+  reused for the completed season;
 - the season in progress is fetched once per run (a second read in the same run replays it).
 Every attempt is archived (when a body arrived) and handed to `log_sink` as nfl.scrape_log rows.
+
+Inside a Dagster run the raw assets fetch (`fetch`, under their site's pool) and record what they
+did in the run's fetch record; `standings` and `dead_cap` then only read the archive (`read`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from analytics_assets import partitions, settings
-from analytics_assets.ingestion import embedded, pfr, spotrac
+from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
@@ -26,15 +32,32 @@ from analytics_assets.ingestion.errors import (
     ResponseTooLargeError,
     SourceError,
 )
+from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, FetchOutcome, FetchRecord
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
 from analytics_assets.ingestion.page_checks import inspector as page_inspector
 from analytics_assets.ingestion.normalize import Provenance
+from analytics_assets.ingestion.source_settings import games_url
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.quality.catalog import SourceIdentity
 
-LABELS = {pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
-TABLE_OF = {pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
-PARSER_OF = {pfr.SOURCE: "analytics_assets/ingestion/pfr.py", spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py"}
+LABELS = {nflverse.SOURCE: nflverse.LABEL, pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
+TABLE_OF = {nflverse.SOURCE: "standings", pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
+PARSER_OF = {
+    nflverse.SOURCE: "analytics_assets/ingestion/nflverse.py",
+    pfr.SOURCE: "analytics_assets/ingestion/pfr.py",
+    spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py",
+}
+# The raw asset that fetches each source's pages into the archive.
+RAW_ASSET = {nflverse.SOURCE: "raw_nflverse_games", pfr.SOURCE: "raw_pfr_season_page", spotrac.SOURCE: "raw_spotrac_cap_page"}
+
+
+def source_url(http: HttpClientResource, source: str, season: int) -> str:
+    """The page or file a source is read from for a season (nflverse: one file for every season)."""
+    if source == nflverse.SOURCE:
+        return games_url(http)
+    if source == pfr.SOURCE:
+        return pfr.season_url(http.resolved_pfr_base_url(), season)
+    return spotrac.season_url(http.resolved_spotrac_base_url(), season)
 
 
 def scrape_log_rows(attempts: list[Attempt], *, run_id: str | None, season: int, source: str) -> list[dict]:
@@ -91,6 +114,8 @@ class LiveSources:
         self._log_sink = log_sink
         self._client = client
         self.requests_made = 0
+        self.record = FetchRecord(self.archive.root, run_id) if run_id else None
+        self._parsed: dict[tuple[str, str], object] = {}  # (source, sha256) -> parsed file, parsed once per run
 
     @property
     def client(self) -> PoliteClient:
@@ -106,7 +131,11 @@ class LiveSources:
         if self.http.force_refetch:
             return None
         if partitions.is_completed(season):
-            return self.archive.latest(url)
+            # Only a copy fetched after the season completed holds the whole season.
+            prior = self.archive.latest(url)
+            if prior is not None and partitions.is_completed(season, datetime.fromisoformat(prior.fetched_at)):
+                return prior
+            return None
         if self.run_id is None:
             return None  # outside a run the season in progress is always fetched
         return self.archive.latest(url, run_id=self.run_id)
@@ -133,6 +162,48 @@ class LiveSources:
         pages = self._record(result.attempts, source, season)
         return LivePage(pages[-1], result.body, fresh=True)
 
+    def fetch_outcome(self, source: str, season: int, url: str) -> FetchOutcome:
+        """What a raw step records: the page fetched or replayed, or why there is none (never raises a SourceError)."""
+        try:
+            got = self.fetch(source, season, url)
+        except SourceError as exc:
+            return FetchOutcome(source, season, FAILED, url, message=str(exc), facts=exc.metadata())
+        except SeasonRefused as exc:  # a redirect: the core step reports it through the identity rules
+            return FetchOutcome(source, season, FAILED, url, message=str(exc), facts={"raw_path": exc.report.raw_path or ""},
+                                refusal=asdict(exc.identity))
+        return FetchOutcome(source, season, FETCHED if got.fresh else ARCHIVED, url, page=asdict(got.page))
+
+    def read(self, source: str, season: int, url: str) -> LivePage:
+        """The page a core step parses: the one this run's raw step archived, else an archived one.
+
+        Outside a Dagster run (a direct call) there is no raw step: the page is fetched here.
+        """
+        outcome = self.record.get(source, season) if self.record else None
+        if outcome is not None and outcome.usable:
+            page = ArchivedPage(**outcome.page)
+            return LivePage(page, self.archive.read(page), fresh=outcome.status == FETCHED)
+        if outcome is not None and outcome.refusal:
+            raise self._identity_refusal(SourceIdentity(**outcome.refusal), source, season, outcome.facts.get("raw_path") or None)
+        if outcome is not None and outcome.status == FAILED:
+            raise SourceError(outcome.message, **outcome.facts)
+        if self.run_id is None:
+            return self.fetch(source, season, url)
+        prior = self._reusable(url, season) if partitions.is_completed(season) else self.archive.latest(url)
+        if prior is not None:
+            return LivePage(prior, self.archive.read(prior), fresh=False)
+        raise SourceError(
+            f"No {LABELS[source]} page for season {season} ({url}) is in the archive and this run did not fetch one. "
+            f"Materialize {RAW_ASSET[source]} for season {season} together with {TABLE_OF[source]} (the season_pipeline "
+            "job and the daily schedule do).",
+            season=season, url=url,
+        )
+
+    def parsed(self, source: str, got: LivePage, parse: Callable[[], T]) -> T:
+        key = (source, got.page.sha256)
+        if key not in self._parsed:
+            self._parsed[key] = parse()
+        return self._parsed[key]
+
     def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
         """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
         from analytics_assets.quality import rules
@@ -140,10 +211,17 @@ class LiveSources:
         identity = SourceIdentity(
             requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
         )
-        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
         last_page = next((p for p in reversed(pages) if p is not None), None)
-        report.source, report.source_ref, report.raw_path = "live", exc.url, last_page.path if last_page else None
-        return SeasonRefused(report)
+        return self._identity_refusal(identity, source, season, last_page.path if last_page else None)
+
+    def _identity_refusal(self, identity: SourceIdentity, source: str, season: int, raw_path: str | None) -> SeasonRefused:
+        from analytics_assets.quality import rules
+
+        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
+        report.source, report.source_ref, report.raw_path = "live", identity.requested_url or "", raw_path
+        refused = SeasonRefused(report)
+        refused.identity = identity  # kept so a raw step can hand the refusal to the core step
+        return refused
 
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
         label, table = LABELS[source], TABLE_OF[source]
@@ -206,6 +284,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+T = TypeVar("T")
+
+
 def _proven(table: str, season: int, url: str, got: LivePage, claim: tuple[int | None, str]) -> SourceIdentity:
     """The page must say it is the season asked for before its rows are parsed; otherwise the season is refused."""
     from analytics_assets.quality import rules
@@ -218,9 +299,9 @@ def _proven(table: str, season: int, url: str, got: LivePage, claim: tuple[int |
     return identity
 
 
-def standings(season: int, live: LiveSources) -> SourceRows:
-    url = pfr.season_url(live.http.resolved_pfr_base_url(), season)
-    got = live.fetch(pfr.SOURCE, season, url)
+def pfr_standings(season: int, live: LiveSources) -> SourceRows:
+    url = source_url(live.http, pfr.SOURCE, season)
+    got = live.read(pfr.SOURCE, season, url)
     identity = _proven("standings", season, url, got, pfr.page_season(got.text))
     try:
         raw = pfr.parse_standings(got.text, season, url)
@@ -230,9 +311,37 @@ def standings(season: int, live: LiveSources) -> SourceRows:
     return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
+def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
+    url = source_url(live.http, nflverse.SOURCE, season)
+    got = live.read(nflverse.SOURCE, season, url)
+    try:
+        games = live.parsed(nflverse.SOURCE, got, lambda: nflverse.parse_games(got.text, season, url))
+    except LayoutChangedError as exc:
+        raise live.layout_failure(exc, got, nflverse.SOURCE) from exc
+    raw = nflverse.season_standings(games, season)
+    if raw.empty:
+        played = nflverse.seasons_played(games)
+        raise SourceError(
+            f"The {nflverse.LABEL} ({url}, archived at {got.page.path}) has no regular-season game played in season "
+            f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. If the "
+            "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
+            season=season, url=url, archive_path=got.page.path,
+        )
+    # One file holds every season: it proves the season by holding its games (and by not being a redirect).
+    claim = (season, f"{int(raw['games'].sum()) // 2} regular-season games of {season} played in the file's season column")
+    identity = _proven("standings", season, url, got, claim)
+    provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
+    return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
+
+
+STANDINGS_READERS: dict[str, Callable[[int, LiveSources], SourceRows]] = {
+    nflverse.SOURCE: nflverse_standings, pfr.SOURCE: pfr_standings,
+}
+
+
 def dead_cap(season: int, live: LiveSources) -> SourceRows:
-    url = spotrac.season_url(live.http.resolved_spotrac_base_url(), season)
-    got = live.fetch(spotrac.SOURCE, season, url)
+    url = source_url(live.http, spotrac.SOURCE, season)
+    got = live.read(spotrac.SOURCE, season, url)
     identity = _proven("dead_cap", season, url, got, spotrac.page_season(got.text, embedded.league_salary_caps()))
     try:
         page = spotrac.parse_dead_cap(got.text, season, url)

@@ -11,7 +11,7 @@ from analytics_assets import teams
 
 STANDINGS_COLUMNS = [
     "season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties",
-    "win_pct", "points_for", "points_against", "source", "source_ref", "raw_sha256", "loaded_at",
+    "win_pct", "points_for", "points_against", "source", "source_ref", "raw_sha256", "loaded_at", "cross_check",
 ]
 DEAD_CAP_COLUMNS = [
     "season", "team", "franchise", "dead_money_musd", "total_cap_allocations_musd",
@@ -53,8 +53,12 @@ def _with_provenance(df: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
     return df
 
 
-def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance: Provenance) -> pd.DataFrame:
-    """raw: team, wins, losses, ties, points_for, points_against and optionally games."""
+def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance: Provenance, cross_check: str | None = None) -> pd.DataFrame:
+    """raw: team, wins, losses, ties, points_for, points_against and optionally games.
+
+    `cross_check`: for live standings, how the second source confirmed them or why it could not
+    (None for embedded and manual rows, which have one source by nature).
+    """
     df = _registry(raw, season, code_source)
     df["season"] = season
     if "ties" not in df:
@@ -69,6 +73,7 @@ def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance:
     # Unparseable records get no win_pct (NaN) rather than a guess; the gate then blocks them.
     df["win_pct"] = ((df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).astype("float64") if numeric else float("nan")
     df = _with_provenance(df, provenance)
+    df["cross_check"] = pd.Series([cross_check] * len(df), index=df.index, dtype="object")
     return df[STANDINGS_COLUMNS].sort_values("team").reset_index(drop=True)
 
 

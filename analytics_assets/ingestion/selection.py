@@ -1,9 +1,9 @@
 """Which source supplies each season of a run.
 
 - A run started by the manual-import sensor loads the landing file named in its tags.
-- Otherwise ANALYTICS_SOURCE decides: `embedded` (the package's facts only), `live` (PFR and
-  Spotrac, through the raw archive) or `auto` (the default: embedded facts where the package has
-  the season, live otherwise).
+- Otherwise ANALYTICS_SOURCE decides: `embedded` (the package's facts only), `live` (standings
+  from nflverse and PFR, reconciled; dead money from Spotrac; all through the raw archive) or
+  `auto` (the default: embedded facts where the package has the season, live otherwise).
 Every row carries its provenance: source (embedded | live | archive | manual), source_ref,
 raw_sha256.
 """
@@ -14,9 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from analytics_assets import settings
-from analytics_assets.ingestion import embedded, live, manual_import, sources
+from analytics_assets.ingestion import embedded, live, manual_import, sources, standings_sources
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.source_settings import standings_order
 from analytics_assets.ingestion.sources import SourceRows
+from analytics_assets.ingestion.standings_sources import CrossCheck
 
 
 def embedded_has(table: str, season: int) -> bool:
@@ -45,6 +47,7 @@ class SourcePlan:
         self._log_sink = log_sink
         self._live: live.LiveSources | None = None
         self._manual: list[manual_import.LandingFile] = []
+        self.cross_checks: dict[int, CrossCheck] = {}  # live standings seasons: how they were cross-checked
 
     @property
     def live(self) -> live.LiveSources:
@@ -63,6 +66,17 @@ class SourcePlan:
             return "embedded" if embedded_has(table, season) else "live"
         return self.mode
 
+    def not_needed(self, source: str, season: int) -> str | None:
+        """Why a raw step has nothing to fetch for `source` in `season` (None: it is needed)."""
+        choice = self.choose(live.TABLE_OF[source], season)
+        if choice == "embedded":
+            return "not needed: embedded (the package ships this season's facts)"
+        if choice == "manual":
+            return "not needed: manual import"
+        if live.TABLE_OF[source] == "standings" and source not in standings_order(self.http):
+            return f"not needed: {source} is not in ANALYTICS_STANDINGS_SOURCES ({','.join(standings_order(self.http))})"
+        return None
+
     def rows(self, table: str, season: int) -> SourceRows:
         choice = self.choose(table, season)
         if choice == "manual":
@@ -72,7 +86,10 @@ class SourcePlan:
             return rows
         if choice == "embedded":
             return sources.embedded_standings(season) if table == "standings" else sources.embedded_dead_cap(season)
-        return live.standings(season, self.live) if table == "standings" else live.dead_cap(season, self.live)
+        if table == "dead_cap":
+            return live.dead_cap(season, self.live)
+        rows, self.cross_checks[season] = standings_sources.standings(season, self.live)
+        return rows
 
     def after_write(self) -> list[Path]:
         """Once the seasons are stored: move loaded landing files to loaded/."""

@@ -32,6 +32,7 @@ class SourceRows:
     league_cap_musd: float | None = None  # dead cap only
     raw_path: str | None = None  # where the raw page or file is kept (live, archive and manual sources)
     identity: SourceIdentity | None = None  # what the page said about itself (live pages)
+    cross_check: str | None = None  # standings from live sources: how a second source confirmed them, or why not
 
 
 def _now() -> datetime:

@@ -76,6 +76,13 @@ class SeasonContext:
     identity: SourceIdentity | None = None
     others: pd.DataFrame | None = None  # this table's rows of every other season (stored or in this run)
     stored_same: pd.DataFrame | None = None  # the rows stored now for this season
+    # Live standings: how the second source was consulted (ingestion/standings_sources.CrossCheck).
+    cross_check: Any = None
+
+    @property
+    def reconciliation(self) -> Any:
+        """The team-by-team comparison of both sources; None unless both answered."""
+        return self.cross_check.reconciliation if self.cross_check is not None else None
 
     def has(self, need: str) -> bool:
         if need == "page":
@@ -349,6 +356,25 @@ def _no_redirect_explain(df, ctx: SeasonContext) -> Finding:
     return Finding(f"the page at {ident.requested_url}", f"a redirect to {ident.final_url}")
 
 
+# --- Cross-source: live standings from two independent sources (ingestion/standings_sources.py) ----------
+def _sources_agree(df: pd.DataFrame, ctx: SeasonContext) -> bool:
+    return ctx.reconciliation.passed
+
+
+def _sources_agree_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
+    rec = ctx.reconciliation
+    return Finding(f"{rec.names[0]} and {rec.names[1]} agree on every team", rec.refusal())
+
+
+def _cross_checked(df: pd.DataFrame, ctx: SeasonContext) -> bool:
+    return ctx.cross_check.reconciliation is not None
+
+
+def _cross_checked_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
+    check = ctx.cross_check
+    return Finding("a second source confirming the rows", f"served by {check.served_by} alone: {check.skipped_reason}")
+
+
 def _identity_rules(table: str) -> tuple[Rule, ...]:
     distinct_cols = (
         ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings"
@@ -395,6 +421,10 @@ RULES: tuple[Rule, ...] = (
          _record_points, explain=_record_points_explain, structural=False),
     Rule("standings", "points_drift", ERROR, f"Drift: league points per team-game within {MAX_POINTS_PER_GAME_CHANGE} of the nearest stored seasons (real changes: at most 2.0).",
          _points_drift, explain=_points_drift_explain, structural=False, needs=("others",)),
+    Rule("standings", "sources_agree", ERROR, "Cross-source: where nflverse and Pro-Football-Reference both answer, every team's W, L, T, points for and against agree (the season in progress: one source may be one consistent game ahead for a team, never contradict a game both count).",
+         _sources_agree, explain=_sources_agree_explain, needs=("reconciliation",)),
+    Rule("standings", "sources_cross_checked", WARN, "Cross-source: a live season's standings are confirmed by a second source (skipped when one source failed or only one is configured).",
+         _cross_checked, explain=_cross_checked_explain, needs=("cross_check",)),
     Rule("standings", "season_progress", ERROR, "Drift: a refresh of the season in progress never has fewer games played than the copy already stored.",
          _progress, explain=_progress_explain, structural=False, needs=("stored_same",)),
     # --- dead_cap --------------------------------------------------------------------------------------

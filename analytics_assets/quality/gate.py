@@ -84,6 +84,8 @@ def _not_applicable(rule) -> str:
         "page": "no page was read",
         "others": "no other season is stored to compare with",
         "stored_same": "no earlier copy of the season is stored",
+        "cross_check": "their standings do not come from the live sources (embedded facts or a landing file)",
+        "reconciliation": "only one live standings source answered (see sources_cross_checked) or none of them is live",
     }
     return "; ".join(needs.get(n, n) for n in rule.needs) or "an earlier rule (the schema) failed"
 

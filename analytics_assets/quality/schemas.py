@@ -32,6 +32,9 @@ class Standings(Provenance):
     win_pct: Series[float] = pa.Field()
     points_for: Series[int] = pa.Field(ge=0)
     points_against: Series[int] = pa.Field(ge=0)
+    # Live standings: the second source that confirmed them, or why the cross-check was skipped.
+    # Null for embedded and manual rows, which come from one source by nature.
+    cross_check: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True

@@ -41,7 +41,9 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> I
     description=(
         "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: headline findings computed from the data, the "
         "charts, a sortable per-team table of the latest complete season, the league by season, every quality "
-        "rule's latest result and the provenance of every season; plus risk_report.md beside it."
+        "rule's latest result and the provenance of every season; plus risk_report.md beside it, a page per "
+        "franchise in teams/ (linked from the team table) and season_in_progress.html (the season in progress by "
+        "snapshot date)."
     ),
 )
 def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:

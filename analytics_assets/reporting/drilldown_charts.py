@@ -54,6 +54,9 @@ def franchise_history(risk: pd.DataFrame, franchise: str) -> go.Figure:
             showlegend=row == 1, line={"color": colour, "width": 2.5}, marker=markers,
             customdata=_customdata(rows), hovertemplate=HOVER,
         ), row=row, col=1)
+    for quadrant, (qcolour, symbol) in QUADRANT_STYLE.items():  # legend keys for the marker colours and shapes
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=html.escape(quadrant.split(" (")[0]), legendgroup="quadrants",
+                                 marker={"color": qcolour, "symbol": symbol, "size": 10}, hoverinfo="skip"), row=1, col=1)
     fig.add_hline(y=HIGH_DEAD_CAP_PCT, line_dash="dash", line_color=GREY, row=1, col=1,
                   annotation_text=f"{HIGH_DEAD_CAP_PCT:g}% (cap-hell line)", annotation_position="top left")
     fig.add_hline(y=WINNING_PCT, line_dash="dash", line_color=GREY, row=2, col=1)
@@ -62,7 +65,7 @@ def franchise_history(risk: pd.DataFrame, franchise: str) -> go.Figure:
     fig.update_xaxes(tickmode="array", tickvals=seasons, range=[min(seasons) - 0.5, max(seasons) + 0.5])
     fig.update_xaxes(title_text="Season", row=2, col=1)
     return _layout(fig, f"{name}: dead cap % and win % by season, against the league", 720,
-                   legend={"orientation": "h", "y": -0.1})
+                   legend={"orientation": "h", "y": -0.1, "traceorder": "normal"})
 
 
 def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Figure:

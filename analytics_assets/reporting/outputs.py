@@ -50,9 +50,10 @@ SELECT season, 'dead_cap' AS table_name, franchise, team, source, source_ref, ra
 ORDER BY franchise, season, table_name
 """
 
-# Every snapshot of the newest season that has any (the season in progress, or the one just completed).
+# Every snapshot of the newest season that has any (the season in progress, or the one just completed);
+# as_of as "YYYY-MM-DD" text, how the pages show it.
 SNAPSHOTS_SQL = """
-SELECT * FROM {schema}.{table}
+SELECT * REPLACE (strftime(as_of, '%Y-%m-%d') AS as_of) FROM {schema}.{table}
 WHERE season = (SELECT max(season) FROM (SELECT season FROM {schema}.standings_snapshots UNION ALL SELECT season FROM {schema}.dead_cap_snapshots))
 ORDER BY as_of, team
 """

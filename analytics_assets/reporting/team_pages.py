@@ -101,7 +101,6 @@ def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame) -> s
         report_file=REPORT_FILE,
         franchise=franchise,
         codes=_codes(rows),
-        conference=latest["conference"],
         division=latest["division"],
         season_count=len(rows),
         first_season=int(rows["season"].min()),

@@ -1,0 +1,148 @@
+"""Dated snapshots of the season in progress: one per day, kept across refreshes, drawn by snapshot date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from analytics_assets import partitions
+from analytics_assets.ingestion import embedded
+from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.reporting import team_pages
+from analytics_assets.reporting.assets import risk_report
+from analytics_assets.storage import AnalyticsDuckDB
+from analytics_tests.conftest import read_table, season_assets, step_failures, table_hash
+from analytics_tests.outputs_support import figure_from_html, materialize_outputs
+
+SEASON = partitions.season_in_progress()
+
+
+def _week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
+    first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
+    (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
+    last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
+    wins = 1 + (last.index < 16) * (games - 2)
+    margin = 7 * (2 * wins - games)
+    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
+                      points_for=20 * games + margin, points_against=20 * games - margin)
+    money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
+    # Each team's figures move differently from last season's (a copy of last season is refused as such).
+    spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31
+    money["dead_money_musd"] = (money["dead_money_musd"] * spread * dead_scale).round(3)
+    money["total_cap_allocations_musd"] = (money["total_cap_allocations_musd"] * 1.03).round(3)
+    return pd.concat([standings, now], ignore_index=True), pd.concat([dead, money], ignore_index=True)
+
+
+@pytest.fixture
+def in_progress(embedded_copy):
+    """The embedded facts plus the season in progress (and its league cap), rewritten week by week."""
+    folder = embedded.EMBEDDED_DIR  # the test's copy (embedded_copy points the package at it)
+    standings = pd.read_csv(folder / embedded.STANDINGS_FILE)
+    dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE)
+    caps = pd.read_csv(folder / embedded.SALARY_CAP_FILE)
+    if SEASON not in set(caps["season"]):
+        pd.concat([caps, caps[caps["season"] == SEASON - 1].assign(season=SEASON)]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
+
+    def week(games: int, dead_scale: float = 1.0) -> None:
+        s, d = _week(standings, dead, games, dead_scale)
+        s.to_csv(folder / embedded.STANDINGS_FILE, index=False)
+        d.to_csv(folder / embedded.DEAD_MONEY_FILE, index=False)
+        embedded.load.cache_clear()
+
+    return week
+
+
+def refresh(db, as_of: str | None, season: int = SEASON, raise_on_error: bool = True):
+    """A refresh of one season as the daily schedule runs it: the core tables, filed under `as_of`."""
+    return dg.materialize(
+        season_assets(["standings", "dead_cap"]),
+        partition_key=str(season),
+        tags={partitions.AS_OF_TAG: as_of} if as_of else {},
+        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        raise_on_error=raise_on_error,
+    )
+
+
+def snapshots(db, table: str) -> pd.DataFrame:
+    return read_table(db, f"SELECT * FROM nfl.{table} ORDER BY as_of, team")
+
+
+def test_refreshes_on_two_dates_keep_two_snapshots_and_the_same_date_keeps_one(db_path, in_progress):
+    in_progress(games=3)
+    assert refresh(db_path, "2026-11-20").success
+    in_progress(games=4, dead_scale=1.1)
+    assert refresh(db_path, "2026-11-27").success
+    first_27 = snapshots(db_path, "standings_snapshots")
+    in_progress(games=5, dead_scale=1.2)  # a second refresh on the same day replaces that day's copy
+    assert refresh(db_path, "2026-11-27").success
+    assert refresh(db_path, "2026-11-27").success  # and a rerun with nothing new changes nothing
+    for table, core in (("standings_snapshots", "standings"), ("dead_cap_snapshots", "dead_cap")):
+        stored = snapshots(db_path, table)
+        assert stored.groupby(stored["as_of"].astype(str)).size().to_dict() == {"2026-11-20": 32, "2026-11-27": 32}, table
+        # The day's copy holds exactly the rows the table holds now: "the same rows plus as_of".
+        latest = stored[stored["as_of"].astype(str) == "2026-11-27"].drop(columns="as_of").reset_index(drop=True)
+        current = read_table(db_path, f"SELECT * FROM nfl.{core} WHERE season = {SEASON} ORDER BY team")
+        pd.testing.assert_frame_equal(latest, current[latest.columns])
+        assert list(stored.columns) == ["as_of", *current.columns]
+    standings = snapshots(db_path, "standings_snapshots")
+    assert set(standings.loc[standings["as_of"].astype(str) == "2026-11-20", "games"]) == {3}
+    assert set(standings.loc[standings["as_of"].astype(str) == "2026-11-27", "games"]) == {5}
+    assert set(first_27.loc[first_27["as_of"].astype(str) == "2026-11-27", "games"]) == {4}
+
+
+def test_completed_seasons_keep_no_snapshot_and_a_bad_date_tag_writes_nothing(db_path, in_progress):
+    assert refresh(db_path, "2026-11-20", season=SEASON - 1).success
+    assert snapshots(db_path, "standings_snapshots").empty and snapshots(db_path, "dead_cap_snapshots").empty
+    in_progress(games=3)
+    assert refresh(db_path, "2026-11-20").success
+    before = {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "standings_snapshots", "dead_cap_snapshots")}
+    in_progress(games=4)
+    result = refresh(db_path, "27/11/2026", raise_on_error=False)
+    assert not result.success
+    assert any("nfl/as_of='27/11/2026' is not a date: expected YYYY-MM-DD" in m for m in step_failures(result).values())
+    assert {t: table_hash(db_path, t) for t in before} == before
+
+
+def test_without_a_tag_the_snapshot_is_filed_under_today_in_new_york(db_path, in_progress):
+    in_progress(games=3)
+    assert refresh(db_path, None).success
+    dates = set(snapshots(db_path, "dead_cap_snapshots")["as_of"].astype(str))
+    assert dates == {str(partitions.league_today())}
+
+
+def test_the_daily_schedule_files_its_run_under_the_ticks_day():
+    from analytics_assets.definitions import defs
+
+    repository = defs.get_repository_def()
+    schedule = repository.get_schedule_def("daily_season_refresh")
+    when = datetime(2026, 11, 26, 9, tzinfo=ZoneInfo("America/New_York"))
+    with dg.build_schedule_context(scheduled_execution_time=when, repository_def=repository) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags[partitions.AS_OF_TAG] == "2026-11-26"
+
+
+def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progress, tmp_path):
+    for day, games in (("2026-11-13", 3), ("2026-11-20", 4), ("2026-11-27", 5)):
+        in_progress(games=games, dead_scale=1 + games / 10)
+        assert refresh(db_path, day).success
+    dg.materialize(season_assets(["team_season_risk"]), partition_key=str(SEASON),
+                   resources={"duckdb": AnalyticsDuckDB(database=str(db_path))})
+    out = tmp_path / "reports"
+    result = materialize_outputs(db_path, out)
+    assert result.success
+    page = (out / team_pages.SEASON_FILE).read_text("utf-8")
+    figure = figure_from_html(page, "season-in-progress")
+    traces = figure["data"]
+    assert len(traces) == 64  # 32 franchises x (win %, dead money)
+    assert all(t["x"] == ["2026-11-13", "2026-11-20", "2026-11-27"] for t in traces)
+    win = [t for t in traces if t["yaxis"] == "y"]
+    assert sorted(round(t["y"][-1], 4) for t in win) == sorted([round(4 / 5, 4)] * 16 + [round(1 / 5, 4)] * 16)
+    assert f"Season {SEASON} in progress, by snapshot date" in page
+    report = (out / "risk_report.html").read_text("utf-8")
+    assert f"Season {SEASON} as it unfolds: 3 dated snapshot(s), 2026-11-13 to 2026-11-27" in report
+    assert 'href="season_in_progress.html"' in report
