@@ -200,6 +200,7 @@ def spotrac_page(season: int, rows: list[dict], cap_musd: float, records: dict[s
     html = html[:body_start] + "<tbody>" + "".join(out) + "</tbody>" + html[body_end:]
     html = re.sub(r'(<div id="cap_maximum"[^>]*>)\s*\$[\d,]+\s*(</div>)', lambda m: f"{m.group(1)}{_dollars(cap_musd)} {m.group(2)}", html, count=1)
     html = html.replace(f"/cap/{saved_season}", f"/cap/{season}")
+    html = html.replace(f"{saved_season} NFL", f"{season} NFL")  # the title: the page states its season
     return html.encode("utf-8")
 
 

@@ -251,6 +251,19 @@ def _units_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
     )
 
 
+def _allocations_explain(low: float, high: float):
+    def explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
+        ratio = _allocation_ratio(df)
+        outside = df.assign(ratio=ratio)[~ratio.between(low, high)].sort_values("team")
+        shown = "; ".join(
+            f"{r.team} allocations {r.ratio:.0%} of the cap (${r.total_cap_allocations_musd:.1f}M of ${r.league_salary_cap_musd:.1f}M)"
+            for r in outside.itertuples()
+        )
+        return Finding(f"every team's allocations {low:.0%}-{high:.0%} of the league cap", shown)
+
+    return explain
+
+
 def _allocation_ratio(df: pd.DataFrame):
     return df["total_cap_allocations_musd"] / df["league_salary_cap_musd"]
 
@@ -451,9 +464,11 @@ RULES: tuple[Rule, ...] = (
     Rule("dead_cap", "dead_money_not_degenerate", ERROR, f"Plausibility: dead money differs by team (at most {MAX_TEAMS_SHARING_DEAD_MONEY} teams on one value; all zero is the dead-money twin of the 0.500 bug).",
          _dead_money_spread, explain=_dead_money_spread_explain),
     Rule("dead_cap", "allocations_within_bounds", ERROR, f"Plausibility: every team's allocations between {ALLOCATION_BOUNDS[0]}x and {ALLOCATION_BOUNDS[1]}x the league cap (real: 0.73x-1.19x).",
-         lambda df, ctx: _allocation_ratio(df).between(*ALLOCATION_BOUNDS), evidence=("total_cap_allocations_musd", "league_salary_cap_musd"), structural=False),
+         lambda df, ctx: _allocation_ratio(df).between(*ALLOCATION_BOUNDS), evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
+         explain=_allocations_explain(*ALLOCATION_BOUNDS), structural=False),
     Rule("dead_cap", "allocations_near_cap", WARN, f"Total cap allocations within {ALLOCATION_TOLERANCE:.0%} of the league salary cap (soft: Spotrac totals include carry-over and pending deals).",
-         lambda df, ctx: (_allocation_ratio(df) - 1).abs() <= ALLOCATION_TOLERANCE, evidence=("total_cap_allocations_musd", "league_salary_cap_musd"), structural=False),
+         lambda df, ctx: (_allocation_ratio(df) - 1).abs() <= ALLOCATION_TOLERANCE, evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
+         explain=_allocations_explain(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE), structural=False),
     Rule("dead_cap", "dead_cap_drift", ERROR, f"Drift: mean and spread of dead-cap % within {MAX_DEAD_CAP_PCT_MEAN_CHANGE} points per season of the nearest stored seasons (real changes: at most 3.5).",
          _dead_cap_drift, explain=_dead_cap_drift_explain, structural=False, needs=("others",)),
     # --- team_season_risk --------------------------------------------------------------------------------
