@@ -23,67 +23,13 @@ from pydantic import Field
 
 from analytics_assets import settings
 
+# Every table's DDL is declared in tables.py; storage creates the tables and adds new columns.
+from analytics_assets.tables import DDL, SNAPSHOT_TABLES
+
 if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the code location loads
     import pandas as pd
 
 SCHEMA = "nfl"
-
-# standings.cross_check: for live seasons, the second source that confirmed the rows, or why the
-# cross-check was skipped (null for embedded and manual rows).
-DDL: dict[str, str] = {
-    "standings": """
-        season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
-        conference VARCHAR NOT NULL, division VARCHAR NOT NULL, games INTEGER NOT NULL,
-        wins INTEGER NOT NULL, losses INTEGER NOT NULL, ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL,
-        points_for INTEGER NOT NULL, points_against INTEGER NOT NULL,
-        source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMPTZ NOT NULL, cross_check VARCHAR, PRIMARY KEY (season, team)""",
-    "dead_cap": """
-        season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL,
-        dead_money_musd DOUBLE NOT NULL, total_cap_allocations_musd DOUBLE NOT NULL,
-        league_salary_cap_musd DOUBLE NOT NULL,
-        source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, raw_sha256 VARCHAR NOT NULL,
-        loaded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (season, team)""",
-    # One row per stored (table, season): what is stored and when it last changed.
-    "partition_versions": """
-        table_name VARCHAR NOT NULL, season INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
-        row_count INTEGER NOT NULL, run_id VARCHAR, written_at TIMESTAMPTZ NOT NULL,
-        PRIMARY KEY (table_name, season)""",
-    # Every quality rule evaluated for every season, pass or fail, newest last (read by the report).
-    "quality_results": """
-        checked_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
-        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, passed BOOLEAN NOT NULL, failure_count INTEGER NOT NULL,
-        detail VARCHAR NOT NULL""",
-    # Every refusal by a quality gate (and every acceptance of a flagged rule): enough to answer
-    # "how did this data get in, or why was it kept out?" from the record alone.
-    "incidents": """
-        incident_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
-        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, outcome VARCHAR NOT NULL, source VARCHAR, source_ref VARCHAR,
-        raw_path VARCHAR, expected VARCHAR NOT NULL, seen VARCHAR NOT NULL, evidence JSON, message VARCHAR NOT NULL""",
-    # A person's acceptance of a flagged non-structural rule for one season's content (break glass).
-    "gate_acceptances": """
-        accepted_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, table_name VARCHAR NOT NULL, season INTEGER NOT NULL,
-        rule VARCHAR NOT NULL, accepted_by VARCHAR NOT NULL, reason VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
-        seen VARCHAR NOT NULL""",
-    # Every HTTP attempt against a live source (one row per attempt, retries included).
-    "scrape_log": """
-        fetched_at TIMESTAMPTZ NOT NULL, run_id VARCHAR, season INTEGER, source VARCHAR NOT NULL, url VARCHAR NOT NULL,
-        attempt INTEGER NOT NULL, status INTEGER, ok BOOLEAN NOT NULL, error VARCHAR, latency_ms DOUBLE,
-        bytes BIGINT, sha256 VARCHAR""",
-}
-
-
-# Dated copies of the season in progress: every refresh keeps the rows it stored under the day it
-# ran (`as_of`), one copy per day, so what a daily refresh replaces in standings/dead_cap is kept.
-SNAPSHOT_TABLES = {"standings": "standings_snapshots", "dead_cap": "dead_cap_snapshots"}
-for _table, _snapshots in SNAPSHOT_TABLES.items():
-    DDL[_snapshots] = "as_of DATE NOT NULL, " + DDL[_table].replace("PRIMARY KEY (season, team)", "PRIMARY KEY (as_of, season, team)")
-
-
-def register_table(name: str, ddl: str) -> None:
-    """Areas that own a table (marts, ingestion logs) declare it here."""
-    DDL[name] = ddl
-
 
 class EmptyPartitionError(ValueError):
     pass

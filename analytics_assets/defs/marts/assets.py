@@ -15,19 +15,6 @@ from analytics_assets.quality import gate
 from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
 from analytics_assets.storage import AnalyticsDuckDB
 
-storage.register_table(
-    "team_season_risk",
-    """
-    season INTEGER NOT NULL, team VARCHAR NOT NULL, franchise VARCHAR NOT NULL, conference VARCHAR NOT NULL,
-    division VARCHAR NOT NULL, games INTEGER NOT NULL, wins INTEGER NOT NULL, losses INTEGER NOT NULL,
-    ties INTEGER NOT NULL, win_pct DOUBLE NOT NULL, dead_money_musd DOUBLE NOT NULL,
-    total_cap_allocations_musd DOUBLE NOT NULL, league_salary_cap_musd DOUBLE NOT NULL,
-    dead_cap_pct DOUBLE NOT NULL, dead_cap_rank INTEGER NOT NULL, dead_cap_percentile DOUBLE NOT NULL,
-    dead_cap_zscore DOUBLE NOT NULL, risk_tier VARCHAR NOT NULL, quadrant VARCHAR NOT NULL,
-    next_season_win_pct DOUBLE, next_season_win_pct_change DOUBLE, season_median_dead_cap_pct DOUBLE NOT NULL,
-    season_quadrant VARCHAR NOT NULL, PRIMARY KEY (season, team)""",
-)
-
 _SEASONS = "(SELECT unnest(?::INTEGER[]))"
 
 JOINED_SQL = f"""
@@ -113,36 +100,6 @@ ALL_SEASONS_AUTOMATION = (
     .without(~dg.AutomationCondition.any_deps_missing())
     .replace("any_deps_updated", _DEPS_CONTENT_CHANGED)
     .with_label("eager on content (runs when any stored season's content changes)")
-)
-
-storage.register_table(
-    "league_risk_summary",
-    """
-    season INTEGER NOT NULL PRIMARY KEY, teams INTEGER NOT NULL, dead_cap_pct_min DOUBLE NOT NULL,
-    dead_cap_pct_q1 DOUBLE NOT NULL, dead_cap_pct_median DOUBLE NOT NULL, dead_cap_pct_q3 DOUBLE NOT NULL,
-    dead_cap_pct_max DOUBLE NOT NULL, dead_cap_pct_mean DOUBLE NOT NULL, dead_cap_pct_std DOUBLE NOT NULL,
-    extreme_fence_pct DOUBLE NOT NULL, win_pct_mean DOUBLE NOT NULL, spearman_rho DOUBLE, spearman_p DOUBLE,
-    teams_low INTEGER NOT NULL, teams_moderate INTEGER NOT NULL, teams_high INTEGER NOT NULL,
-    teams_extreme INTEGER NOT NULL, teams_cap_hell INTEGER NOT NULL,
-    run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL""",
-)
-storage.register_table(
-    "league_risk_fit",
-    """
-    model VARCHAR NOT NULL, first_season INTEGER NOT NULL, last_season INTEGER NOT NULL, seasons INTEGER NOT NULL,
-    n INTEGER NOT NULL, slope DOUBLE NOT NULL, slope_ci_low DOUBLE NOT NULL, slope_ci_high DOUBLE NOT NULL,
-    slope_stderr DOUBLE NOT NULL, slope_p DOUBLE NOT NULL, intercept DOUBLE NOT NULL,
-    intercept_ci_low DOUBLE NOT NULL, intercept_ci_high DOUBLE NOT NULL, r_squared DOUBLE NOT NULL,
-    spearman_rho DOUBLE, spearman_p DOUBLE, confidence DOUBLE NOT NULL,
-    interval_method VARCHAR NOT NULL, clusters INTEGER NOT NULL, slope_cluster_stderr DOUBLE NOT NULL,
-    slope_cluster_ci_low DOUBLE NOT NULL, slope_cluster_ci_high DOUBLE NOT NULL,
-    fe_model VARCHAR NOT NULL, fe_slope DOUBLE NOT NULL, fe_slope_stderr DOUBLE NOT NULL, fe_slope_ci_low DOUBLE NOT NULL,
-    fe_slope_ci_high DOUBLE NOT NULL, fe_slope_p DOUBLE NOT NULL, fe_within_r_squared DOUBLE,
-    next_model VARCHAR NOT NULL, next_n INTEGER NOT NULL, next_slope DOUBLE, next_slope_stderr DOUBLE,
-    next_slope_ci_low DOUBLE, next_slope_ci_high DOUBLE, next_slope_p DOUBLE, next_win_pct_coef DOUBLE,
-    next_win_pct_coef_ci_low DOUBLE, next_win_pct_coef_ci_high DOUBLE, next_unadjusted_slope DOUBLE,
-    next_unadjusted_slope_ci_low DOUBLE, next_unadjusted_slope_ci_high DOUBLE, next_unadjusted_slope_p DOUBLE,
-    run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL""",
 )
 
 
