@@ -8,7 +8,6 @@ A season whose content is unchanged is left untouched, so re-runs are exact no-o
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from pydantic import Field
 from analytics_assets import settings
 
 # Every table's DDL is declared in tables.py; storage creates the tables and adds new columns.
-from analytics_assets.tables import DDL, SNAPSHOT_TABLES
+from analytics_assets.tables import DDL, SNAPSHOT_TABLES, declared_columns
 
 if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the code location loads
     import pandas as pd
@@ -33,16 +32,6 @@ SCHEMA = "nfl"
 
 class EmptyPartitionError(ValueError):
     pass
-
-
-def declared_columns(ddl: str) -> list[tuple[str, str]]:
-    """(name, type) of each column in a DDL body, table constraints left out."""
-    columns = []
-    for part in re.split(r",(?![^()]*\))", ddl):  # commas outside parentheses
-        words = part.split()
-        if words and words[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
-            columns.append((words[0], words[1]))
-    return columns
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:

@@ -4,6 +4,10 @@ storage.ensure_tables creates the missing ones and adds columns a later version 
 table is one entry here, plus the code that writes it.
 """
 
+import re
+
+import dagster as dg
+
 # standings.cross_check: for live seasons, the second source that confirmed the rows, or why the
 # cross-check was skipped (null for embedded and manual rows).
 DDL: dict[str, str] = {
@@ -88,3 +92,74 @@ DDL["league_risk_fit"] = """
     next_win_pct_coef_ci_low DOUBLE, next_win_pct_coef_ci_high DOUBLE, next_unadjusted_slope DOUBLE,
     next_unadjusted_slope_ci_low DOUBLE, next_unadjusted_slope_ci_high DOUBLE, next_unadjusted_slope_p DOUBLE,
     run_id VARCHAR, computed_at TIMESTAMPTZ NOT NULL"""
+
+
+# What each column means, for the declared table schema of each asset (shown in the Dagster UI).
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "season": "NFL season (the year it starts).",
+    "team": "Team abbreviation as of that season (e.g. OAK before 2020, LV from 2020).",
+    "franchise": "Stable franchise code across relocations and renames (teams.py).",
+    "conference": "AFC or NFC.",
+    "division": "Division within the conference (e.g. AFC East).",
+    "games": "Regular-season games played.",
+    "wins": "Regular-season wins.",
+    "losses": "Regular-season losses.",
+    "ties": "Regular-season ties.",
+    "win_pct": "(wins + ties / 2) / games.",
+    "points_for": "Points scored in the regular season.",
+    "points_against": "Points allowed in the regular season.",
+    "source": "Where the rows came from: embedded, live (a site) or manual (an imported file).",
+    "source_ref": "The source's own reference: URL, file path or embedded file name.",
+    "raw_sha256": "sha256 of the raw page or file the rows were parsed from.",
+    "loaded_at": "When the rows were stored.",
+    "cross_check": "Live standings: the second source that confirmed the rows, or why the cross-check was skipped.",
+    "dead_money_musd": "Dead money charged to the team's cap, millions of USD.",
+    "total_cap_allocations_musd": "Total cap allocations of the team, millions of USD.",
+    "league_salary_cap_musd": "The league salary cap of the season, millions of USD.",
+    "dead_cap_pct": "Dead money as a percentage of the league salary cap.",
+    "dead_cap_rank": "Rank of dead_cap_pct within the season (1 = most dead money).",
+    "dead_cap_percentile": "Share of the season's teams at or below this dead_cap_pct, in %.",
+    "dead_cap_zscore": "z-score of dead_cap_pct within the season.",
+    "risk_tier": "Risk tier from the season's quartiles of dead_cap_pct: low <= Q1 < moderate <= Q3 < high <= Q3 + 1.5 IQR < extreme.",
+    "quadrant": "Quadrant of dead cap % against win % on fixed thresholds (15% dead cap, .500).",
+    "next_season_win_pct": "The franchise's win % the following season (null for the newest season).",
+    "next_season_win_pct_change": "Next season's win % minus this season's.",
+    "season_median_dead_cap_pct": "Median dead_cap_pct of the season.",
+    "season_quadrant": "Quadrant against the season's own median dead cap % and .500.",
+    "teams": "Teams in the season.",
+    "dead_cap_pct_min": "Smallest dead_cap_pct of the season.",
+    "dead_cap_pct_q1": "First quartile of dead_cap_pct.",
+    "dead_cap_pct_median": "Median dead_cap_pct.",
+    "dead_cap_pct_q3": "Third quartile of dead_cap_pct.",
+    "dead_cap_pct_max": "Largest dead_cap_pct of the season.",
+    "dead_cap_pct_mean": "Mean dead_cap_pct.",
+    "dead_cap_pct_std": "Standard deviation of dead_cap_pct.",
+    "extreme_fence_pct": "Upper outlier fence of dead_cap_pct (Q3 + 1.5 IQR).",
+    "win_pct_mean": "Mean win % of the season.",
+    "spearman_rho": "Spearman correlation of dead_cap_pct with win %.",
+    "spearman_p": "p-value of the Spearman correlation.",
+    "teams_low": "Teams in the low risk tier.",
+    "teams_moderate": "Teams in the moderate risk tier.",
+    "teams_high": "Teams in the high risk tier.",
+    "teams_extreme": "Teams in the extreme risk tier.",
+    "teams_cap_hell": "Teams in the cap-hell quadrant (high dead cap, losing record).",
+    "run_id": "The Dagster run that wrote the row.",
+    "computed_at": "When the row was computed.",
+}
+
+
+def column_schema(table: str) -> dg.TableSchema:
+    """The declared schema of a table: its columns, DuckDB types and meanings."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=COLUMN_DESCRIPTIONS.get(name)) for name, kind in declared_columns(DDL[table])]
+    )
+
+
+def declared_columns(ddl: str) -> list[tuple[str, str]]:
+    """(name, type) of each column in a DDL body, table constraints left out."""
+    columns = []
+    for part in re.split(r",(?![^()]*\))", ddl):  # commas outside parentheses
+        words = part.split()
+        if words and words[0].upper() not in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            columns.append((words[0], words[1]))
+    return columns

@@ -11,9 +11,11 @@ import dagster as dg
 
 from analytics_assets import partitions
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.storage import AnalyticsDuckDB
+from analytics_assets.tables import column_schema
 
 # Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
 _CORE: dict[str, Any] = dict(
@@ -22,6 +24,8 @@ _CORE: dict[str, Any] = dict(
     backfill_policy=partitions.SINGLE_RUN,
     pool="duckdb",
     kinds={"duckdb", "pandas"},
+    owners=OWNERS,
+    tags=layer_tags("core"),
 )
 
 
@@ -29,6 +33,7 @@ _CORE: dict[str, Any] = dict(
     **_CORE,
     deps=["raw_nflverse_games", "raw_pfr_season_page"],
     check_specs=gate.check_specs("standings"),
+    metadata={"dagster/column_schema": column_schema("standings")},
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
 def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
@@ -41,6 +46,7 @@ def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duck
     **_CORE,
     deps=["raw_spotrac_cap_page"],
     check_specs=gate.check_specs("dead_cap"),
+    metadata={"dagster/column_schema": column_schema("dead_cap")},
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )
 def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:

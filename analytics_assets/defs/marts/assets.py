@@ -10,10 +10,12 @@ import dagster as dg
 
 from analytics_assets import partitions, storage
 from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
+from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
 from analytics_assets.storage import AnalyticsDuckDB
+from analytics_assets.tables import column_schema
 
 _SEASONS = "(SELECT unnest(?::INTEGER[]))"
 
@@ -58,6 +60,9 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
     kinds={"duckdb", "pandas"},
     deps=["standings", "dead_cap"],
     check_specs=gate.check_specs("team_season_risk"),
+    owners=OWNERS,
+    tags=layer_tags("marts"),
+    metadata={"dagster/column_schema": column_schema("team_season_risk")},
     description=(
         "Standings joined to dead cap per team-season: dead_cap_pct (dead money / league cap, %), rank, "
         "percentile and z-score within the season, risk tier, quadrant and next-season win_pct change "
@@ -107,6 +112,9 @@ ALL_SEASONS_AUTOMATION = (
     group_name="marts",
     pool="duckdb",
     kinds={"duckdb", "pandas", "scipy"},
+    owners=OWNERS,
+    tags=layer_tags("marts"),
+    metadata={"dagster/column_schema": column_schema("league_risk_summary")},
     deps=["team_season_risk"],
     automation_condition=ALL_SEASONS_AUTOMATION,
     description=(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION
+from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.reporting.catalog import CHART_INFO
 from analytics_assets.storage import AnalyticsDuckDB
 
@@ -23,6 +24,8 @@ def _chart_specs() -> list[dg.AssetSpec]:
             description=f"{chart.title}: {chart.description} ({chart.filename} in $ANALYTICS_OUTPUT_DIR)",
             deps=["team_season_risk", "league_risk_summary"] if chart.key == "chart_dead_cap_vs_win_pct" else ["team_season_risk"],
             kinds={"plotly", "html"},
+            owners=OWNERS,
+            tags=layer_tags("outputs"),
             automation_condition=ALL_SEASONS_AUTOMATION,
         )
         for chart in CHART_INFO
@@ -40,6 +43,8 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> I
     group_name="outputs",
     pool="duckdb",
     kinds={"html"},
+    owners=OWNERS,
+    tags=layer_tags("outputs"),
     deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap"],
     automation_condition=ALL_SEASONS_AUTOMATION,
     description=(

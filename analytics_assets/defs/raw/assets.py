@@ -11,13 +11,16 @@ import dagster as dg
 
 from analytics_assets import partitions
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.storage import AnalyticsDuckDB
 
 # Raw steps fetch under their site's pool (one fetcher per site across all runs; the HTTP client
 # also spaces requests per host), never under "duckdb": a slow site never holds the DuckDB writer,
 # and different sites are fetched at the same time where the executor runs steps in parallel.
-_RAW: dict[str, Any] = dict(group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"})
+_RAW: dict[str, Any] = dict(
+    group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"}, owners=OWNERS,
+)
 
 
 def _raw_asset(name: str, source: str, description: str):
@@ -26,7 +29,7 @@ def _raw_asset(name: str, source: str, description: str):
         description="[WARN] Every season of the run that needs this source got its page, fetched or replayed from the archive.",
     )
 
-    @dg.asset(name=name, pool=source, check_specs=[fetched], description=description, **_RAW)
+    @dg.asset(name=name, pool=source, check_specs=[fetched], description=description, tags=layer_tags("raw", source), **_RAW)
     def _fetch(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
         from analytics_assets.ingestion import raw_pages
 
