@@ -11,6 +11,7 @@ False marks a failing row) or one boolean for the whole season.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -478,6 +479,13 @@ RULES: tuple[Rule, ...] = (
 
 def rules_for(table: str, stage: str | None = None) -> list[Rule]:
     return [r for r in RULES if r.table == table and (stage is None or r.stage == stage)]
+
+
+def rules_version(table: str) -> str:
+    """The code_version of an asset gated by these rules: a short hash of each rule's name, severity,
+    kind and guard (thresholds included), so the UI shows stored seasons as stale once a rule changes."""
+    text = "\n".join(f"{r.name}|{r.severity}|{r.structural}|{r.stage}|{r.guards}" for r in rules_for(table))
+    return "rules-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def rule_named(table: str, name: str) -> Rule:

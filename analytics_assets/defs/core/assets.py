@@ -14,6 +14,7 @@ from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
+from analytics_assets.quality.catalog import rules_version
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.tables import column_schema
 
@@ -34,6 +35,7 @@ _CORE: dict[str, Any] = dict(
     deps=["raw_nflverse_games", "raw_pfr_season_page"],
     check_specs=gate.check_specs("standings"),
     metadata={"dagster/column_schema": column_schema("standings")},
+    code_version=rules_version("standings"),
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
 def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
@@ -47,6 +49,7 @@ def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duck
     deps=["raw_spotrac_cap_page"],
     check_specs=gate.check_specs("dead_cap"),
     metadata={"dagster/column_schema": column_schema("dead_cap")},
+    code_version=rules_version("dead_cap"),
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )
 def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:

@@ -13,7 +13,7 @@ from analytics_assets.metadata import attach_season_metadata, content_version, s
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
-from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for
+from analytics_assets.quality.catalog import RuleResult, ValidationReport, rules_for, rules_version
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.tables import column_schema
 
@@ -63,6 +63,7 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
     owners=OWNERS,
     tags=layer_tags("marts"),
     metadata={"dagster/column_schema": column_schema("team_season_risk")},
+    code_version=rules_version("team_season_risk"),
     description=(
         "Standings joined to dead cap per team-season: dead_cap_pct (dead money / league cap, %), rank, "
         "percentile and z-score within the season, risk tier, quadrant and next-season win_pct change "
