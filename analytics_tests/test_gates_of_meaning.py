@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics_assets.ingestion.core_tables import build_season, season_context
+from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.manual_import import LandingFile, sha256_of
 from analytics_assets.quality import rules
 from analytics_assets.quality.catalog import RULES
@@ -72,16 +73,10 @@ def landing_run(db: Path, landing: Path, table: str, season: int, body: str, run
         season_assets([table]),
         partition_key=str(season),
         tags=LandingFile(path, table, season, sha256_of(path)).tags(),
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": http_for_nothing()},
+        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
         run_config=run_config,
         raise_on_error=False,
     )
-
-
-def http_for_nothing():
-    from analytics_assets.ingestion.http_client import HttpClientResource
-
-    return HttpClientResource()
 
 
 def spotrac_rows(html: str, change) -> str:

@@ -20,6 +20,7 @@ from analytics_assets.ingestion.archive import RawArchive
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource
 from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
+from analytics_tests.test_live_ingestion import http_for as live_http_for
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 
@@ -38,12 +39,8 @@ MAINTENANCE_PAGE = b"<!DOCTYPE html><html><head><title>Down for maintenance</tit
 
 
 def http_for(server, archive: Path, **overrides) -> HttpClientResource:
-    config = dict(
-        pfr_base_url=server.base_url, spotrac_base_url=server.base_url, min_interval_s=0.0, max_attempts=3,
-        backoff_base_s=0.01, backoff_max_s=0.02, read_timeout_s=5.0, archive_dir=str(archive),
-    )
-    config.update(overrides)
-    return HttpClientResource(**config)
+    """The live tests' client, with a longer read timeout for these slower replies."""
+    return live_http_for(server, archive, **{"read_timeout_s": 5.0, **overrides})
 
 
 @pytest.fixture(scope="module")

@@ -99,6 +99,12 @@ class Finding:
     seen: str
 
 
+def rows_finding(rule: Rule, failures: list[dict]) -> Finding:
+    """What a row-level failure saw when its rule states nothing more: the first failing rows."""
+    shown = "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in failures[:5])
+    return Finding(rule.guards, f"{len(failures)} failing row(s): {shown}")
+
+
 Check = Callable[["pd.DataFrame", SeasonContext], Any]
 Explain = Callable[["pd.DataFrame", SeasonContext], Finding]
 

@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rules_for
+from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rows_finding, rules_for
 from analytics_assets.storage import SCHEMA
 
 
@@ -165,10 +165,8 @@ def apply_acceptances(
 
 
 def _expected_seen(r: RuleResult) -> tuple[str, str]:
-    if r.finding is not None:
-        return r.finding.expected, r.finding.seen
-    shown = "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in r.failures[:5])
-    return r.rule.guards, f"{len(r.failures)} failing row(s): {shown}"
+    finding = r.finding or rows_finding(r.rule, r.failures)
+    return finding.expected, finding.seen
 
 
 def _detail(r: RuleResult) -> str:

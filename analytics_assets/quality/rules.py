@@ -26,6 +26,7 @@ from analytics_assets.quality.catalog import (  # noqa: F401 (re-exported: calle
     SeasonContext,
     SourceIdentity,
     ValidationReport,
+    rows_finding,
     rules_for,
 )
 from analytics_assets.quality.schemas import DeadCap, Standings
@@ -55,8 +56,7 @@ def _finding(rule: Rule, df: pd.DataFrame, ctx: SeasonContext, failures: list[di
             return rule.explain(df, ctx)
         except Exception as exc:  # an explanation must never hide the failure itself
             return Finding(rule.guards, f"(could not describe: {exc})")
-    shown = "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in failures[:5])
-    return Finding(rule.guards, f"{len(failures)} failing row(s): {shown}")
+    return rows_finding(rule, failures)
 
 
 def evaluate(
