@@ -21,7 +21,7 @@ def _free_port() -> int:
 
 
 def _session_members(sid: int) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "sid=,pid=,args="], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "sid=,pid=,args="], capture_output=True, text=True, check=True).stdout
     return [line.strip() for line in out.splitlines() if line.split(None, 1)[0] == str(sid)]
 
 
@@ -62,8 +62,12 @@ def test_make_dev_serves_on_port_without_warnings_and_stops_whole_within_10_s(tm
         assert not _session_members(sid), _session_members(sid)
         assert stopped <= 10, f"stopped in {stopped:.1f} s"
     finally:
-        if make.poll() is None:
-            make.kill()
+        if make.poll() is None:  # a failed assertion: stop dg dev's whole session, not only make
+            make.send_signal(signal.SIGTERM)
+            try:
+                make.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                make.kill()
     # No warning while starting and serving (on a loaded machine the shutdown may be cut short by the
     # wrapper's grace period, which is what bounds the stop to 10 s).
     started_text = log.read_text().split("Stopping Dagster")[0]
