@@ -30,6 +30,12 @@ if TYPE_CHECKING:  # pandas is imported by the steps that write, not when the co
 
 SCHEMA = "nfl"
 
+# Every step that opens the DuckDB file runs under the "duckdb" pool (one writer across runs) and
+# carries this op tag, so a job that runs steps in parallel (season_backfill) can also hold them to
+# one at a time within the run with the executor's tag_concurrency_limits.
+DUCKDB_WRITER_TAGS = {"analytics/duckdb": "writer"}
+
+
 class EmptyPartitionError(ValueError):
     pass
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import dagster as dg
 
-from analytics_assets import partitions
+from analytics_assets import partitions, storage
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
@@ -24,6 +24,7 @@ _CORE: dict[str, Any] = dict(
     partitions_def=season_partitions,
     backfill_policy=partitions.SINGLE_RUN,
     pool="duckdb",
+    op_tags=storage.DUCKDB_WRITER_TAGS,
     kinds={"duckdb", "pandas"},
     owners=OWNERS,
     tags=layer_tags("core"),

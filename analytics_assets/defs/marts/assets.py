@@ -57,6 +57,7 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
     partitions_def=season_partitions,
     backfill_policy=partitions.SINGLE_RUN,
     pool="duckdb",
+    op_tags=storage.DUCKDB_WRITER_TAGS,
     kinds={"duckdb", "pandas"},
     deps=["standings", "dead_cap"],
     check_specs=gate.check_specs("team_season_risk"),
@@ -112,6 +113,7 @@ ALL_SEASONS_AUTOMATION = (
 @dg.asset(
     group_name="marts",
     pool="duckdb",
+    op_tags=storage.DUCKDB_WRITER_TAGS,
     kinds={"duckdb", "pandas", "scipy"},
     owners=OWNERS,
     tags=layer_tags("marts"),

@@ -7,7 +7,7 @@ import math
 import dagster as dg
 
 from analytics_assets.slo import SLO_TARGET, SLO_WINDOW, format_budget, format_pct, scrape_slo, scrape_slo_by_source, slo_markdown
-from analytics_assets.storage import AnalyticsDuckDB
+from analytics_assets.storage import DUCKDB_WRITER_TAGS, AnalyticsDuckDB
 
 
 @dg.asset_check(
@@ -15,6 +15,7 @@ from analytics_assets.storage import AnalyticsDuckDB
     name="scraper_slo",
     blocking=False,
     pool="duckdb",
+    op_tags=DUCKDB_WRITER_TAGS,
     description=(
         f"Scraper SLO: at least {SLO_TARGET:.1%} of scrape attempts (nfl.scrape_log, every source, retries "
         f"included) succeed over the last {SLO_WINDOW.days} days; reports the error budget left. Warns when breached."

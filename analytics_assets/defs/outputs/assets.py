@@ -11,7 +11,7 @@ import dagster as dg
 from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.reporting.catalog import CHART_INFO
-from analytics_assets.storage import AnalyticsDuckDB
+from analytics_assets.storage import DUCKDB_WRITER_TAGS, AnalyticsDuckDB
 
 
 def _chart_specs() -> list[dg.AssetSpec]:
@@ -32,7 +32,7 @@ def _chart_specs() -> list[dg.AssetSpec]:
     ]
 
 
-@dg.multi_asset(specs=_chart_specs(), name="risk_charts", pool="duckdb", can_subset=True)
+@dg.multi_asset(specs=_chart_specs(), name="risk_charts", pool="duckdb", op_tags=DUCKDB_WRITER_TAGS, can_subset=True)
 def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator[dg.MaterializeResult]:
     from analytics_assets.reporting import outputs
 
@@ -42,6 +42,7 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> I
 @dg.asset(
     group_name="outputs",
     pool="duckdb",
+    op_tags=DUCKDB_WRITER_TAGS,
     kinds={"html"},
     owners=OWNERS,
     tags=layer_tags("outputs"),
