@@ -10,12 +10,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from analytics_assets import teams
+from analytics_assets import settings, teams
 from analytics_assets.defs.core.sensors import manual_import_sensor
-from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import materialize_seasons, read_table, season_assets, shared_file, step_failures, table_hash
+from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 
@@ -60,7 +58,7 @@ def spotrac_dead_cap(season: int) -> str:
 
 
 def evaluate():
-    return manual_import_sensor(dg.build_sensor_context())
+    return manual_import_sensor(dg.build_sensor_context(resources={"settings": settings.current()}))
 
 
 def run(request: dg.RunRequest, db: Path, raise_on_error: bool = True):
@@ -69,7 +67,7 @@ def run(request: dg.RunRequest, db: Path, raise_on_error: bool = True):
         season_assets(names),
         partition_key=request.partition_key,
         tags=request.tags,
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        resources=resources_for(db),
         raise_on_error=raise_on_error,
     )
 

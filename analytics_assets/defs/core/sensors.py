@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics_assets import settings
+from analytics_assets.settings import AnalyticsSettings
 
 
 def _mtime_ns(path: Path) -> int:
@@ -31,11 +31,11 @@ def _mtime_ns(path: Path) -> int:
         "left in place with <file>.rejected.txt beside it."
     ),
 )
-def manual_import_sensor(context: dg.SensorEvaluationContext):
+def manual_import_sensor(context: dg.SensorEvaluationContext, settings: AnalyticsSettings):
     from analytics_assets.ingestion import manual_import
 
-    landing = settings.landing_dir()
-    files, rejected = manual_import.scan(landing)
+    landing = settings.landing_path
+    files, rejected = manual_import.scan(landing, settings.landing_max_bytes)
     for path, message in rejected:
         manual_import.write_rejection(path, message)
         context.log.error(message)
@@ -48,7 +48,7 @@ def manual_import_sensor(context: dg.SensorEvaluationContext):
         # Both tables of a season landed together: each run also rebuilds the season's risk rows.
         # The runs' steps take the duckdb pool one at a time, so the last risk step sees both tables.
         # With one table, the next pipeline run refreshes them.
-        both = tables_of[file.season] == {"standings", "dead_cap"}
+        both = tables_of[file.season] == set(manual_import.TABLES)
         selection = [file.table] + (["team_season_risk"] if both else [])
         # One run per file content and modification time: touching a file whose run failed for
         # another reason (a busy database, say) requests it again.
