@@ -124,6 +124,15 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Append `rows` to `table` (after a first column set to now()) in one statement: DuckDB's
+    executemany runs one statement per row, 0.5 ms each (0.15 s for a 15-season run's rule results)."""
+    if not rows:
+        return
+    row = "(now(), " + ", ".join("?" * len(rows[0])) + ")"
+    conn.execute(f"INSERT INTO {SCHEMA}.{table} VALUES {', '.join([row] * len(rows))}", [value for r in rows for value in r])
+
+
 def insert_frame(conn: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, extra_columns: str = "") -> None:
     """Append a frame's rows to `table` by column name; `extra_columns` adds SQL expressions (", now() AS x")."""
     conn.register("incoming", df)

@@ -17,7 +17,7 @@ import duckdb
 from pydantic import Field
 
 from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rows_finding, rules_for
-from analytics_assets.storage import SCHEMA
+from analytics_assets.storage import SCHEMA, insert_rows
 
 
 class QualityGateError(dg.Failure):
@@ -187,8 +187,7 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, repo
         for r in rep.results
         if r.evaluated
     ]
-    if rows:
-        conn.executemany(f"INSERT INTO {SCHEMA}.quality_results VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    insert_rows(conn, "quality_results", rows)
     incidents, acceptances = [], []
     for rep in reports:
         for r in rep.failed():
@@ -205,10 +204,8 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, repo
             ))
             if r.accepted and not r.accepted.earlier:
                 acceptances.append((run_id, table, rep.season, r.rule.name, r.accepted.accepted_by, r.accepted.reason, rep.content_sha256 or "", seen))
-    if incidents:
-        conn.executemany(f"INSERT INTO {SCHEMA}.incidents VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", incidents)
-    if acceptances:
-        conn.executemany(f"INSERT INTO {SCHEMA}.gate_acceptances VALUES (now(), ?, ?, ?, ?, ?, ?, ?, ?)", acceptances)
+    insert_rows(conn, "incidents", incidents)
+    insert_rows(conn, "gate_acceptances", acceptances)
 
 
 def enforce(
