@@ -1,4 +1,5 @@
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +22,24 @@ def test_partition_keys_extend_each_league_year(now, last):
     assert keys[-1] == last
     assert keys == [str(s) for s in range(2011, int(last) + 1)]
     assert season_in_progress(now) == int(last)
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 2, 28, 23, 59, 59, tzinfo=NEW_YORK), datetime(2026, 3, 1, 0, 0, tzinfo=NEW_YORK),
+        datetime(2026, 3, 1, 4, 59, 59, tzinfo=UTC), datetime(2026, 3, 1, 5, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 4, 59, 59), datetime(2026, 3, 1, 0, 0), datetime(2026, 2, 28, 23, 59),  # naive
+        datetime(2011, 3, 1, 0, 0, tzinfo=NEW_YORK), datetime(2026, 11, 27, 12, tzinfo=UTC),
+    ],
+)
+def test_the_season_in_progress_is_the_newest_partition_key(now):
+    # Looked up from the window holding `now`: the same as the last of Dagster's keys, across the
+    # league year's turn, in any time zone and for naive times.
+    assert season_in_progress(now) == int(season_partitions.get_partition_keys(current_time=now)[-1])
 
 
 def test_completed_seasons_and_schedule_length():
