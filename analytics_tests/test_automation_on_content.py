@@ -44,3 +44,22 @@ def test_outputs_follow_content_changes_only(db_path, embedded_copy, tmp_path, m
         assert materialize_seasons(db_path, 2024, instance=instance).success
         changed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=same.cursor)
         assert OUTPUTS <= _requested(changed)
+
+
+@pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
+def test_outputs_wait_for_a_season_run_in_progress_then_follow_it(db_path, embedded_copy, tmp_path, monkeypatch):
+    # The outputs wait for their dependencies' runs (not for a backfill's bookkeeping, which the
+    # backfill daemon closes up to 30 s after its one run ended): a run still going holds them back.
+    monkeypatch.setenv("ANALYTICS_OUTPUT_DIR", str(tmp_path / "reports"))
+    with dg.instance_for_test() as instance:
+        baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert materialize_seasons(db_path, 2024, instance=instance).success
+        going = instance.create_run_for_job(
+            defs.resolve_job_def("season_pipeline"), tags={"dagster/partition": "2023"},
+            asset_selection=frozenset(dg.AssetKey(name) for name in ("standings", "dead_cap", "team_season_risk")),
+        )
+        waiting = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
+        assert not (_requested(waiting) & OUTPUTS), _requested(waiting)
+        instance.report_run_failed(going)
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=waiting.cursor)
+        assert OUTPUTS <= _requested(after)

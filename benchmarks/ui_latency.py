@@ -6,8 +6,11 @@ instance and DuckDB file; every launch is the GraphQL mutation the UI sends when
 page). Measured from the moment the mutation is sent to the moment the webserver reports the run
 (or backfill) done, against the run's own duration from Dagster's run record:
 
-- one season materialized: click to run success, and the run itself;
+- one season materialized: click to run success, and the run itself, with where the wait went
+  (the webserver creating the run, the run queue, the run worker's process start);
 - a 15-season backfill: launch to backfill completed, and its one run;
+- the same 15 seasons as one run launched with the range tags (the job's Launchpad, or
+  `dg launch --partition-range`): click to run success, with no backfill daemon in the way;
 - charts and report: from the end of a run that changed a season to the end of the automation
   sensor's run that rebuilt them; and whether storing identical rows again starts any rebuild.
 
@@ -138,13 +141,13 @@ def _wait_run(server: Server, run_id: str, timeout: float = 300) -> dict:
     raise RuntimeError(f"run {run_id} did not finish in {timeout} s")
 
 
-def launch_season(server: Server, season: int) -> dict:
-    """The click on "Materialize" for one season on the season_pipeline job page."""
+def launch_run(server: Server, tags: dict[str, str]) -> dict:
+    """The click on "Materialize" (or "Launch run") on the season_pipeline job page with these tags."""
     params = {
         "selector": {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": "season_pipeline"},
         "mode": "default",
         "runConfigData": "{}",
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": str(season)}]},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
     }
     clicked = time.time()
     out = server.gql(LAUNCH_RUN, {"p": params})["launchPipelineExecution"]
@@ -152,8 +155,43 @@ def launch_season(server: Server, season: int) -> dict:
         raise RuntimeError(out)
     run = _wait_run(server, out["run"]["runId"])
     done = time.time()
-    return {"run_id": out["run"]["runId"], "click_to_done_s": done - clicked, "run_s": run["endTime"] - run["startTime"],
+    return {"run_id": out["run"]["runId"], "clicked": clicked, "click_to_done_s": done - clicked, "run_s": run["endTime"] - run["startTime"],
             "queued_s": run["startTime"] - clicked, "run_end": run["endTime"]}
+
+
+def launch_season(server: Server, season: int) -> dict:
+    """One season, as the job page's partition picker launches it."""
+    return launch_run(server, {"dagster/partition": str(season)})
+
+
+def launch_range_run(server: Server, first: int, last: int) -> dict:
+    """A season range as one run with the range tags: no backfill, so no backfill daemon."""
+    return launch_run(server, {"dagster/asset_partition_range_start": str(first), "dagster/asset_partition_range_end": str(last)})
+
+
+def run_phases(home: Path, runs: dict[str, dict]) -> None:
+    """Where the wait before each run went, from the instance's records (seconds after the click):
+    the run created and queued by the webserver, dequeued by the daemon, the run worker's process
+    up (its first event), the run started."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        for result in runs.values():
+            marks: dict[str, float] = {}
+            for entry in instance.all_logs(result["run_id"]):
+                kind = entry.dagster_event.event_type_value if entry.dagster_event else None
+                if kind == "PIPELINE_ENQUEUED":
+                    marks.setdefault("queued", entry.timestamp)
+                elif kind == "PIPELINE_STARTING":
+                    marks.setdefault("dequeued", entry.timestamp)
+                elif kind == "ENGINE_EVENT" and "dequeued" in marks:
+                    marks.setdefault("worker_up", entry.timestamp)
+                elif kind == "PIPELINE_START":
+                    marks.setdefault("started", entry.timestamp)
+            result["phases_s"] = {k: round(v - result["clicked"], 3) for k, v in marks.items()}
+    finally:
+        instance.dispose()
 
 
 def launch_backfill(server: Server, first: int, last: int) -> dict:
@@ -212,9 +250,12 @@ def measure(config: str, root: Path) -> dict:
         time.sleep(15)
         result["season_again"] = again
         result["rebuilds_after_identical_rows"] = len(automation_runs(server)) - before
-        return result
+        # The same range as one run with the range tags: identical rows again, so no rebuild follows.
+        result["range_run"] = launch_range_run(server, FIRST, LAST)
     finally:
         server.stop()
+    run_phases(root / "home", {k: result[k] for k in ("season", "season_again", "range_run")})
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -102,10 +102,15 @@ _DEPS_CONTENT_CHANGED = dg.AutomationCondition.any_deps_match(
     (dg.AutomationCondition.data_version_changed() & ~dg.AutomationCondition.executed_with_root_target())
     | dg.AutomationCondition.will_be_requested()
 ).with_label("any_deps_content_changed")
+# eager() also waits while a dependency is "in progress", which counts a backfill until the
+# backfill daemon marks it complete, up to 30 s after its one run ended (the daemon's fixed loop).
+# Waiting for the dependencies' runs is enough: a season range is one run (single-run backfill policy).
+_DEPS_RUN_IN_PROGRESS = dg.AutomationCondition.any_deps_match(dg.AutomationCondition.run_in_progress()).with_label("any_deps_run_in_progress")
 ALL_SEASONS_AUTOMATION = (
     dg.AutomationCondition.eager()
     .without(~dg.AutomationCondition.any_deps_missing())
     .replace("any_deps_updated", _DEPS_CONTENT_CHANGED)
+    .replace("any_deps_in_progress", _DEPS_RUN_IN_PROGRESS)
     .with_label("eager on content (runs when any stored season's content changes)")
 )
 
