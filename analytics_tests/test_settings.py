@@ -17,12 +17,13 @@ from analytics_tests.conftest import REPO
 RESOURCES = {"duckdb": AnalyticsDuckDB, "http": HttpClientResource, "settings": AnalyticsSettings}
 
 
-def _variables() -> dict[str, str]:
+def setting_variables() -> dict[str, str]:
+    """Every environment variable a setting reads -> the resource field it sets."""
     return {var: f"{key}.{field}" for key, cls in RESOURCES.items() for field in cls.model_fields if (var := env_var_of(cls, field))}
 
 
 def test_every_variable_sets_exactly_one_field_and_is_documented():
-    variables = _variables()
+    variables = setting_variables()
     assert len(variables) == 16  # each declared once: a repeat would collapse here
     readme = (REPO / "README.md").read_text()
     undocumented = [var for var in variables if f"`{var}`" not in readme]
@@ -34,7 +35,7 @@ def test_every_variable_sets_exactly_one_field_and_is_documented():
 
 
 def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_for_the_rest(monkeypatch, tmp_path):
-    for var in _variables():
+    for var in setting_variables():
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(tmp_path / "x.duckdb"))
     monkeypatch.setenv("ANALYTICS_HTTP_MAX_ATTEMPTS", "2")
