@@ -34,10 +34,12 @@ def season_assets(names=SEASON_ASSETS) -> list:
     return [defs.get_assets_def(name) for name in names]
 
 
-def materialize_seasons(db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None):
-    """Materialize the per-season assets over [first, last] in one run against `db_path`."""
+def materialize_seasons(
+    db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
+):
+    """Materialize the per-season assets over [first, last] in one run against `db_path` (plus any run `tags`)."""
     last = first if last is None else last
-    tags = {PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
+    tags = {**(tags or {}), PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
     return dg.materialize(
         season_assets(names),
         resources={"duckdb": AnalyticsDuckDB(database=str(db_path)), "http": http or HttpClientResource()},

@@ -22,7 +22,7 @@ from analytics_assets.tables import column_schema
 _CORE: dict[str, Any] = dict(
     group_name="core",
     partitions_def=season_partitions,
-    backfill_policy=partitions.SINGLE_RUN,
+    backfill_policy=partitions.SEASON_BACKFILL_POLICY,
     pool="duckdb",
     kinds={"duckdb", "pandas"},
     owners=OWNERS,
