@@ -19,7 +19,8 @@ def _catalog_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
     return describe_season_partition_spec(with_season_freshness_spec(spec))
 
 
-def _code_location() -> dg.Definitions:
+def code_location() -> dg.Definitions:
+    """The definitions, with the resources bound to the environment as it is now."""
     loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
     return dg.Definitions(
         # Every asset as the defs folder declares it, with its partitions in words and the season
@@ -35,5 +36,6 @@ def _code_location() -> dg.Definitions:
     )
 
 
-# Built once at import (not a lazy @dg.definitions function): tests, benchmarks and `make run` use `defs` directly.
-defs = _code_location()
+# Built once at import (not a lazy @dg.definitions function): tests and benchmarks use `defs` directly;
+# `make run` calls code_location() so the resources follow the environment it starts with.
+defs = code_location()

@@ -14,10 +14,11 @@ import sys
 
 import dagster as dg
 
-from analytics_assets import settings
-from analytics_assets.definitions import defs
+from analytics_assets.definitions import code_location
 from analytics_assets.ingestion import embedded
 from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from analytics_assets.settings import AnalyticsSettings, from_environment
+from analytics_assets.storage import AnalyticsDuckDB
 
 PIPELINE_JOBS = ("season_pipeline", "all_seasons_outputs")
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     instance = dg.DagsterInstance.get()
     tags = {PARTITION_RANGE_START_TAG: args.first, PARTITION_RANGE_END_TAG: args.last, "trigger": "make run"}
+    defs = code_location()
     for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
         result = job.execute_in_process(
             instance=instance,
@@ -42,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Run {result.run_id} of {job.name} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
             return 1
         print(f"{job.name}: run {result.run_id} succeeded")
-    print(f"DuckDB file: {settings.duckdb_path()}")
-    print(f"Charts and report: {settings.output_dir()}")
+    # The values the runs resolved from the same environment.
+    print(f"DuckDB file: {from_environment(AnalyticsDuckDB, bind=False).path}")
+    print(f"Charts and report: {from_environment(AnalyticsSettings, bind=False).output_path}")
     return 0
 
 

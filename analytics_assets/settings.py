@@ -1,127 +1,138 @@
-"""Runtime settings, each read from one environment variable with a default.
+"""The one settings model: every setting is a typed field of a Dagster resource, declared once with its
+default and the environment variable that sets it (`setting(...)`).
 
-Paths default to folders inside the repository so a fresh clone runs with nothing configured.
+- The code location binds each resource with `from_environment(cls)`: a field whose variable is set
+  becomes `dg.EnvVar(...)`, resolved when a run starts (the UI shows the variable's name, never its
+  value); a field whose variable is unset gets its default, shown as it is. Dagster's EnvVar covers
+  text and whole numbers, so a fractional setting (the HTTP intervals) is read when the code location
+  loads. Reload the code location after setting or unsetting a variable.
+- Code outside a Dagster run (`make run`'s banner, direct calls, tests) asks for the same fields with
+  the variables read at once: `from_environment(cls, bind=False)`.
+
+The resources are `AnalyticsDuckDB` (storage.py), `HttpClientResource` (ingestion/http_client.py: the
+live sources and the HTTP client) and `AnalyticsSettings` below (where rows come from, where files go).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, TypeVar
+
+import dagster as dg
+from pydantic import Field
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
 
-
-def _path(var: str, default: Path) -> Path:
-    value = os.environ.get(var, "").strip()
-    return Path(value).expanduser().resolve() if value else default
-
-
-def duckdb_path() -> Path:
-    """ANALYTICS_DUCKDB_PATH: the DuckDB file every table lives in."""
-    return _path("ANALYTICS_DUCKDB_PATH", REPO_ROOT / "data" / "analytics.duckdb")
-
-
-def output_dir() -> Path:
-    """ANALYTICS_OUTPUT_DIR: where charts and the report are written."""
-    return _path("ANALYTICS_OUTPUT_DIR", REPO_ROOT / "data" / "reports")
-
-
-def highlight_franchises() -> list[str]:
-    """ANALYTICS_HIGHLIGHT_FRANCHISES: comma-separated franchise ids the charts single out (default SEA,NE)."""
-    value = os.environ.get("ANALYTICS_HIGHLIGHT_FRANCHISES", "").strip() or "SEA,NE"
-    return list(dict.fromkeys(code.strip().upper() for code in value.split(",") if code.strip()))
-
-
-def landing_dir() -> Path:
-    """ANALYTICS_LANDING_DIR: where manual CSV imports are dropped."""
-    return _path("ANALYTICS_LANDING_DIR", REPO_ROOT / "data" / "landing")
-
-
-def archive_dir() -> Path:
-    """ANALYTICS_ARCHIVE_DIR: content-addressed store of every fetched source page."""
-    return _path("ANALYTICS_ARCHIVE_DIR", REPO_ROOT / "data" / "archive")
-
-
-# Live sources. Everything below is read when a run starts, so a changed variable needs no restart.
 SOURCE_MODES = ("embedded", "live", "auto")
+DEFAULT_STANDINGS_SOURCES = "nflverse,pfr"  # standings come from two independent sources, reconciled
+
+R = TypeVar("R", bound=dg.ConfigurableResource)
 
 
-def analytics_source() -> str:
-    """ANALYTICS_SOURCE: embedded | live | auto (embedded facts where they exist, live otherwise)."""
-    value = os.environ.get("ANALYTICS_SOURCE", "").strip().lower() or "auto"
-    if value not in SOURCE_MODES:
-        raise ValueError(f"ANALYTICS_SOURCE={value!r} is not one of {', '.join(SOURCE_MODES)}.")
-    return value
+def setting(default: Any, env: str, description: str) -> Any:
+    """A resource field with its default and the environment variable that may set it."""
+    return Field(default=default, description=f"{description} Set by ${env}.", json_schema_extra={"env": env})
 
 
-def pfr_base_url() -> str:
-    """PFR_BASE_URL: where Pro-Football-Reference season pages are fetched from."""
-    return os.environ.get("PFR_BASE_URL", "").strip().rstrip("/") or "https://www.pro-football-reference.com"
+def env_var_of(cls: type[dg.ConfigurableResource], field: str) -> str | None:
+    extra = cls.model_fields[field].json_schema_extra
+    return str(extra["env"]) if isinstance(extra, dict) and "env" in extra else None
 
 
-def spotrac_base_url() -> str:
-    """SPOTRAC_BASE_URL: where Spotrac team cap pages are fetched from."""
-    return os.environ.get("SPOTRAC_BASE_URL", "").strip().rstrip("/") or "https://www.spotrac.com"
+def _from_variable(cls: type[dg.ConfigurableResource], field: str, var: str, text: str, bind: bool) -> Any:
+    kind = cls.model_fields[field].annotation
+    if kind is int:
+        if bind:
+            return dg.EnvVar.int(var)
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{var}={text!r} is not a whole number.") from None
+    if kind is float:
+        # Dagster's EnvVar covers strings and whole numbers: a number with a fraction is read here.
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{var}={text!r} is not a number.") from None
+    if kind is bool:
+        return text.lower() in ("1", "true", "yes", "on")
+    return dg.EnvVar(var) if bind else text
 
 
-def _number(var: str, default: float) -> float:
-    value = os.environ.get(var, "").strip()
-    try:
-        return float(value) if value else default
-    except ValueError:
-        raise ValueError(f"{var}={value!r} is not a number.") from None
+def from_environment(cls: type[R], *, bind: bool = True, **overrides: Any) -> R:
+    """`cls` with every field whose variable is set taken from the environment, the rest at their defaults.
 
-
-def http_min_interval_s() -> float:
-    """ANALYTICS_HTTP_MIN_INTERVAL_S: at least this many seconds between two requests to one host."""
-    return _number("ANALYTICS_HTTP_MIN_INTERVAL_S", 3.0)
-
-
-def http_max_attempts() -> int:
-    """ANALYTICS_HTTP_MAX_ATTEMPTS: attempts per page (the first try plus retries)."""
-    return int(_number("ANALYTICS_HTTP_MAX_ATTEMPTS", 4))
-
-
-def http_total_timeout_s(default: float) -> float:
-    """ANALYTICS_HTTP_TOTAL_TIMEOUT_S: wall-clock deadline of one HTTP attempt, body included."""
-    return _number("ANALYTICS_HTTP_TOTAL_TIMEOUT_S", default)
-
-
-def http_max_response_bytes(default: int) -> int:
-    """ANALYTICS_HTTP_MAX_RESPONSE_BYTES: the largest response body a fetch accepts."""
-    return int(_number("ANALYTICS_HTTP_MAX_RESPONSE_BYTES", default))
-
-
-def landing_max_bytes() -> int:
-    """ANALYTICS_LANDING_MAX_BYTES: landing files larger than this are rejected unread (default 5 MB)."""
-    return int(_number("ANALYTICS_LANDING_MAX_BYTES", 5 * 1024 * 1024))
-
-
-def user_agent() -> str:
-    """ANALYTICS_USER_AGENT: how the scraper identifies itself (put a contact address in it)."""
-    return os.environ.get("ANALYTICS_USER_AGENT", "").strip() or "analytics-assets/0.1 (NFL dead-cap risk platform; polite scraper, 1 request per 3 s)"
-
-
-# Standings come from two independent sources, reconciled where both answer.
-STANDINGS_SOURCES = ("nflverse", "pfr")
-
-
-def nflverse_games_url() -> str:
-    """NFLVERSE_GAMES_URL: nflverse's games file (every game of every season, one CSV)."""
-    return os.environ.get("NFLVERSE_GAMES_URL", "").strip() or "https://raw.githubusercontent.com/nflverse/nfldata/master/data/games.csv"
-
-
-def standings_sources(value: str | None = None) -> list[str]:
-    """ANALYTICS_STANDINGS_SOURCES: the live standings sources, in order of preference (default nflverse,pfr).
-
-    The first source that answers supplies the stored rows; the next one cross-checks them.
+    bind=True (the code location): string and integer fields become `dg.EnvVar`, resolved when a run
+    starts. bind=False (code outside a run): the values are read now. `overrides` win over both.
     """
-    raw = value if value is not None else os.environ.get("ANALYTICS_STANDINGS_SOURCES", "")
-    names = [n.strip().lower() for n in raw.split(",") if n.strip()] or list(STANDINGS_SOURCES)
-    unknown = [n for n in names if n not in STANDINGS_SOURCES]
+    values: dict[str, Any] = {}
+    for field, info in cls.model_fields.items():
+        var = env_var_of(cls, field)
+        if var is None or field in overrides:
+            continue
+        text = os.environ.get(var, "").strip()
+        # A default is passed too, so the resource's page in the UI lists every setting a run uses.
+        values[field] = _from_variable(cls, field, var, text, bind) if text else info.default
+    return cls(**values, **overrides)
+
+
+def as_path(value: str) -> Path:
+    return Path(value.strip()).expanduser().resolve()
+
+
+def source_mode(value: str) -> str:
+    mode = value.strip().lower() or "auto"
+    if mode not in SOURCE_MODES:
+        raise ValueError(f"ANALYTICS_SOURCE (the settings resource's `source`) is {value!r}, not one of {', '.join(SOURCE_MODES)}.")
+    return mode
+
+
+def standings_sources(value: str, known: list[str]) -> list[str]:
+    """The live standings sources in order of preference: the first that answers supplies the stored
+    rows; the next one cross-checks them. `known`: the live sources that supply standings."""
+    names = [n.strip().lower() for n in value.split(",") if n.strip()] or DEFAULT_STANDINGS_SOURCES.split(",")
+    unknown = [n for n in names if n not in known]
     if unknown or len(set(names)) != len(names):
         raise ValueError(
-            f"ANALYTICS_STANDINGS_SOURCES={raw!r}: expected a comma-separated ordering of {', '.join(STANDINGS_SOURCES)} "
+            f"ANALYTICS_STANDINGS_SOURCES={value!r}: expected a comma-separated ordering of {', '.join(known)} "
             f"without repeats (for example 'nflverse,pfr', or 'pfr' alone); found {', '.join(unknown) or 'a repeat'}."
         )
     return names
+
+
+class AnalyticsSettings(dg.ConfigurableResource):
+    """Where each season's rows come from and where the files a run writes go."""
+
+    source: str = setting(
+        "auto", "ANALYTICS_SOURCE",
+        "embedded (the package's facts only), live (nflverse and PFR reconciled, Spotrac) or auto (embedded where the "
+        "package has the season, live otherwise).",
+    )
+    output_dir: str = setting(str(DATA_DIR / "reports"), "ANALYTICS_OUTPUT_DIR", "Where charts and the report are written.")
+    highlight_franchises: str = setting("SEA,NE", "ANALYTICS_HIGHLIGHT_FRANCHISES", "Comma-separated franchise ids the charts single out.")
+    landing_dir: str = setting(str(DATA_DIR / "landing"), "ANALYTICS_LANDING_DIR", "Where manual CSV imports are dropped.")
+    landing_max_bytes: int = setting(5 * 1024 * 1024, "ANALYTICS_LANDING_MAX_BYTES", "Landing files larger than this are rejected unread.")
+
+    @property
+    def source_mode(self) -> str:
+        return source_mode(self.source)
+
+    @property
+    def output_path(self) -> Path:
+        return as_path(self.output_dir)
+
+    @property
+    def landing_path(self) -> Path:
+        return as_path(self.landing_dir)
+
+    @property
+    def highlighted(self) -> list[str]:
+        codes = self.highlight_franchises.strip() or "SEA,NE"
+        return list(dict.fromkeys(code.strip().upper() for code in codes.split(",") if code.strip()))
+
+
+def current() -> AnalyticsSettings:
+    """The settings as the environment has them now (code outside a Dagster run)."""
+    return from_environment(AnalyticsSettings, bind=False)

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import Field
 
 from analytics_assets import settings
+from analytics_assets.settings import setting
 
 # Every table's DDL is declared in tables.py; storage creates the tables and adds new columns.
 from analytics_assets.tables import DDL, SNAPSHOT_TABLES, declared_columns
@@ -52,17 +52,13 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 class AnalyticsDuckDB(DuckDBResource):
-    """Dagster's DuckDB resource, creating the file's folder and our tables on first use.
+    """Dagster's DuckDB resource, creating the file's folder and our tables on first use."""
 
-    `database` left empty means $ANALYTICS_DUCKDB_PATH (default data/analytics.duckdb), read when
-    a connection opens, so the code location never freezes a path at import time.
-    """
-
-    database: str = Field(default="", description="DuckDB file; empty: $ANALYTICS_DUCKDB_PATH or data/analytics.duckdb")
+    database: str = setting(str(settings.DATA_DIR / "analytics.duckdb"), "ANALYTICS_DUCKDB_PATH", "The DuckDB file every table lives in.")
 
     @property
     def path(self) -> str:
-        return self.database or str(settings.duckdb_path())
+        return self.database if self.database == ":memory:" else str(settings.as_path(self.database))
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

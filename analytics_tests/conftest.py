@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics_assets.definitions import defs
+from analytics_assets.defs.resources import environment_resources
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from analytics_assets.storage import AnalyticsDuckDB
@@ -34,6 +35,11 @@ def season_assets(names=SEASON_ASSETS) -> list:
     return [defs.get_assets_def(name) for name in names]
 
 
+def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict:
+    """The code location's resources as the environment has them now, on the DuckDB file `db_path`."""
+    return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
+
+
 def materialize_seasons(
     db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
 ):
@@ -42,7 +48,7 @@ def materialize_seasons(
     tags = {**(tags or {}), PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
     return dg.materialize(
         season_assets(names),
-        resources={"duckdb": AnalyticsDuckDB(database=str(db_path)), "http": http or HttpClientResource()},
+        resources=resources_for(db_path, http),
         tags=tags,
         instance=instance,
         raise_on_error=raise_on_error,

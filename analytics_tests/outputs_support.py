@@ -17,7 +17,7 @@ import pytest
 
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
-from analytics_assets.storage import AnalyticsDuckDB
+from analytics_tests.conftest import resources_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
@@ -38,7 +38,7 @@ def materialize_outputs(db: Path, out_dir: Path, assets=OUTPUT_ASSETS, env: dict
         mp.setenv("ANALYTICS_OUTPUT_DIR", str(out_dir))
         for key, value in (env or {}).items():
             mp.setenv(key, value)
-        return dg.materialize(assets, resources={"duckdb": AnalyticsDuckDB(database=str(db))}, raise_on_error=raise_on_error)
+        return dg.materialize(assets, resources=resources_for(db), raise_on_error=raise_on_error)
 
 
 def metadata_of(result) -> dict[str, dict]:

@@ -17,7 +17,7 @@ from analytics_assets.defs.jobs import season_pipeline_job
 from analytics_assets.defs.monitoring import alerts
 from analytics_assets.defs.monitoring.alerts import AlertDeliveryError, alert_on_run_failure, failure_payload
 from analytics_assets.partitions import season_in_progress
-from analytics_assets.storage import AnalyticsDuckDB
+from analytics_tests.conftest import resources_for
 from analytics_tests.deploy_support import WebhookSink
 
 STORED_SEASON = 2025
@@ -29,7 +29,7 @@ def season_pipeline_against(db: Path) -> dg.JobDefinition:
         assets=defs.assets,
         asset_checks=defs.asset_checks,
         jobs=[season_pipeline_job],
-        resources={**defs.resources, "duckdb": AnalyticsDuckDB(database=str(db))},
+        resources=resources_for(db),
         executor=dg.in_process_executor,
     ).resolve_job_def("season_pipeline")
 

@@ -6,8 +6,7 @@ import dagster as dg
 import pytest
 
 from analytics_assets.definitions import defs
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import materialize_seasons
+from analytics_tests.conftest import materialize_seasons, resources_for
 from analytics_tests.outputs_support import OUTPUT_ASSETS
 
 OUTPUTS = {"league_risk_summary", "risk_report"}
@@ -27,7 +26,7 @@ def test_outputs_follow_content_changes_only(db_path, embedded_copy, tmp_path, m
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
         assert OUTPUTS <= _requested(first)
         # The outputs are built (as the automation sensor's run would); nothing is left to do.
-        assert dg.materialize(OUTPUT_ASSETS, resources={"duckdb": AnalyticsDuckDB(database=str(db_path))}, instance=instance).success
+        assert dg.materialize(OUTPUT_ASSETS, resources=resources_for(db_path), instance=instance).success
         settled = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
         assert not (_requested(settled) & OUTPUTS)
 

@@ -16,6 +16,7 @@ import pytest
 
 from analytics_assets.ingestion.errors import ResponseTooLargeError, RetriesExhaustedError
 from analytics_assets.ingestion.http_client import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT_S, HttpClientResource, PoliteClient
+from analytics_assets.settings import from_environment
 from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
 
@@ -54,7 +55,7 @@ def test_the_real_pages_fit_the_default_bounds():
 def test_the_bounds_come_from_the_environment_when_unset(monkeypatch):
     monkeypatch.setenv("ANALYTICS_HTTP_TOTAL_TIMEOUT_S", "12.5")
     monkeypatch.setenv("ANALYTICS_HTTP_MAX_RESPONSE_BYTES", "1000000")
-    built = HttpClientResource().build_client()
+    built = from_environment(HttpClientResource, bind=False).build_client()
     assert (built.total_timeout_s, built.max_response_bytes) == (12.5, 1_000_000)
     assert HttpClientResource(total_timeout_s=5, max_response_bytes=10).build_client().max_response_bytes == 10
 
@@ -146,8 +147,8 @@ def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")  # PFR's server misbehaves: no second source to fail over to
     page_server.always_reply(PFR_2017_PATH, reply)
-    http = HttpClientResource(
-        pfr_base_url=page_server.base_url, spotrac_base_url=page_server.base_url, min_interval_s=0.0, max_attempts=1,
+    http = from_environment(
+        HttpClientResource, bind=False, pfr_base_url=page_server.base_url, spotrac_base_url=page_server.base_url, min_interval_s=0.0, max_attempts=1,
         read_timeout_s=30.0, total_timeout_s=DEADLINE_S, archive_dir=str(tmp_path / "archive"), **overrides,
     )
     before = {t: table_hash(db, t) for t in STORED}

@@ -52,7 +52,7 @@ def test_box_plots_per_season_and_highlighted_franchises(outputs, reference):
         x = reference.loc[reference["season"] == season, "pct"].to_numpy()
         assert np.allclose([q1, median, q3], np.percentile(x, [25, 50, 75]), atol=1e-9)
     assert len(points["y"]) == 480
-    assert [t["name"] for t in lines] == settings.highlight_franchises() == ["SEA", "NE"]
+    assert [t["name"] for t in lines] == settings.current().highlighted == ["SEA", "NE"]
     for trace in lines:
         rows = reference[reference["franchise"] == trace["name"]].sort_values("season")
         assert trace["x"] == rows["season"].tolist()
@@ -149,9 +149,9 @@ def figure_colorscale(name: str) -> list:
 
 def test_highlighted_franchises_are_configurable(monkeypatch, full_db):
     monkeypatch.setenv("ANALYTICS_HIGHLIGHT_FRANCHISES", " kc, LV ,kc,")
-    assert settings.highlight_franchises() == ["KC", "LV"]
+    assert settings.current().highlighted == ["KC", "LV"]
     monkeypatch.delenv("ANALYTICS_HIGHLIGHT_FRANCHISES")
-    assert settings.highlight_franchises() == ["SEA", "NE"]
+    assert settings.current().highlighted == ["SEA", "NE"]
     risk = read_table(full_db, "SELECT * FROM nfl.team_season_risk")
     fig = charts.dead_cap_by_season(risk, ["KC", "LV", "XXX"])
     assert [t.name for t in fig.data[2:]] == ["KC", "LV"]

@@ -139,6 +139,21 @@ def test_compose_file_wires_the_services_volumes_and_credentials():
     assert "uv sync --frozen" in dockerfile and "COPY deploy/dagster.yaml" in dockerfile
 
 
+def test_every_setting_variable_reaches_the_code_location_and_every_run_container():
+    """A variable the code location binds as dg.EnvVar is read again in the run's container: it must be passed there."""
+    from analytics_tests.test_settings import setting_variables
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    passed_to_services = set(compose["x-dagster-env"])
+    launcher = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["run_launcher"]["config"]
+    passed_to_runs = set(launcher["env_vars"])
+    example = (DEPLOY / ".env.example").read_text()
+    for var in setting_variables():
+        assert var in passed_to_services, f"docker-compose.yml x-dagster-env lacks {var}"
+        assert var in passed_to_runs, f"deploy/dagster.yaml run_launcher env_vars lacks {var}"
+        assert var in example or var in compose["x-dagster-env"] and not str(compose["x-dagster-env"][var]).startswith("${"), var
+
+
 def _apt_installs(dockerfile: Path) -> list[str]:
     """Every package named by an `apt-get install` in a Dockerfile (continuation lines joined)."""
     text = dockerfile.read_text().replace("\\\n", " ")

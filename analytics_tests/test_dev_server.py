@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+RESOURCE = """query($s: ResourceSelector!) { topLevelResourceDetailsOrError(resourceSelector: $s) {
+  __typename ... on ResourceDetails { configuredValues { key value type } } } }"""
+LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"""
+
+
+def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())["data"]
+
+
+def _configured(port: int, location: str, resource: str) -> dict[str, tuple[str, str]]:
+    selector = {"repositoryLocationName": location, "repositoryName": "__repository__", "resourceName": resource}
+    details = _graphql(port, RESOURCE, {"s": selector})["topLevelResourceDetailsOrError"]
+    assert details["__typename"] == "ResourceDetails", details
+    return {v["key"]: (v["type"], v["value"]) for v in details["configuredValues"]}
+
+
 def _session_members(sid: int) -> list[str]:
     out = subprocess.run(["ps", "-ww", "-eo", "sid=,pid=,args="], capture_output=True, text=True, check=True).stdout
     return [line.strip() for line in out.splitlines() if line.split(None, 1)[0] == str(sid)]
@@ -28,7 +48,11 @@ def _session_members(sid: int) -> list[str]:
 @pytest.mark.skipif(not (REPO / ".venv" / "bin" / "dg").exists(), reason="make env installs dg into .venv")
 def test_make_dev_serves_on_port_without_warnings_and_stops_whole_within_10_s(tmp_path):
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "a.duckdb")}
+    env = {
+        **os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "a.duckdb"),
+        "ANALYTICS_HTTP_MAX_ATTEMPTS": "2",
+    }
+    env.pop("ANALYTICS_OUTPUT_DIR", None)
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
     log = tmp_path / "dev.log"
@@ -52,6 +76,15 @@ def test_make_dev_serves_on_port_without_warnings_and_stops_whole_within_10_s(tm
         sid = os.getsid(leader)
         assert any("dagster_webserver" in m and f"--port {port}" in m for m in _session_members(sid))
         assert any("dagster._daemon run" in m for m in _session_members(sid))
+
+        # The resources page (and the run's config) name the variables a run reads, never their values;
+        # an unset variable leaves the field's default in plain sight.
+        (location,) = [e["name"] for e in _graphql(port, LOCATIONS)["workspaceOrError"]["locationEntries"]]
+        assert _configured(port, location, "duckdb")["database"] == ("ENV_VAR", "ANALYTICS_DUCKDB_PATH")
+        http = _configured(port, location, "http")
+        assert http["max_attempts"] == ("ENV_VAR", "ANALYTICS_HTTP_MAX_ATTEMPTS")
+        assert http["min_interval_s"][0] == "VALUE"
+        assert _configured(port, location, "settings")["output_dir"] == ("VALUE", json.dumps(str(REPO / "data" / "reports")))
 
         started = time.monotonic()
         make.send_signal(signal.SIGTERM)

@@ -17,12 +17,10 @@ import pandas as pd
 import pytest
 
 from analytics_assets.ingestion.core_tables import build_season, season_context
-from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.manual_import import LandingFile, sha256_of
 from analytics_assets.quality import rules
 from analytics_assets.quality.catalog import RULES
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import materialize_seasons, read_table, season_assets, shared_file, step_failures, table_hash
+from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
 from analytics_tests.test_live_ingestion import http_for
 from analytics_tests.test_manual_import import landing, pfr_export, spotrac_dead_cap  # noqa: F401 (fixture)
@@ -73,7 +71,7 @@ def landing_run(db: Path, landing: Path, table: str, season: int, body: str, run
         season_assets([table]),
         partition_key=str(season),
         tags=LandingFile(path, table, season, sha256_of(path)).tags(),
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        resources=resources_for(db),
         run_config=run_config,
         raise_on_error=False,
     )

@@ -18,6 +18,7 @@ from analytics_assets.ingestion.archive import RawArchive
 from analytics_assets.ingestion.errors import LayoutChangedError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.live import LiveSources
+from analytics_assets.settings import from_environment
 from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
 
@@ -32,7 +33,7 @@ def http_for(server, archive: Path, **overrides) -> HttpClientResource:
         backoff_base_s=0.01, backoff_max_s=0.02, read_timeout_s=2.0, archive_dir=str(archive),
     )
     config.update(overrides)
-    return HttpClientResource(**config)
+    return from_environment(HttpClientResource, bind=False, **config)
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from analytics_assets import teams
+from analytics_assets import settings, teams
 from analytics_assets.defs.core.sensors import manual_import_sensor
-from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import materialize_seasons, read_table, season_assets, shared_file, step_failures, table_hash
+from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, skipped_steps, step_failures, table_hash
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 
@@ -60,7 +58,7 @@ def spotrac_dead_cap(season: int) -> str:
 
 
 def evaluate():
-    return manual_import_sensor(dg.build_sensor_context())
+    return manual_import_sensor(dg.build_sensor_context(resources={"settings": settings.current()}))
 
 
 def run(request: dg.RunRequest, db: Path, raise_on_error: bool = True):
@@ -69,7 +67,7 @@ def run(request: dg.RunRequest, db: Path, raise_on_error: bool = True):
         season_assets(names),
         partition_key=request.partition_key,
         tags=request.tags,
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        resources=resources_for(db),
         raise_on_error=raise_on_error,
     )
 
@@ -96,15 +94,16 @@ def test_a_good_standings_file_becomes_a_run_that_loads_the_season(landing, db):
     assert isinstance(evaluate(), dg.SkipReason)  # nothing left to load
 
 
-def test_both_tables_of_a_season_get_a_run_each_and_the_risk_rows(landing, db):
+def test_both_tables_of_a_season_load_in_one_run_with_the_risk_rows(landing, db):
+    """Two runs could race: the first one's risk step would miss the other table. One run holds both."""
     (landing / "standings_2017.csv").write_text(pfr_export(2017))
     (landing / "dead_cap_2017.csv").write_text(spotrac_dead_cap(2017))
-    requests = evaluate().run_requests
-    assert sorted(sorted(k.to_user_string() for k in r.asset_selection) for r in requests) == [
-        ["dead_cap", "team_season_risk"], ["standings", "team_season_risk"],
-    ]
-    for request in requests:
-        assert run(request, db).success
+    (request,) = evaluate().run_requests
+    assert sorted(k.to_user_string() for k in request.asset_selection) == ["dead_cap", "standings", "team_season_risk"]
+    assert request.tags["analytics/manual_standings"] == str(landing / "standings_2017.csv")
+    assert request.tags["analytics/manual_dead_cap"] == str(landing / "dead_cap_2017.csv")
+    assert run(request, db).success
+    assert not (landing / "standings_2017.csv").exists() and not (landing / "dead_cap_2017.csv").exists()  # both moved to loaded/
     sources = read_table(db, "SELECT DISTINCT source FROM nfl.dead_cap WHERE season = 2017")
     assert sources["source"].tolist() == ["manual"]
     risk = read_table(db, "SELECT r.team, r.win_pct, s.source FROM nfl.team_season_risk r JOIN nfl.standings s USING (season, team) WHERE season = 2017")
@@ -203,6 +202,23 @@ def test_a_file_changed_after_the_sensor_read_it_fails_the_run_and_keeps_stored_
     assert stored(db) == before and csv.exists()
     (again,) = evaluate().run_requests  # the new version gets its own run
     assert again.run_key != request.run_key
+
+
+def test_a_bad_file_beside_a_good_one_of_the_same_season_fails_alone(landing, db):
+    """One run per season: the good file's table is stored and moved; the bad one gets its note and stays."""
+    lines = pfr_export(2017).splitlines()
+    first_team = lines[2].split(",")  # line 0 is the header, line 1 a division row
+    lines[2] = ",".join([first_team[0], "ten", *first_team[2:]])
+    (landing / "standings_2017.csv").write_text("\n".join(lines) + "\n")
+    (landing / "dead_cap_2017.csv").write_text(spotrac_dead_cap(2017))
+    before = table_hash(db, "standings")
+    (request,) = evaluate().run_requests
+    result = run(request, db, raise_on_error=False)
+    assert not result.success and set(step_failures(result)) == {"standings"}
+    assert not result.is_node_success("team_season_risk")  # not run: one of its tables failed
+    assert set(read_table(db, "SELECT source FROM nfl.dead_cap WHERE season = 2017")["source"]) == {"manual"}
+    assert table_hash(db, "standings") == before
+    assert (landing / f"standings_2017.csv{REJECTED_SUFFIX}").exists() and not (landing / "dead_cap_2017.csv").exists()
 
 
 def test_an_unchanged_file_is_requested_once_and_touching_it_requests_it_again(landing):

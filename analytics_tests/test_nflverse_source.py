@@ -18,8 +18,9 @@ from analytics_assets import teams
 from analytics_assets.definitions import defs
 from analytics_assets.defs.jobs import season_pipeline_job
 from analytics_assets.ingestion import nflverse
+from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.reconcile import reconcile
-from analytics_assets.ingestion.source_settings import LiveSourcesResource
+from analytics_assets.settings import from_environment
 from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
 
@@ -36,14 +37,14 @@ def reference() -> pd.DataFrame:
     return pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
 
 
-def http_for(server, archive: Path, **overrides) -> LiveSourcesResource:
+def http_for(server, archive: Path, **overrides) -> HttpClientResource:
     config = dict(
         pfr_base_url=server.base_url, spotrac_base_url=server.base_url, nflverse_games_url=server.url(GAMES_PATH),
         min_interval_s=0.0, max_attempts=2, backoff_base_s=0.01, backoff_max_s=0.02, read_timeout_s=5.0,
         archive_dir=str(archive),
     )
     config.update(overrides)
-    return LiveSourcesResource(**config)
+    return from_environment(HttpClientResource, bind=False, **config)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from analytics_assets.slo import (
     slo_markdown,
 )
 from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import read_table
+from analytics_tests.conftest import read_table, resources_for
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -131,7 +131,7 @@ def test_slo_is_an_asset_check_in_real_runs(db_path):
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [defs.get_assets_def("standings"), scraper_slo],
-            resources={**defs.resources, "duckdb": AnalyticsDuckDB(database=str(db_path))},
+            resources=resources_for(db_path),
             partition_key="2019",
             instance=instance,
         )

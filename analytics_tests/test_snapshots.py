@@ -11,10 +11,8 @@ import pytest
 
 from analytics_assets import partitions
 from analytics_assets.ingestion import embedded
-from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.reporting import team_pages
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import read_table, season_assets, step_failures, table_hash
+from analytics_tests.conftest import read_table, resources_for, season_assets, step_failures, table_hash
 from analytics_tests.outputs_support import figure_from_html, materialize_outputs
 
 SEASON = partitions.season_in_progress()
@@ -62,7 +60,7 @@ def refresh(db, as_of: str | None, season: int = SEASON, raise_on_error: bool = 
         season_assets(["standings", "dead_cap"]),
         partition_key=str(season),
         tags={partitions.AS_OF_TAG: as_of} if as_of else {},
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        resources=resources_for(db),
         raise_on_error=raise_on_error,
     )
 
@@ -130,7 +128,7 @@ def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progr
         in_progress(games=games, dead_scale=1 + games / 10)
         assert refresh(db_path, day).success
     dg.materialize(season_assets(["team_season_risk"]), partition_key=str(SEASON),
-                   resources={"duckdb": AnalyticsDuckDB(database=str(db_path))})
+                   resources=resources_for(db_path))
     out = tmp_path / "reports"
     result = materialize_outputs(db_path, out)
     assert result.success

@@ -15,8 +15,7 @@ from scipy import stats
 from analytics_assets.analytics import summary
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.reporting import charts
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import materialize_seasons, read_table, season_assets
+from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets
 from analytics_tests.outputs_support import materialize_outputs
 
 
@@ -133,7 +132,6 @@ def test_pure_functions_on_degenerate_input():
 def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
     """Seasons never backfilled and the season in progress stay missing; the summary, charts and report still refresh."""
     from analytics_assets.definitions import defs
-    from analytics_assets.ingestion.http_client import HttpClientResource
 
     all_season = [defs.get_assets_def(name) for name in ("league_risk_summary", "chart_dead_cap_vs_win_pct", "risk_report")]
     expected = {key.to_user_string() for a in all_season for key in a.keys}
@@ -141,7 +139,7 @@ def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     test_defs = dg.Definitions(
         assets=[*season_assets(), *all_season],
-        resources={"duckdb": AnalyticsDuckDB(database=str(db)), "http": HttpClientResource()},
+        resources=resources_for(db),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)  # raised inside Dagster's own evaluation helper

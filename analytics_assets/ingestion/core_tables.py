@@ -7,15 +7,17 @@ import dagster as dg
 import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.ingestion import normalize, sources
+from analytics_assets.ingestion import sources
 from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
+from analytics_assets.ingestion.table_sources import CORE_TABLES
 from analytics_assets.json_logs import scrape_fields
 from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.run_tags import BACKFILL_TAG
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
 
@@ -135,14 +137,17 @@ def load_core_table(
     context: dg.AssetExecutionContext,
     duckdb: AnalyticsDuckDB,
     table: str,
-    http: HttpClientResource | None = None,
+    http: HttpClientResource,
+    config: AnalyticsSettings,
     override: gate.GateOverride | None = None,
 ) -> Iterator:
     """Build every season of the run, gate all of them, then replace them in one transaction."""
     accept = gate.check_override(table, override)
     seasons = _seasons(context)
     snapshot = _snapshot(context, table, seasons)
-    plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows))
+    plan = SourcePlan(
+        http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows), config=config
+    )
     built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
     refused: list[ValidationReport] = []
     failed: dict[int, Exception] = {}
@@ -177,7 +182,7 @@ def load_core_table(
         stored = _stored_rows(conn, table)
         reports = list(refused)
         for season, (frame, rows) in built.items():
-            ctx = season_context(table, season, stored, frames, rows.identity, plan.cross_checks.get(season) if table == "standings" else None)
+            ctx = season_context(table, season, stored, frames, rows.identity, rows.checked)
             report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
             report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
             provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
@@ -234,13 +239,7 @@ def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.
 def build_season(table: str, season: int, plan: SourcePlan | None = None) -> tuple[pd.DataFrame, sources.SourceRows]:
     """One season's rows of `table` from the source the plan picks, with what the source said about itself."""
     rows = (plan or SourcePlan()).rows(table, season)
-    if table == "standings":
-        frame = _table_rows(rows, season, lambda: normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance, rows.cross_check))
-    else:
-        frame = _table_rows(
-            rows, season, lambda: normalize.dead_cap_rows(rows.raw, season, rows.code_source, rows.league_cap_musd, rows.provenance)
-        )
-    return frame, rows
+    return _table_rows(rows, season, lambda: CORE_TABLES[table].to_rows(rows, season)), rows
 
 
 def build_standings(season: int, plan: SourcePlan | None = None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TypeVar, cast
 
-from analytics_assets import partitions, settings
+from analytics_assets import partitions
 from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
@@ -36,28 +36,9 @@ from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, F
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.ingestion.page_checks import inspector as page_inspector
-from analytics_assets.ingestion.source_settings import games_url
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.quality.catalog import SourceIdentity
-
-LABELS = {nflverse.SOURCE: nflverse.LABEL, pfr.SOURCE: pfr.LABEL, spotrac.SOURCE: spotrac.LABEL}
-TABLE_OF = {nflverse.SOURCE: "standings", pfr.SOURCE: "standings", spotrac.SOURCE: "dead_cap"}
-PARSER_OF = {
-    nflverse.SOURCE: "analytics_assets/ingestion/nflverse.py",
-    pfr.SOURCE: "analytics_assets/ingestion/pfr.py",
-    spotrac.SOURCE: "analytics_assets/ingestion/spotrac.py",
-}
-# The raw asset that fetches each source's pages into the archive.
-RAW_ASSET = {nflverse.SOURCE: "raw_nflverse_games", pfr.SOURCE: "raw_pfr_season_page", spotrac.SOURCE: "raw_spotrac_cap_page"}
-
-
-def source_url(http: HttpClientResource, source: str, season: int) -> str:
-    """The page or file a source is read from for a season (nflverse: one file for every season)."""
-    if source == nflverse.SOURCE:
-        return games_url(http)
-    if source == pfr.SOURCE:
-        return pfr.season_url(http.resolved_pfr_base_url(), season)
-    return spotrac.season_url(http.resolved_spotrac_base_url(), season)
 
 
 def scrape_log_rows(attempts: list[Attempt], *, run_id: str | None, season: int, source: str) -> list[dict]:
@@ -91,13 +72,6 @@ class LivePage:
         return "live" if self.fresh else "archive"
 
 
-def _manual_hint(table: str, season: int) -> str:
-    return (
-        f"To load the season by hand meanwhile, save it as CSV and drop it into "
-        f"{settings.landing_dir()}/{table}_{season}.csv (format: README, 'Live sources and manual import')."
-    )
-
-
 class LiveSources:
     """The live sources of one run: one client, one archive, one scrape log."""
 
@@ -107,8 +81,10 @@ class LiveSources:
         run_id: str | None,
         log_sink: Callable[[list[dict]], None] | None = None,
         client: PoliteClient | None = None,
+        landing_dir: str = "the landing folder (ANALYTICS_LANDING_DIR)",
     ):
         self.http = http
+        self.landing_dir = landing_dir
         self.run_id = run_id
         self.archive = RawArchive(http.resolved_archive_dir())
         self._log_sink = log_sink
@@ -126,6 +102,12 @@ class LiveSources:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+    def manual_hint(self, table: str, season: int) -> str:
+        return (
+            f"To load the season by hand meanwhile, save it as CSV and drop it into "
+            f"{self.landing_dir}/{table}_{season}.csv (format: README, 'Live sources and manual import')."
+        )
 
     def _reusable(self, url: str, season: int) -> ArchivedPage | None:
         if self.http.force_refetch:
@@ -195,8 +177,8 @@ class LiveSources:
         if prior is not None:
             return LivePage(prior, self.archive.read(prior), fresh=False)
         raise SourceError(
-            f"No {LABELS[source]} page for season {season} ({url}) is in the archive and this run did not fetch one. "
-            f"Materialize {RAW_ASSET[source]} for season {season} together with {TABLE_OF[source]} (the season_pipeline "
+            f"No {LIVE_SOURCES[source].label} page for season {season} ({url}) is in the archive and this run did not fetch one. "
+            f"Materialize {LIVE_SOURCES[source].raw_asset} for season {season} together with {LIVE_SOURCES[source].table} (the season_pipeline "
             "job and the daily schedule do).",
             season=season, url=url,
         )
@@ -219,14 +201,14 @@ class LiveSources:
     def _identity_refusal(self, identity: SourceIdentity, source: str, season: int, raw_path: str | None) -> SeasonRefused:
         from analytics_assets.quality import rules
 
-        report = rules.check_source(TABLE_OF[source], season, partitions.is_completed(season), identity)
+        report = rules.check_source(LIVE_SOURCES[source].table, season, partitions.is_completed(season), identity)
         report.source, report.source_ref, report.raw_path = "live", identity.requested_url or "", raw_path
         refused = SeasonRefused(report)
         refused.identity = identity  # kept so a raw step can hand the refusal to the core step
         return refused
 
     def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
-        label, table = LABELS[source], TABLE_OF[source]
+        label, table = LIVE_SOURCES[source].label, LIVE_SOURCES[source].table
         last_page = next((p for p in reversed(pages) if p is not None), None)
         archived = f" The last response is archived at {last_page.path}." if last_page else ""
         logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
@@ -240,31 +222,31 @@ class LiveSources:
                 f"(HTTP {exc.last_status} at {exc.url}): {exc.attempts[-1].error}. This is bot protection, not a parser "
                 f"problem; it was not retried.{archived} The challenge page is kept for inspection apart from the good "
                 f"archive and is never replayed: the next run fetches the page again. Wait a few hours and make sure "
-                f"ANALYTICS_USER_AGENT identifies you. {_manual_hint(table, season)}"
+                f"ANALYTICS_USER_AGENT identifies you. {self.manual_hint(table, season)}"
             )
         elif isinstance(exc, ResponseTooLargeError):
             message = (
                 f"{label} page for season {season} at {exc.url} is too large: {exc.attempts[-1].error}. It was not "
                 f"retried and nothing was kept.{unusable} A real page is well under 1 MB: check the base URL (it may point "
                 f"at a file or a stream), or raise the http resource's max_response_bytes if the page really grew. "
-                f"{_manual_hint(table, season)}"
+                f"{self.manual_hint(table, season)}"
             )
         elif isinstance(exc, BotProtectionError):
             message = (
                 f"{label} refused the request for season {season} with HTTP 403 (bot protection) at {exc.url}; it was "
                 f"not retried.{archived} Do not retry in a loop: wait a few hours and make sure ANALYTICS_USER_AGENT "
-                f"identifies you. {_manual_hint(table, season)}"
+                f"identifies you. {self.manual_hint(table, season)}"
             )
         elif isinstance(exc, HttpStatusError):
             message = (
                 f"{label} has no page for season {season}: {exc}{archived} Check {source.upper()}_BASE_URL and that "
-                f"the season's page exists yet. {_manual_hint(table, season)}"
+                f"the season's page exists yet. {self.manual_hint(table, season)}"
             )
         else:
             message = (
                 f"{label} page for season {season} could not be fetched: {exc}{archived}{logged} The site may be down, "
                 f"slow or throttling us: re-materialize later. A deadline error means the response did not complete "
-                f"within the http resource's total_timeout_s. {_manual_hint(table, season)}"
+                f"within the http resource's total_timeout_s. {self.manual_hint(table, season)}"
             )
         return SourceError(
             message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,
@@ -272,12 +254,12 @@ class LiveSources:
         )
 
     def layout_failure(self, exc: LayoutChangedError, got: LivePage, source: str) -> SourceError:
-        table = TABLE_OF[source]
+        table = LIVE_SOURCES[source].table
         return SourceError(
             f"{exc} The raw page is archived at {got.page.path} (sha256 {got.page.sha256}, fetched "
-            f"{got.page.fetched_at}). If the site changed its layout, fix {PARSER_OF[source]} and re-materialize: the "
+            f"{got.page.fetched_at}). If the site changed its layout, fix {LIVE_SOURCES[source].parser} and re-materialize: the "
             "archived page is parsed again with no new request. If the page itself is bad, fetch it again with the "
-            f"http resource's force_refetch: true. {_manual_hint(table, exc.season)}",
+            f"http resource's force_refetch: true. {self.manual_hint(table, exc.season)}",
             season=exc.season, url=exc.url, expected=exc.expected, found=exc.found, archive_path=got.page.path,
         )
 
@@ -302,29 +284,29 @@ def _proven(table: str, season: int, url: str, got: LivePage, claim: tuple[int |
 
 
 def pfr_standings(season: int, live: LiveSources) -> SourceRows:
-    url = source_url(live.http, pfr.SOURCE, season)
-    got = live.read(pfr.SOURCE, season, url)
+    url = LIVE_SOURCES["pfr"].url(live.http, season)
+    got = live.read("pfr", season, url)
     identity = _proven("standings", season, url, got, pfr.page_season(got.text))
     try:
         raw = pfr.parse_standings(got.text, season, url)
     except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, pfr.SOURCE) from exc
+        raise live.layout_failure(exc, got, "pfr") from exc
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(raw, pfr.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
 def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
-    url = source_url(live.http, nflverse.SOURCE, season)
-    got = live.read(nflverse.SOURCE, season, url)
+    url = LIVE_SOURCES["nflverse"].url(live.http, season)
+    got = live.read("nflverse", season, url)
     try:
-        games = live.parsed(nflverse.SOURCE, got, lambda: nflverse.parse_games(got.text, season, url))
+        games = live.parsed("nflverse", got, lambda: nflverse.parse_games(got.text, season, url))
     except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, nflverse.SOURCE) from exc
+        raise live.layout_failure(exc, got, "nflverse") from exc
     raw = nflverse.season_standings(games, season)
     if raw.empty:
         played = nflverse.seasons_played(games)
         raise SourceError(
-            f"The {nflverse.LABEL} ({url}, archived at {got.page.path}) has no regular-season game played in season "
+            f"The {LIVE_SOURCES['nflverse'].label} ({url}, archived at {got.page.path}) has no regular-season game played in season "
             f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. If the "
             "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
             season=season, url=url, archive_path=got.page.path,
@@ -336,19 +318,14 @@ def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
     return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
 
 
-STANDINGS_READERS: dict[str, Callable[[int, LiveSources], SourceRows]] = {
-    nflverse.SOURCE: nflverse_standings, pfr.SOURCE: pfr_standings,
-}
-
-
-def dead_cap(season: int, live: LiveSources) -> SourceRows:
-    url = source_url(live.http, spotrac.SOURCE, season)
-    got = live.read(spotrac.SOURCE, season, url)
+def spotrac_dead_cap(season: int, live: LiveSources) -> SourceRows:
+    url = LIVE_SOURCES["spotrac"].url(live.http, season)
+    got = live.read("spotrac", season, url)
     identity = _proven("dead_cap", season, url, got, spotrac.page_season(got.text, embedded.league_salary_caps()))
     try:
         page = spotrac.parse_dead_cap(got.text, season, url)
     except LayoutChangedError as exc:
-        raise live.layout_failure(exc, got, spotrac.SOURCE) from exc
+        raise live.layout_failure(exc, got, "spotrac") from exc
     # The official figure where the package has it; otherwise the cap the page states.
     cap = embedded.league_salary_cap(season)
     if cap is None:
@@ -358,8 +335,9 @@ def dead_cap(season: int, live: LiveSources) -> SourceRows:
             f"No league salary cap is known for season {season}: the Spotrac page ({url}, archived at {got.page.path}) "
             f"states no CAP MAXIMUM and analytics_assets/embedded/{embedded.SALARY_CAP_FILE} has no row for {season}. "
             f"Add the official figure to that file, or import the season by hand with a league_salary_cap_musd column. "
-            f"{_manual_hint('dead_cap', season)}",
+            f"{live.manual_hint('dead_cap', season)}",
             season=season, url=url, archive_path=got.page.path,
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)
+

@@ -27,16 +27,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics_assets import partitions, settings, teams
-from analytics_assets.ingestion import embedded, normalize
+from analytics_assets import partitions, teams
+from analytics_assets.ingestion import embedded
 from analytics_assets.ingestion.errors import ManualImportError
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.ingestion.sources import SourceRows
 from analytics_assets.ingestion.spotrac import dollars
 from analytics_assets.quality import rules
 
-TABLES = ("standings", "dead_cap")
-FILE_NAME = re.compile(r"^(standings|dead_cap)_(\d{4})\.csv$")
 TAG_PREFIX = "analytics/manual_"  # + table: "<path>", + table + "_sha256": "<digest>"
 LOADED_DIR = "loaded"
 REJECTED_SUFFIX = ".rejected.txt"
@@ -45,16 +43,38 @@ TEAM_VOCABULARIES = ("nflverse", "spotrac", "pfr_name", "pfr_code", "franchise")
 _DIVISION_ROW = re.compile(r"^(AFC|NFC) (East|North|South|West)$")
 _MARKERS = re.compile(r"[\s*+]+$")
 
-STANDINGS_ALIASES = {
-    "team": "team", "tm": "team", "wins": "wins", "w": "wins", "losses": "losses", "l": "losses",
-    "ties": "ties", "t": "ties", "points_for": "points_for", "pf": "points_for",
-    "points_against": "points_against", "pa": "points_against", "games": "games", "g": "games", "season": "season",
+
+@dataclass(frozen=True)
+class FileFormat:
+    """What a landing file of one table holds."""
+
+    aliases: dict[str, str]  # header (lower case) -> column; headers not listed are ignored
+    required: tuple[str, ...]
+    whole_numbers: tuple[str, ...] = ()
+    millions: tuple[str, ...] = ()  # amounts in millions (a "$..." amount is read as full dollars)
+    needs_cap: bool = False  # the season's league cap: a league_salary_cap_musd column, else the package's figure
+
+
+# One format per core table a file can load, declared once.
+FORMATS: dict[str, FileFormat] = {
+    "standings": FileFormat(
+        aliases={
+            "team": "team", "tm": "team", "wins": "wins", "w": "wins", "losses": "losses", "l": "losses",
+            "ties": "ties", "t": "ties", "points_for": "points_for", "pf": "points_for",
+            "points_against": "points_against", "pa": "points_against", "games": "games", "g": "games", "season": "season",
+        },
+        required=("team", "wins", "losses", "points_for", "points_against"),
+        whole_numbers=("wins", "losses", "ties", "points_for", "points_against", "games"),
+    ),
+    "dead_cap": FileFormat(
+        aliases={c: c for c in ("team", "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "season")},
+        required=("team", "dead_money_musd", "total_cap_allocations_musd"),
+        millions=("dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd"),
+        needs_cap=True,
+    ),
 }
-DEAD_CAP_COLUMNS = ("team", "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "season")
-REQUIRED = {
-    "standings": ("team", "wins", "losses", "points_for", "points_against"),
-    "dead_cap": ("team", "dead_money_musd", "total_cap_allocations_musd"),
-}
+TABLES = tuple(FORMATS)
+FILE_NAME = re.compile(rf"^({'|'.join(TABLES)})_(\d{{4}})\.csv$")
 
 
 @dataclass(frozen=True)
@@ -95,20 +115,17 @@ def header_problem(path: Path, table: str) -> str | None:
     except UnicodeDecodeError:
         return "it is not a readable CSV file (its header line is not UTF-8 text)."
     columns = [c.strip() for c in next(csv.reader([text]), [])]
-    if table == "standings":
-        present = {STANDINGS_ALIASES[c.lower()] for c in columns if c.lower() in STANDINGS_ALIASES}
-    else:
-        present = {c.lower() for c in columns if c.lower() in DEAD_CAP_COLUMNS}
-    missing = [c for c in REQUIRED[table] if c not in present]
+    aliases = FORMATS[table].aliases
+    present = {aliases[c.lower()] for c in columns if c.lower() in aliases}
+    missing = [c for c in FORMATS[table].required if c not in present]
     if missing:
-        return f"missing column(s) {', '.join(missing)} in the header line {text[:200]!r}; a {table} file needs {', '.join(REQUIRED[table])}."
+        return f"missing column(s) {', '.join(missing)} in the header line {text[:200]!r}; a {table} file needs {', '.join(FORMATS[table].required)}."
     return None
 
 
-def scan(landing: Path, max_bytes: int | None = None) -> tuple[list[LandingFile], list[tuple[Path, str]]]:
+def scan(landing: Path, max_bytes: int) -> tuple[list[LandingFile], list[tuple[Path, str]]]:
     """The landing folder's CSV files, with cheap checks only (name, size, header line): the files
     to hand to runs, and the rejected ones with the reason. A file over `max_bytes` is never read."""
-    max_bytes = settings.landing_max_bytes() if max_bytes is None else max_bytes
     found: list[LandingFile] = []
     rejected: list[tuple[Path, str]] = []
     if not landing.is_dir():
@@ -155,16 +172,14 @@ def _read_csv(file: LandingFile, body: bytes) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise _fail(file, f"it is not a readable CSV file ({exc}).") from exc
     df.columns = [str(c).strip() for c in df.columns]
-    if file.table == "standings":
-        renamed = {c: STANDINGS_ALIASES[c.lower()] for c in df.columns if c.lower() in STANDINGS_ALIASES}
-        df = df[list(renamed)].rename(columns=renamed)
-    else:
-        df = df[[c for c in df.columns if c.lower() in DEAD_CAP_COLUMNS]].rename(columns=str.lower)
+    form = FORMATS[file.table]
+    renamed = {c: form.aliases[c.lower()] for c in df.columns if c.lower() in form.aliases}
+    df = df[list(renamed)].rename(columns=renamed)
     if df.columns.duplicated().any():
         raise _fail(file, f"columns {sorted(set(df.columns[df.columns.duplicated()]))} appear twice.")
-    missing = [c for c in REQUIRED[file.table] if c not in df.columns]
+    missing = [c for c in form.required if c not in df.columns]
     if missing:
-        raise _fail(file, f"missing column(s) {', '.join(missing)}; a {file.table} file needs {', '.join(REQUIRED[file.table])}.")
+        raise _fail(file, f"missing column(s) {', '.join(missing)}; a {file.table} file needs {', '.join(form.required)}.")
     df["team"] = df["team"].map(lambda t: _MARKERS.sub("", t.strip()))
     keep = (df["team"] != "") & ~df["team"].str.fullmatch(_DIVISION_ROW.pattern) & (df["team"].str.lower() != "tm")
     df = df[keep].copy()
@@ -230,10 +245,10 @@ def read_rows(file: LandingFile, body: bytes | None = None) -> SourceRows:
     if df.empty:
         raise _fail(file, "it holds no team rows.")
     cap = None
-    if file.table == "standings":
-        _integers(df, file, [c for c in ("wins", "losses", "ties", "points_for", "points_against", "games") if c in df.columns])
-    else:
-        _millions(df, file, [c for c in ("dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd") if c in df.columns])
+    form = FORMATS[file.table]
+    _integers(df, file, [c for c in form.whole_numbers if c in df.columns])
+    _millions(df, file, [c for c in form.millions if c in df.columns])
+    if form.needs_cap:
         if "league_salary_cap_musd" in df.columns:
             caps = sorted(set(df.pop("league_salary_cap_musd").round(6)))
             if len(caps) != 1:
@@ -253,9 +268,9 @@ def read_rows(file: LandingFile, body: bytes | None = None) -> SourceRows:
 
 
 def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
-    if file.table == "standings":
-        return normalize.standings_rows(rows.raw, file.season, rows.code_source, rows.provenance)
-    return normalize.dead_cap_rows(rows.raw, file.season, rows.code_source, rows.league_cap_musd, rows.provenance)
+    from analytics_assets.ingestion.table_sources import CORE_TABLES  # imports the live sources, only when a file is checked
+
+    return CORE_TABLES[file.table].to_rows(rows, file.season)
 
 
 def _validated(file: LandingFile, rows: SourceRows) -> SourceRows:
@@ -315,7 +330,7 @@ def from_tags(tags: dict[str, str], table: str, season: int) -> LandingFile | No
     return LandingFile(Path(path), table, season, tags.get(f"{TAG_PREFIX}{table}_sha256", ""))
 
 
-def load(file: LandingFile) -> SourceRows:
+def load(file: LandingFile, max_bytes: int) -> SourceRows:
     """Rows of a file a run was asked to load: from the landing folder, or from loaded/ on a re-run.
 
     Read and parsed here, in the run: a file that cannot be read gets its reason written beside it
@@ -325,7 +340,7 @@ def load(file: LandingFile) -> SourceRows:
     """
     try:
         if file.path.exists():
-            size, limit = file.path.stat().st_size, settings.landing_max_bytes()
+            size, limit = file.path.stat().st_size, max_bytes
             if size > limit:
                 raise _fail(file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
             return read_rows(file)

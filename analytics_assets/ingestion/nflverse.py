@@ -15,11 +15,10 @@ import io
 import pandas as pd
 
 from analytics_assets.ingestion.errors import LayoutChangedError
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 
-SOURCE = "nflverse"
-LABEL = "nflverse games file"
+LABEL = LIVE_SOURCES["nflverse"].label
 CODE_SOURCE = "nflverse_games"
-DEFAULT_URL = "https://raw.githubusercontent.com/nflverse/nfldata/master/data/games.csv"
 REQUIRED_COLUMNS = ("season", "game_type", "away_team", "away_score", "home_team", "home_score")
 REGULAR_SEASON = "REG"
 COLUMNS = ["team", "games", "wins", "losses", "ties", "points_for", "points_against"]

@@ -21,15 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
+
 BOT_PROTECTION = "bot_protection"
 BAD_PAGE = "bad_page"
-
-# What the real page always holds, per source (searched in the lower-cased body).
-EXPECTED: dict[str, re.Pattern[bytes]] = {
-    "pfr": re.compile(rb'id="(afc|nfc)"'),
-    "spotrac": re.compile(rb"dead(\s|<[^>]*>)*cap"),  # the column header, "Dead" and "Cap" in separate spans
-}
-EXPECTED_WHAT = {"pfr": "the AFC and NFC standings tables", "spotrac": "the team table's Dead Cap column"}
 
 CHALLENGE_MARKERS = (
     "just a moment...", "cf-chl", "cf_chl", "challenge-platform", "cf-browser-verification", "attention required",
@@ -70,11 +65,12 @@ def _title(body: bytes) -> str | None:
 def problem(source: str, body: bytes) -> PageProblem | None:
     """Why `body` is not `source`'s page, or None when it may be (the parser has the last word)."""
     lowered = body.lower()
-    expected = EXPECTED.get(source)
-    if expected is not None:
-        if expected.search(lowered):
+    marker = LIVE_SOURCES[source].page_marker
+    if marker is not None:
+        pattern, what = marker
+        if re.search(pattern, lowered):
             return None
-        missing = f"it lacks {EXPECTED_WHAT[source]}"
+        missing = f"it lacks {what}"
     else:
         if not _looks_html(body):
             return None  # a data file (CSV, JSON): no page furniture to mistake for data

@@ -17,9 +17,9 @@ import pandas as pd
 
 from analytics_assets.ingestion.errors import LayoutChangedError
 from analytics_assets.ingestion.html_tables import Row, Table, parse_page
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 
-SOURCE = "pfr"
-LABEL = "Pro-Football-Reference"
+LABEL = LIVE_SOURCES["pfr"].label
 CODE_SOURCE = "pfr_name"
 CONFERENCES = ("AFC", "NFC")
 TEAMS_PER_CONFERENCE = 16
@@ -47,10 +47,6 @@ def page_season(html: str) -> tuple[int | None, str]:
     if linked is not None:
         claims.add(linked)
     return (claims.pop() if len(claims) == 1 else None), evidence
-
-
-def season_url(base_url: str, season: int) -> str:
-    return f"{base_url.rstrip('/')}/years/{season}/index.htm"
 
 
 def _header(table: Table) -> list[str | None]:

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from analytics_assets.ingestion import live, nflverse
 from analytics_assets.ingestion.fetch_record import FAILED, NOT_NEEDED, FetchOutcome
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 
 CHECK = "fetched"  # the raw assets' WARN check (declared in assets.py)
@@ -30,24 +31,27 @@ def _outcomes(plan: SourcePlan, source: str, seasons: list[int]) -> list[FetchOu
             outcomes.append(FetchOutcome(source, season, NOT_NEEDED, message=reason))
         else:
             needed.append(season)
-    if source == nflverse.SOURCE and needed:
+    url = LIVE_SOURCES[source].url
+    if LIVE_SOURCES[source].one_file and needed:
         # One file holds every season: one fetch (or replay) serves the run. Asked for the newest
         # season, so it is fetched when that season is in progress or its archived copy predates
         # its completion, and replayed otherwise.
         newest = max(needed)
-        one = plan.live.fetch_outcome(source, newest, live.source_url(plan.http, source, newest))
+        one = plan.live.fetch_outcome(source, newest, url(plan.http, newest))
         outcomes += [dataclasses.replace(one, season=s) for s in needed]
     else:
-        outcomes += [plan.live.fetch_outcome(source, s, live.source_url(plan.http, source, s)) for s in needed]
+        outcomes += [plan.live.fetch_outcome(source, s, url(plan.http, s)) for s in needed]
     return sorted(outcomes, key=lambda o: o.season)
 
 
-def fetch_raw(context: dg.AssetExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB) -> Iterator:
+def fetch_raw(
+    context: dg.AssetExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+) -> Iterator:
     from analytics_assets.ingestion.core_tables import append_scrape_log
 
     seasons = sorted(int(k) for k in context.partition_keys)
     attempts: list[dict] = []
-    plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend)
+    plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend, config=config)
     try:
         outcomes = _outcomes(plan, source, seasons)
         record = plan.live.record
@@ -59,7 +63,7 @@ def fetch_raw(context: dg.AssetExecutionContext, source: str, http: HttpClientRe
         # Written once the fetches are over: the DuckDB file is opened briefly, never held across a request.
         append_scrape_log(duckdb, attempts)
     for o in outcomes:
-        (context.log.warning if o.status == FAILED else context.log.info)(f"{live.LABELS[source]} season {o.season}: {o.describe()}")
+        (context.log.warning if o.status == FAILED else context.log.info)(f"{LIVE_SOURCES[source].label} season {o.season}: {o.describe()}")
     failed = [o for o in outcomes if o.status == FAILED]
     table = "\n".join(["| season | outcome |", "|---|---|"] + [f"| {o.season} | {o.describe().replace('|', '/')} |" for o in outcomes])
     metadata = {

@@ -14,45 +14,37 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from analytics_assets import settings
-from analytics_assets.ingestion import embedded, live, manual_import, sources, standings_sources
+from analytics_assets.ingestion import live, manual_import
 from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.ingestion.source_settings import standings_order
 from analytics_assets.ingestion.sources import SourceRows
-from analytics_assets.ingestion.standings_sources import CrossCheck
-
-
-def embedded_has(table: str, season: int) -> bool:
-    if table == "standings":
-        return not embedded.standings(season)[0].empty
-    return not embedded.dead_money(season)[0].empty and embedded.league_salary_cap(season) is not None
+from analytics_assets.ingestion.table_sources import CORE_TABLES
+from analytics_assets.settings import AnalyticsSettings
 
 
 class SourcePlan:
-    """The sources of one run (or of one direct call, with everything from the environment)."""
+    """The sources of one run (or of one direct call, with the settings the environment has now)."""
 
     def __init__(
         self,
-        mode: str | None = None,
         http: HttpClientResource | None = None,
         run_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         log_sink: Callable[[list[dict]], None] | None = None,
+        config: AnalyticsSettings | None = None,
     ):
-        self.mode = mode or settings.analytics_source()
-        if self.mode not in settings.SOURCE_MODES:
-            raise ValueError(f"Source mode {self.mode!r} is not one of {', '.join(settings.SOURCE_MODES)}.")
-        self.http = http or HttpClientResource()
+        self.config = config or settings.current()
+        self.mode = self.config.source_mode
+        self.http = http or settings.from_environment(HttpClientResource, bind=False)
         self.run_id = run_id
         self.tags = dict(tags or {})
         self._log_sink = log_sink
         self._live: live.LiveSources | None = None
         self._manual: list[manual_import.LandingFile] = []
-        self.cross_checks: dict[int, CrossCheck] = {}  # live standings seasons: how they were cross-checked
 
     @property
     def live(self) -> live.LiveSources:
         if self._live is None:
-            self._live = live.LiveSources(self.http, self.run_id, self._log_sink)
+            self._live = live.LiveSources(self.http, self.run_id, self._log_sink, landing_dir=str(self.config.landing_path))
         return self._live
 
     @property
@@ -63,18 +55,20 @@ class SourcePlan:
         if manual_import.from_tags(self.tags, table, season) is not None:
             return "manual"
         if self.mode == "auto":
-            return "embedded" if embedded_has(table, season) else "live"
+            return "embedded" if CORE_TABLES[table].has_embedded(season) else "live"
         return self.mode
 
     def not_needed(self, source: str, season: int) -> str | None:
         """Why a raw step has nothing to fetch for `source` in `season` (None: it is needed)."""
-        choice = self.choose(live.TABLE_OF[source], season)
+        table = CORE_TABLES[live.LIVE_SOURCES[source].table]
+        choice = self.choose(table.name, season)
         if choice == "embedded":
             return "not needed: embedded (the package ships this season's facts)"
         if choice == "manual":
             return "not needed: manual import"
-        if live.TABLE_OF[source] == "standings" and source not in standings_order(self.http):
-            return f"not needed: {source} is not in ANALYTICS_STANDINGS_SOURCES ({','.join(standings_order(self.http))})"
+        asked = table.live_sources(self.http)
+        if source not in asked:
+            return f"not needed: {source} is not among the {table.name} sources this run asks ({','.join(asked)})"
         return None
 
     def rows(self, table: str, season: int) -> SourceRows:
@@ -82,16 +76,12 @@ class SourcePlan:
         if choice == "manual":
             file = manual_import.from_tags(self.tags, table, season)
             assert file is not None  # choose() picks "manual" only for a run that names a landing file
-            rows = manual_import.load(file)
+            rows = manual_import.load(file, self.config.landing_max_bytes)
             self._manual.append(file)
             return rows
         if choice == "embedded":
-            return sources.embedded_standings(season) if table == "standings" else sources.embedded_dead_cap(season)
-        if table == "dead_cap":
-            return live.dead_cap(season, self.live)
-        rows, self.cross_checks[season] = standings_sources.standings(season, self.live)
-        return rows
-
+            return CORE_TABLES[table].embedded(season)
+        return CORE_TABLES[table].live(season, self.live)
     def after_write(self) -> list[Path]:
         """Once the seasons are stored: move loaded landing files to loaded/."""
         return [manual_import.mark_loaded(f) for f in self._manual]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analytics_assets.ingestion import embedded
 from analytics_assets.ingestion.normalize import Provenance
 from analytics_assets.quality.catalog import SourceIdentity, ValidationReport
+
+if TYPE_CHECKING:
+    from analytics_assets.ingestion.standings_sources import CrossCheck
 
 
 class NoSourceDataError(LookupError):
@@ -34,10 +38,19 @@ class SourceRows:
     raw_path: str | None = None  # where the raw page or file is kept (live, archive and manual sources)
     identity: SourceIdentity | None = None  # what the page said about itself (live pages)
     cross_check: str | None = None  # standings from live sources: how a second source confirmed them, or why not
+    checked: CrossCheck | None = None  # the cross-check behind `cross_check`, for the rules
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def has_embedded_standings(season: int) -> bool:
+    return not embedded.standings(season)[0].empty
+
+
+def has_embedded_dead_cap(season: int) -> bool:
+    return not embedded.dead_money(season)[0].empty and embedded.league_salary_cap(season) is not None
 
 
 def embedded_standings(season: int) -> SourceRows:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from analytics_assets.ingestion.errors import LayoutChangedError
 from analytics_assets.ingestion.html_tables import Table, parse_page
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 
-SOURCE = "spotrac"
-LABEL = "Spotrac"
+LABEL = LIVE_SOURCES["spotrac"].label
 CODE_SOURCE = "spotrac"
 TEAMS = 32
 NOT_TEAMS = {"totals", "total", "averages", "average", "league average"}
@@ -48,10 +48,6 @@ def page_season(html: str, official_caps: dict[int, float]) -> tuple[int | None,
         if matching:
             claims.add(matching[0])
     return (claims.pop() if len(claims) == 1 else None), "; ".join(evidence)
-
-
-def season_url(base_url: str, season: int) -> str:
-    return f"{base_url.rstrip('/')}/nfl/cap/{season}/"
 
 
 def dollars(text: str) -> float:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics_assets import partitions
+from analytics_assets import partitions, settings
 from analytics_assets.ingestion import live, normalize
 from analytics_assets.ingestion.errors import SourceError
+from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.reconcile import Reconciliation, reconcile
-from analytics_assets.ingestion.source_settings import standings_order
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES, sources_of
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows
 from analytics_assets.teams import UnknownTeamError
 
@@ -44,7 +45,7 @@ class CrossCheck:
             return None
         if len(self.configured) == 1:
             return f"ANALYTICS_STANDINGS_SOURCES names {self.served_by} alone"
-        return "; ".join(f"{live.LABELS[s]} did not answer: {m}" for s, m in self.failures.items())
+        return "; ".join(f"{LIVE_SOURCES[s].label} did not answer: {m}" for s, m in self.failures.items())
 
     def note(self) -> str:
         """The `cross_check` provenance of the stored rows (deterministic: no timestamps)."""
@@ -71,14 +72,21 @@ def _records(rows: SourceRows, season: int) -> pd.DataFrame:
     return frame[RECORD_COLUMNS]
 
 
-def standings(season: int, sources: live.LiveSources) -> tuple[SourceRows, CrossCheck]:
+def standings_order(http: HttpClientResource) -> list[str]:
+    """The configured standings sources, in order (the http resource's `standings_sources`)."""
+    return settings.standings_sources(http.standings_sources, sources_of("standings"))
+
+
+def standings(season: int, sources: live.LiveSources) -> SourceRows:
+    """The season's standings from the first configured source that answers, cross-checked by the next
+    (`checked` on the rows says how)."""
     order = standings_order(sources.http)
     answers: dict[str, tuple[SourceRows, pd.DataFrame]] = {}
     failures: dict[str, str] = {}
     refusals: list[SeasonRefused] = []
     for source in order:
         try:
-            rows = live.STANDINGS_READERS[source](season, sources)
+            rows = LIVE_SOURCES[source].read(season, sources)
             answers[source] = (rows, _records(rows, season))
         except SourceError as exc:
             failures[source] = str(exc)
@@ -88,13 +96,13 @@ def standings(season: int, sources: live.LiveSources) -> tuple[SourceRows, Cross
     if not answers and refusals:
         # A source sent another season: reported through the identity rules, with why the rest did not answer.
         refused = refusals[0]
-        others = "; ".join(f"{live.LABELS[s]}: {_first_sentence(m)}" for s, m in failures.items() if not m.startswith("its page is not season"))
+        others = "; ".join(f"{LIVE_SOURCES[s].label}: {_first_sentence(m)}" for s, m in failures.items() if not m.startswith("its page is not season"))
         if others:
             for result in refused.report.failed():
                 result.message = f"{result.message} No other standings source answered either ({others}).".strip()
         raise refused
     if not answers:
-        detail = " ".join(f"({i}) {live.LABELS[s]}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
+        detail = " ".join(f"({i}) {LIVE_SOURCES[s].label}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
         raise SourceError(
             f"No standings source answered for season {season} (ANALYTICS_STANDINGS_SOURCES={','.join(order)}). {detail}",
             season=season, sources=",".join(order),
@@ -114,5 +122,4 @@ def standings(season: int, sources: live.LiveSources) -> tuple[SourceRows, Cross
         )
     rows = answers[served_by][0]
     # The stored rows are the serving source's, already in season codes.
-    served = dataclasses.replace(rows, raw=answers[served_by][1], code_source="nflverse", cross_check=check.note())
-    return served, check
+    return dataclasses.replace(rows, raw=answers[served_by][1], code_source="nflverse", cross_check=check.note(), checked=check)

@@ -1,6 +1,6 @@
 """Writing the outputs: every chart file and the risk report (the work behind reporting/assets.py).
 
-Files land in $ANALYTICS_OUTPUT_DIR (read when the run starts; default data/reports/). plotly.js is
+Files land in the settings resource's output_dir ($ANALYTICS_OUTPUT_DIR; default data/reports/). plotly.js is
 written once beside them as plotly.min.js, so every page opens offline. Each file is written to a
 temporary name and renamed, so a reader never sees half a page.
 """
@@ -16,9 +16,10 @@ import duckdb
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from analytics_assets import partitions, settings, slo
+from analytics_assets import partitions, slo
 from analytics_assets.analytics.risk import QUADRANTS
 from analytics_assets.reporting import charts, report, team_pages
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 
 PLOTLY_BUNDLE = "plotly.min.js"
@@ -89,12 +90,12 @@ def read_fit(conn: duckdb.DuckDBPyConnection) -> dict | None:
     return fit.iloc[0].to_dict() if len(fit) else None
 
 
-def _require_risk(risk: pd.DataFrame, what: str) -> None:
+def _require_risk(risk: pd.DataFrame, what: str, out: Path) -> None:
     if risk.empty:
         raise dg.Failure(
             description=(
                 f"nfl.team_season_risk has no rows, so there is nothing to draw; the {what} in "
-                f"{settings.output_dir()} were left unchanged. Materialize standings, dead_cap and team_season_risk "
+                f"{out} were left unchanged. Materialize standings, dead_cap and team_season_risk "
                 "for at least one season first."
             )
         )
@@ -105,19 +106,19 @@ def _require_risk(risk: pd.DataFrame, what: str) -> None:
             description=(
                 f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does not "
                 f"define ({'; '.join(stale)}): they were written by an older version. Re-materialize team_season_risk "
-                f"for those seasons; the {what} in {settings.output_dir()} were left unchanged."
+                f"for those seasons; the {what} in {out} were left unchanged."
             )
         )
 
 
-def _output_dir() -> Path:
-    out = settings.output_dir()
+def _output_dir(config: AnalyticsSettings) -> Path:
+    out = config.output_path
     out.mkdir(parents=True, exist_ok=True)
     return out
 
 
-def _highlight(context: dg.AssetExecutionContext, risk: pd.DataFrame) -> list[str]:
-    wanted = settings.highlight_franchises()
+def _highlight(context: dg.AssetExecutionContext, risk: pd.DataFrame, config: AnalyticsSettings) -> list[str]:
+    wanted = config.highlighted
     known = set(risk["franchise"])
     unknown = [f for f in wanted if f not in known]
     if unknown:
@@ -128,12 +129,12 @@ def _highlight(context: dg.AssetExecutionContext, risk: pd.DataFrame) -> list[st
     return [f for f in wanted if f in known]
 
 
-def build_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator[dg.MaterializeResult]:
+def build_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         risk, fit = read_risk(conn), read_fit(conn)
-    _require_risk(risk, "charts")
-    highlight = _highlight(context, risk)
-    out = _output_dir()
+    _require_risk(risk, "charts", config.output_path)
+    highlight = _highlight(context, risk, config)
+    out = _output_dir(config)
     bundle = ensure_plotly_bundle(out)
     seasons = f"{int(risk['season'].min())}-{int(risk['season'].max())}"
     for chart in charts.CHARTS:
@@ -175,7 +176,7 @@ def declared_rules() -> pd.DataFrame:
     )
 
 
-def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
+def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
     with duckdb.get_connection() as conn:
         risk, fit = read_risk(conn), read_fit(conn)
@@ -187,10 +188,10 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
         standings_snapshots, dead_cap_snapshots = read_snapshots(conn)
         incidents = conn.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}").df()
         acceptances = conn.execute(f"SELECT * FROM {SCHEMA}.gate_acceptances ORDER BY accepted_at").df()
-    _require_risk(risk, "report files")
+    _require_risk(risk, "report files", config.output_path)
     if summary.empty:
         context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
-    highlight = _highlight(context, risk)
+    highlight = _highlight(context, risk, config)
     inputs = report.ReportInputs(
         risk=risk,
         summary=summary,
@@ -211,7 +212,7 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> 
     built = report.build(inputs)
     pages = team_pages.team_pages(risk, team_provenance)
     season_html = team_pages.season_page(standings_snapshots, dead_cap_snapshots)
-    out = _output_dir()
+    out = _output_dir(config)
     ensure_plotly_bundle(out)
     teams_dir = out / team_pages.TEAMS_DIR
     teams_dir.mkdir(exist_ok=True)

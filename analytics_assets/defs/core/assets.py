@@ -11,12 +11,19 @@ import dagster as dg
 
 from analytics_assets import partitions
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
 from analytics_assets.quality.catalog import rules_version
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.tables import column_schema
+
+
+def raw_assets_of(table: str) -> list[str]:
+    return [s.raw_asset for s in LIVE_SOURCES.values() if s.table == table]
+
 
 # Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
 _CORE: dict[str, Any] = dict(
@@ -32,27 +39,31 @@ _CORE: dict[str, Any] = dict(
 
 @dg.asset(
     **_CORE,
-    deps=["raw_nflverse_games", "raw_pfr_season_page"],
+    deps=raw_assets_of("standings"),
     check_specs=gate.check_specs("standings"),
     metadata={"dagster/column_schema": column_schema("standings")},
     code_version=rules_version("standings"),
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
-def standings(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+def standings(
+    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
-    yield from core_tables.load_core_table(context, duckdb, "standings", http, config)
+    yield from core_tables.load_core_table(context, duckdb, "standings", http, settings, config)
 
 
 @dg.asset(
     **_CORE,
-    deps=["raw_spotrac_cap_page"],
+    deps=raw_assets_of("dead_cap"),
     check_specs=gate.check_specs("dead_cap"),
     metadata={"dagster/column_schema": column_schema("dead_cap")},
     code_version=rules_version("dead_cap"),
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )
-def dead_cap(context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+def dead_cap(
+    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
-    yield from core_tables.load_core_table(context, duckdb, "dead_cap", http, config)
+    yield from core_tables.load_core_table(context, duckdb, "dead_cap", http, settings, config)

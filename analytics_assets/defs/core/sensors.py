@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics_assets import settings
+from analytics_assets.settings import AnalyticsSettings
 
 
 def _mtime_ns(path: Path) -> int:
@@ -27,37 +27,39 @@ def _mtime_ns(path: Path) -> int:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Loads standings_<season>.csv / dead_cap_<season>.csv dropped into $ANALYTICS_LANDING_DIR: cheap checks "
-        "(name, size, header) here, then one run per file that validates it like any source; a rejected file is "
+        "(name, size, header) here, then one run per season that validates its files like any source; a rejected file is "
         "left in place with <file>.rejected.txt beside it."
     ),
 )
-def manual_import_sensor(context: dg.SensorEvaluationContext):
+def manual_import_sensor(context: dg.SensorEvaluationContext, settings: AnalyticsSettings):
     from analytics_assets.ingestion import manual_import
 
-    landing = settings.landing_dir()
-    files, rejected = manual_import.scan(landing)
+    landing = settings.landing_path
+    files, rejected = manual_import.scan(landing, settings.landing_max_bytes)
     for path, message in rejected:
         manual_import.write_rejection(path, message)
         context.log.error(message)
-    tables_of: dict[int, set[str]] = {}
-    for file in files:
-        tables_of.setdefault(file.season, set()).add(file.table)
-    run_requests = []
+    by_season: dict[int, list] = {}
     for file in files:
         manual_import.clear_stale_rejection(file.path)
-        # Both tables of a season landed together: each run also rebuilds the season's risk rows.
-        # The runs' steps take the duckdb pool one at a time, so the last risk step sees both tables.
-        # With one table, the next pipeline run refreshes them.
-        both = tables_of[file.season] == {"standings", "dead_cap"}
-        selection = [file.table] + (["team_season_risk"] if both else [])
+        by_season.setdefault(file.season, []).append(file)
+    run_requests = []
+    for season, landed in sorted(by_season.items()):
+        # The files of one season load in one run: with both tables there, its risk step runs after
+        # both are stored (two runs could race, the first one's risk step missing the other table).
+        # With one table, the next pipeline run refreshes the risk rows.
+        both = {f.table for f in landed} == set(manual_import.TABLES)
+        selection = [f.table for f in landed] + (["team_season_risk"] if both else [])
+        tags = {"trigger": "manual_import_sensor"}
+        for f in landed:
+            tags.update(f.tags())
         # One run per file content and modification time: touching a file whose run failed for
         # another reason (a busy database, say) requests it again.
+        key = "+".join(f"{f.table}_{f.season}_{f.sha256[:16]}_{_mtime_ns(f.path)}" for f in landed)
         run_requests.append(
             dg.RunRequest(
-                run_key=f"manual-{file.table}_{file.season}_{file.sha256[:16]}_{_mtime_ns(file.path)}",
-                partition_key=str(file.season),
-                asset_selection=[dg.AssetKey(name) for name in selection],
-                tags={"trigger": "manual_import_sensor", **file.tags()},
+                run_key=f"manual-{key}", partition_key=str(season),
+                asset_selection=[dg.AssetKey(name) for name in selection], tags=tags,
             )
         )
     if run_requests:

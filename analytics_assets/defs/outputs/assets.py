@@ -11,6 +11,7 @@ import dagster as dg
 from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.reporting.catalog import CHART_INFO
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 
 
@@ -33,10 +34,10 @@ def _chart_specs() -> list[dg.AssetSpec]:
 
 
 @dg.multi_asset(specs=_chart_specs(), name="risk_charts", pool="duckdb", can_subset=True)
-def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator[dg.MaterializeResult]:
+def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings) -> Iterator[dg.MaterializeResult]:
     from analytics_assets.reporting import outputs
 
-    yield from outputs.build_charts(context, duckdb)
+    yield from outputs.build_charts(context, duckdb, settings)
 
 
 @dg.asset(
@@ -55,7 +56,7 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> I
         "snapshot date)."
     ),
 )
-def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.MaterializeResult:
+def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings) -> dg.MaterializeResult:
     from analytics_assets.reporting import outputs
 
-    return outputs.build_report(context, duckdb)
+    return outputs.build_report(context, duckdb, settings)

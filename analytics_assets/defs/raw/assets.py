@@ -11,8 +11,10 @@ import dagster as dg
 
 from analytics_assets import partitions
 from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES, LiveSource
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
+from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 
 # Raw steps fetch under their site's pool (one fetcher per site across all runs; the HTTP client
@@ -23,28 +25,23 @@ _RAW: dict[str, Any] = dict(
 )
 
 
-def _raw_asset(name: str, source: str, description: str):
+def _raw_asset(source: LiveSource) -> dg.AssetsDefinition:
     fetched = dg.AssetCheckSpec(
-        "fetched", asset=name, blocking=False,
+        "fetched", asset=source.raw_asset, blocking=False,
         description="[WARN] Every season of the run that needs this source got its page, fetched or replayed from the archive.",
     )
 
-    @dg.asset(name=name, pool=source, check_specs=[fetched], description=description, tags=layer_tags("raw", source), **_RAW)
-    def _fetch(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource) -> Iterator:
+    @dg.asset(
+        name=source.raw_asset, pool=source.name, check_specs=[fetched], description=source.description,
+        tags=layer_tags("raw", source.name), **_RAW,
+    )
+    def _fetch(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings) -> Iterator:
         from analytics_assets.ingestion import raw_pages
 
-        yield from raw_pages.fetch_raw(context, source, http, duckdb)
+        yield from raw_pages.fetch_raw(context, source.name, http, duckdb, settings)
 
     return _fetch
 
 
-raw_nflverse_games = _raw_asset(
-    "raw_nflverse_games", "nflverse",
-    "nflverse's games file (NFLVERSE_GAMES_URL), archived by sha256: one fetch serves every season of a run.",
-)
-raw_pfr_season_page = _raw_asset(
-    "raw_pfr_season_page", "pfr", "Pro-Football-Reference's season page /years/{season}/index.htm, archived by sha256.",
-)
-raw_spotrac_cap_page = _raw_asset(
-    "raw_spotrac_cap_page", "spotrac", "Spotrac's team cap page /nfl/cap/{season}/, archived by sha256.",
-)
+# One raw asset per live source declared in ingestion/source_catalog.py.
+raw_assets = [_raw_asset(source) for source in LIVE_SOURCES.values()]
