@@ -22,6 +22,7 @@ import pytest
 from analytics_assets import partitions
 from analytics_assets.quality.catalog import rules_for
 from analytics_tests.conftest import REPO
+from analytics_tests.deploy_support import WebhookSink
 from analytics_tests.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, _shot, _wait
 
 SEASON = partitions.season_in_progress()
@@ -44,13 +45,19 @@ LATEST_CHECK = """query($k: AssetKeyInput!, $c: String!) { assetCheckExecutions(
 
 
 @pytest.fixture(scope="module")
-def server():
+def webhook():
+    with WebhookSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def server(webhook):
     if not (REPO / ".venv" / "bin" / "dg").exists():
         pytest.skip("make env installs dg into .venv")
     from benchmarks.ui_latency import Server
 
     root = Path(tempfile.mkdtemp(prefix="analytics-offline-test-"))
-    srv = Server(root, (REPO / "deploy" / "dagster.local.yaml").read_text(), env=OFFLINE)
+    srv = Server(root, (REPO / "deploy" / "dagster.local.yaml").read_text(), env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": webhook.url})
     try:
         srv.wait_up()
         yield srv
@@ -165,3 +172,35 @@ def test_the_failed_season_in_progress_picked_again_runs_alone(server, page):
     new = _wait(lambda: [r for r in _runs(server) if r["runId"] not in before and r["status"] in ("SUCCESS", "FAILURE")], 300, "the run done")
     assert [(_seasons(r), r["status"]) for r in new] == [((str(SEASON), str(SEASON)), "FAILURE")]
     _assert_only_the_season_in_progress_failed(server)
+
+
+def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(server, page, webhook):
+    # The same season from the asset's own page: Dagster runs it as its implicit job, __ASSET_JOB.
+    from playwright.sync_api import expect
+
+    before = {r["runId"] for r in server.gql(RUNS)["runsOrError"]["results"]}
+    page.goto(f"{server.url}/assets/standings", wait_until="networkidle")
+    page.get_by_role("button", name=re.compile("Materialize")).first.click()
+    sure = page.get_by_role("dialog").filter(has_text="Are you sure?")
+    try:
+        sure.get_by_role("button", name="Confirm").click(timeout=5_000)
+    except Exception:
+        pass  # no question asked: the raw assets upstream have materializations
+    dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+    dialog.get_by_role("button", name="Failed and missing", exact=True).click()
+    dialog.get_by_role("button", name="Launch 1 run").click()
+    expect(dialog).to_be_hidden()
+    run = _wait(lambda: [r for r in server.gql(RUNS)["runsOrError"]["results"]
+                         if r["runId"] not in before and r["status"] == "FAILURE"], 300, "the run failed")[0]
+    assert run["pipelineName"] == "__ASSET_JOB"
+
+    # Every failed run of this module is alerted (the sensor looks every 15 s), each named in words.
+    failed = [r["runId"] for r in server.gql(RUNS)["runsOrError"]["results"] if r["status"] == "FAILURE"]
+    assert len(failed) == 3
+    alerts = _wait(lambda: (lambda got: got if len(got) == len(failed) else None)(
+        {rid: webhook.payloads_for(rid) for rid in failed if webhook.payloads_for(rid)}), 180, "an alert for every failed run")
+    texts = {rid: payloads[0]["text"] for rid, payloads in alerts.items()}
+    assert all("__ASSET_JOB" not in text for text in texts.values()), texts
+    assert texts[run["runId"]].startswith(f"Dagster run {run['runId'][:8]} of assets standings (season {SEASON}) failed at step `standings`: ")
+    backfill_run = next(rid for rid in failed if rid != run["runId"] and "backfill" in texts[rid])
+    assert f"of job `season_pipeline` (season {SEASON}, backfill " in texts[backfill_run]
