@@ -1,4 +1,4 @@
-"""Dagster's own run-tag strings that we set (make run's single-run backfill) or read (JSON logs, backfill runs).
+"""Dagster's own run-tag strings that we set (make run's range run) or read (JSON logs, backfill runs, alerts).
 
 They are the documented tags of a partitioned run ("dagster/partition", and for a range run
 "dagster/asset_partition_range_start"/"_end"); Dagster exports them only from a private module, so
