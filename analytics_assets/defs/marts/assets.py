@@ -55,7 +55,7 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
 @dg.asset(
     group_name="marts",
     partitions_def=season_partitions,
-    backfill_policy=partitions.SINGLE_RUN,
+    backfill_policy=partitions.SEASON_BACKFILL_POLICY,
     pool="duckdb",
     kinds={"duckdb", "pandas"},
     deps=["standings", "dead_cap"],
