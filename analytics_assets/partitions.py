@@ -86,7 +86,15 @@ def regular_season_games(season: int) -> int:
     return 16 if season <= 2020 else 17
 
 
-# Backfills of a season range run as one run. Dagster flags the `backfill_policy` parameter as
-# beta; we rely on it knowingly, so that one notice (and only it) is silenced.
+# A backfill runs the completed seasons of its range together, at most SEASONS_PER_RUN of them per
+# run: one run for 2011-2025, and "All" (2011 to the season in progress) is two runs, every completed
+# season in one and the season in progress alone. The season in progress is the one that needs the
+# live sites; offline, and never stored, its run fails alone and no stored season is marked failed
+# (Dagster marks every season of a failed run failed, and cannot split a run on anything but a
+# count of partitions). The count is taken when the code location loads: a location left running
+# across March 1 splits "All" after the last season completed at load, so the season just completed
+# (live-only until the package ships it) runs with the new one. Dagster flags the `backfill_policy`
+# parameter as beta; we rely on it knowingly, so that one notice (and only it) is silenced.
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
-SINGLE_RUN = dg.BackfillPolicy.single_run()
+SEASONS_PER_RUN = season_in_progress() - FIRST_SEASON
+SEASON_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=SEASONS_PER_RUN)

@@ -2,7 +2,7 @@
 
     python -m analytics_assets.run_pipeline [--from 2011] [--to 2025]
 
-The per-season assets run once over the whole range (a single-run backfill); the all-season
+The per-season assets run once over the whole range (one run with Dagster's range tags); the all-season
 assets (summary, charts, report) run after them. Runs are recorded in $DAGSTER_HOME, so they
 show up in the Dagster UI.
 """

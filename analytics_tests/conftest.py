@@ -40,10 +40,12 @@ def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict
     return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
 
 
-def materialize_seasons(db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None):
-    """Materialize the per-season assets over [first, last] in one run against `db_path`."""
+def materialize_seasons(
+    db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
+):
+    """Materialize the per-season assets over [first, last] in one run against `db_path` (plus any run `tags`)."""
     last = first if last is None else last
-    tags = {PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
+    tags = {**(tags or {}), PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
     return dg.materialize(
         season_assets(names),
         resources=resources_for(db_path, http),

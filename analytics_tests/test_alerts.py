@@ -136,3 +136,17 @@ def test_a_run_that_failed_before_any_step_still_says_why():
     assert payload["error"] == "Run worker exited unexpectedly (OOM killed)."
     assert "before or between steps" in payload["text"] and "01234567" in payload["text"]
     assert payload["run_url"] is None
+
+
+def test_a_run_launched_from_the_asset_catalog_is_named_by_its_assets_not_dagsters_implicit_job():
+    run = dg.DagsterRun(
+        job_name="__ASSET_JOB", run_id="1e535e96ffff", status=dg.DagsterRunStatus.FAILURE,
+        asset_selection=frozenset(dg.AssetKey(k) for k in ("team_season_risk", "standings", "dead_cap")),
+        tags={"dagster/asset_partition_range_start": "2026", "dagster/asset_partition_range_end": "2026", "dagster/backfill": "rzjlkuxu"},
+    )
+    payload = failure_payload(run, [{"step_key": "standings", "error_type": "Failure", "error": "standings season 2026: offline"}], None)
+    assert payload["text"] == (
+        "Dagster run 1e535e96 of assets dead_cap, standings, team_season_risk (season 2026, backfill rzjlkuxu) "
+        "failed at step `standings`: standings season 2026: offline"
+    )
+    assert payload["target"] == "assets dead_cap, standings, team_season_risk" and payload["job_name"] == "__ASSET_JOB"

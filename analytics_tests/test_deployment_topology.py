@@ -263,7 +263,7 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     print(f"\nbackfill {backfill_id} {BACKFILL_FIRST}-{BACKFILL_LAST}: {wall:.1f} s through the daemon (run was {status_at_kill.value} when the daemon was killed)")
     assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, deployment.logs_tail()
 
-    # Run storage: one run for the whole range (single-run backfill policy), no duplicate after the restart.
+    # Run storage: one run for the whole range (completed seasons backfill in one run), no duplicate after the restart.
     runs = _runs(instance, **{BACKFILL_ID_TAG: backfill_id})
     assert len(runs) == 1, [(r.run_id, r.status) for r in runs]
     run = runs[0]

@@ -174,6 +174,36 @@ def test_every_dead_money_zero_is_refused(db, tmp_path, page_server, live):
     assert stored(db) == before
 
 
+def test_allocations_far_above_the_cap_are_refused_naming_the_team_and_ratio(db, tmp_path, page_server, live):
+    """TB's 2024 cap allocations on the real Spotrac page raised from $244.5M to $408.6M: 160% of the
+    $255.4M cap, beyond the 150% no real team came near (the highest: KC 2012, 119%)."""
+    reference = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
+    allocations = reference.set_index(["season", "team"]).loc[(2024, "TB"), "total_cap_allocations_musd"]
+    page = page_server.pages[SPOTRAC_2024_PATH].decode()
+
+    def inflate_tb(team, match):
+        amount = int(match.group(1).replace(",", "")) / 1e6
+        return "$408,640,000" if team == "TB" and abs(amount - allocations) < 0.005 else match.group(0)
+
+    inflated = spotrac_rows(page, inflate_tb)
+    assert inflated.count("$408,640,000") == 1
+    page_server.serve(SPOTRAC_2024_PATH, inflated.encode())
+    before = stored(db)
+    result = materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    message = refused(result, "dead_cap", "allocations_within_bounds", 2024)
+    assert "every team's allocations 50%-150% of the league cap" in message
+    assert "TB allocations 160% of the cap ($408.6M of $255.4M)" in message
+    assert stored(db) == before
+    record = incident(db, "dead_cap", "allocations_within_bounds", 2024)
+    assert record["outcome"] == "refused" and record["severity"] == "ERROR"
+    assert record["expected"] == "every team's allocations 50%-150% of the league cap"
+    assert record["seen"] == "TB allocations 160% of the cap ($408.6M of $255.4M)"
+    assert record["source_ref"] == page_server.url(SPOTRAC_2024_PATH) and Path(record["raw_path"]).exists()
+    assert [row["team"] for row in json.loads(record["evidence"])] == ["TB"]
+    # A plausibility rule: a person could accept it with a reason (break glass); the error says how.
+    assert "accept allocations_within_bounds" in message
+
+
 def test_spotrac_amounts_in_thousands_are_refused_naming_the_unit(db, tmp_path, page_server, live):
     page = page_server.pages[SPOTRAC_2024_PATH].decode()
     thousands = spotrac_rows(page, lambda team, m: f"${int(m.group(1).replace(',', '')) // 1000:,}")

@@ -13,7 +13,7 @@ import pytest
 from analytics_assets import settings, teams
 from analytics_assets.defs.core.sensors import manual_import_sensor
 from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
-from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, skipped_steps, step_failures, table_hash
+from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 

@@ -88,3 +88,8 @@ def test_run_tags_spell_dagsters_own_tags():
     assert run_tags.PARTITION_TAG == tags.PARTITION_NAME_TAG
     assert run_tags.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
     assert run_tags.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
+    assert run_tags.BACKFILL_TAG == tags.BACKFILL_ID_TAG
+
+    from dagster._core.definitions.assets.job.asset_job import IMPLICIT_ASSET_JOB_NAME
+
+    assert run_tags.IMPLICIT_ASSET_JOB == IMPLICIT_ASSET_JOB_NAME

@@ -3,8 +3,15 @@ cannot be read failing on its own message without taking the stored seasons or u
 
 from __future__ import annotations
 
+import dagster as dg
+
+from analytics_assets import partitions
+from analytics_assets.definitions import defs
+from analytics_assets.partitions import season_partitions
 from analytics_assets.quality.catalog import rules_for
+from analytics_assets.run_tags import BACKFILL_TAG
 from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, step_failures, table_hash
+from analytics_tests.test_snapshots import in_progress  # noqa: F401 (fixture)
 
 
 def _by_partition(result, asset: str) -> dict[str, dict]:
@@ -103,3 +110,83 @@ def test_a_warning_check_states_the_value_seen_and_the_rule(db_path, embedded_co
     assert warn.description.startswith("2024: ") and "TB" in warn.description and "357.6" in warn.description
     assert "rule: " in warn.description
     assert checks["dead_money_non_negative"].passed and checks["dead_money_non_negative"].description == "Passed for seasons 2023, 2024."
+
+
+SEASON = partitions.season_in_progress()
+
+
+def _drop_in_progress(standings, dead):
+    # (moved to a season no run asks for: the source no longer has the season in progress)
+    for frame in (standings, dead):
+        frame.loc[frame["season"].astype(str) == str(SEASON), "season"] = "1990"
+
+
+def test_a_backfill_puts_every_completed_season_in_one_run_and_the_season_in_progress_in_its_own():
+    # "All" (2011 to the season in progress) is two runs: the completed seasons, then the season in
+    # progress alone, so that season failing offline never marks a stored season failed.
+    assert partitions.SEASONS_PER_RUN == SEASON - partitions.FIRST_SEASON == len(season_partitions.get_partition_keys()) - 1
+    for name in ("raw_nflverse_games", "raw_pfr_season_page", "raw_spotrac_cap_page", "standings", "dead_cap", "team_season_risk"):
+        assert defs.get_assets_def(name).backfill_policy == partitions.SEASON_BACKFILL_POLICY, name
+
+
+def test_the_season_in_progress_alone_fails_on_one_message_and_its_rules_restate_the_stored_results(db_path):
+    # Stored: 2011-2012, where dead_cap's WARN rule allocations_near_cap flags TB 2011 (73% of the cap).
+    assert materialize_seasons(db_path, 2011, 2012).success
+    before = {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "team_season_risk", "partition_versions")}
+    # The season in progress was never stored and no source has it (embedded facts only: as offline).
+    result = materialize_seasons(db_path, SEASON, raise_on_error=False)
+    assert not result.success
+    failures = step_failures(result)
+    assert set(failures) == {"standings", "dead_cap"}
+    for table, message in failures.items():
+        # One message, about that season alone (the advice to run other seasons has none to name).
+        assert f"{table} season {SEASON}: No embedded" in message and message.count(f"{table} season ") == 1, message
+        assert "Nothing was written" in message and "other seasons of the run" not in message
+    assert not result.asset_materializations_for_node("team_season_risk")  # never run: its inputs failed
+    assert {t: table_hash(db_path, t) for t in before} == before
+    # Every rule of both tables reports (none is left "Execution failed"), says it judged nothing,
+    # and restates what the stored seasons showed: a warning stays a warning, a pass a pass.
+    checks = {(e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+              and e.event_specific_data.asset_key.to_user_string() in ("standings", "dead_cap")}
+    assert set(checks) == {(t, r.name) for t in ("standings", "dead_cap") for r in rules_for(t)}
+    for check in checks.values():
+        assert check.metadata["evaluated_in_this_run"].value is False
+        assert check.description.startswith(f"Not evaluated in this run: {check.asset_key.to_user_string()} season {SEASON} could not be read")
+    near = checks[("dead_cap", "allocations_near_cap")]
+    assert not near.passed and near.severity == dg.AssetCheckSeverity.WARN
+    assert "2011: " in near.description and "TB allocations 73% of the cap" in near.description
+    assert near.metadata["stored_seasons_failing"].value == "2011"
+    formula = checks[("standings", "win_pct_formula")]
+    assert formula.passed and formula.description.endswith("passed for seasons 2011, 2012.")
+
+
+def test_a_backfill_serves_the_stored_season_in_progress_when_its_source_is_gone(db_path, in_progress, embedded_copy):
+    in_progress(games=5)  # the season in progress after 5 games, as the sources had it
+    assert materialize_seasons(db_path, SEASON - 1, SEASON).success
+    season_rows = f"SELECT * FROM nfl.standings WHERE season = {SEASON} ORDER BY team"
+    before, tables = read_table(db_path, season_rows), {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "team_season_risk")}
+    embedded_copy(_drop_in_progress)  # offline: no source answers for it any more
+
+    # "All" offline: the backfill's run of the season in progress alone serves it as stored.
+    result = materialize_seasons(db_path, SEASON, tags={BACKFILL_TAG: "allseasons"})
+    assert result.success
+    for table in ("standings", "dead_cap"):
+        meta = _by_partition(result, table)[str(SEASON)]
+        assert meta["source"].value == "stored rows kept: source unavailable in this run"
+        assert f"season {SEASON}" in meta["source_error"].value and meta["dagster/row_count"].value == 32
+    assert read_table(db_path, season_rows).equals(before)
+    assert {t: table_hash(db_path, t) for t in tables} == tables
+    # Every rule reports that it judged nothing in this run and what the stored season showed.
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+              and e.event_specific_data.asset_key.to_user_string() == "standings"]
+    assert {c.check_name for c in checks} == {r.name for r in rules_for("standings")}
+    assert all(c.description.startswith(f"Not evaluated in this run: standings season {SEASON} could not be read, so this rule "
+                                         "judged nothing and the stored rows are kept.") for c in checks)
+    formula = next(c for c in checks if c.check_name == "win_pct_formula")
+    assert formula.passed and formula.description.endswith(f"passed for seasons {SEASON - 1}, {SEASON}.")
+
+    # The same season alone outside a backfill (the daily refresh, a click) fails: a blocked source alerts.
+    alone = materialize_seasons(db_path, SEASON, names=["standings"], raise_on_error=False)
+    assert not alone.success and f"No embedded standings for season {SEASON}" in step_failures(alone)["standings"]
+    assert read_table(db_path, season_rows).equals(before)

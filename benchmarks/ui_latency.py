@@ -67,9 +67,10 @@ def _free_port() -> int:
 
 
 class Server:
-    """`make dev` (scripts/dev_server.py around dg dev) on a temporary instance, DuckDB file and outputs."""
+    """`make dev` (scripts/dev_server.py around dg dev) on a temporary instance, DuckDB file and outputs
+    (`env` overrides the environment, e.g. the sources)."""
 
-    def __init__(self, root: Path, config: str):
+    def __init__(self, root: Path, config: str, env: dict[str, str] | None = None):
         self.root = root
         self.port = _free_port()
         home = root / "home"
@@ -84,6 +85,7 @@ class Server:
             "ANALYTICS_LANDING_DIR": str(root / "landing"),
             "ANALYTICS_SOURCE": "embedded",  # completed seasons only: no network
             "VIRTUAL_ENV": str(VENV_BIN.parent),
+            **(env or {}),
         }
         self.log = (root / "dev.log").open("wb")
         self.proc = subprocess.Popen(

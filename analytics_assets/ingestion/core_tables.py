@@ -16,6 +16,7 @@ from analytics_assets.json_logs import scrape_fields
 from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
+from analytics_assets.run_tags import BACKFILL_TAG
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
@@ -59,10 +60,15 @@ def _source_fields(df: pd.DataFrame) -> dict:
 
 
 # A season whose source cannot be reached (offline, blocked, no embedded facts) but which is
-# already stored keeps its stored rows when it is one season of a range: "All" or a backfill
-# offline then refreshes every other season instead of failing them all for the one that is
-# unreachable. A run of that season alone still fails, so the daily refresh alerts.
+# already stored keeps its stored rows when it is one season of a range or of a backfill: "All"
+# or "Missing" offline then serves it as stored instead of failing (a backfill runs the season in
+# progress alone, partitions.SEASON_BACKFILL_POLICY). A run of that season alone outside a backfill
+# (the daily refresh, a click on that season) still fails, so a blocked source alerts.
 _UNAVAILABLE = (FetchError, sources.NoSourceDataError)
+
+
+def _serves_stored(context: dg.AssetExecutionContext, seasons: list[int]) -> bool:
+    return len(seasons) > 1 or BACKFILL_TAG in context.run.tags
 
 
 def _stored_seasons(duckdb: AnalyticsDuckDB, table: str, seasons: list[int]) -> set[int]:
@@ -162,7 +168,7 @@ def load_core_table(
     finally:
         plan.close()
     kept: dict[int, Exception] = {}
-    if failed and len(seasons) > 1 and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
+    if failed and _serves_stored(context, seasons) and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
         if _stored_seasons(duckdb, table, list(failed)) == set(failed):
             kept, failed = failed, {}
     for season, error in kept.items():
@@ -184,9 +190,9 @@ def load_core_table(
             reports.append(report)
         reports.sort(key=lambda r: r.season)
         if failed:
-            # The rules that ran (on the other seasons) report their results; the season that could
-            # not be read fails on its own message, and no rule is reported for it.
-            yield from gate.check_results(table, reports)
+            # The rules that ran (on the other seasons) report their results, and a rule that judged
+            # no season says so; the season that could not be read fails on its own message.
+            yield from gate.check_results(table, reports, unread=sorted(failed), stored=gate.stored_outcomes(conn, table))
             raise _season_failure(table, failed, list(frames))
         gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         try:
@@ -195,6 +201,7 @@ def load_core_table(
             plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
             raise
         writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
+        stored_outcomes = gate.stored_outcomes(conn, table) if kept else None
         metadata = table_metadata(conn, table, seasons, writes)
         per_season = season_metadata(conn, table, seasons, writes)
         version = content_version(conn, table)
@@ -211,7 +218,8 @@ def load_core_table(
         metadata["snapshot"] = dg.MetadataValue.text(
             f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
         )
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, reports), data_version=version)
+    checks = gate.check_results(table, reports, unread=sorted(kept), stored=stored_outcomes, kept=True)
+    yield dg.MaterializeResult(metadata=metadata, check_results=checks, data_version=version)
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:

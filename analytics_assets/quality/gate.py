@@ -90,14 +90,75 @@ def _not_applicable(rule) -> str:
     return "; ".join(needs.get(n, n) for n in rule.needs) or "an earlier rule (the schema) failed"
 
 
-def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.AssetCheckResult]:
-    """One result per rule that ran, over every season of the run (a rule that did not run reports nothing)."""
-    reports = list(reports)
+def _span(seasons: list[int]) -> str:
+    if len(seasons) > 2 and seasons == list(range(seasons[0], seasons[-1] + 1)):
+        return f"{seasons[0]}-{seasons[-1]}"
+    return ", ".join(map(str, seasons))
+
+
+# Per rule, the outcome each stored season had in the run that stored it (the content it holds now).
+_STORED_OUTCOMES = f"""
+SELECT q.rule, q.season, q.passed, q.detail FROM {SCHEMA}.quality_results q
+JOIN {SCHEMA}.partition_versions v ON v.table_name = q.table_name AND v.season = q.season AND v.run_id = q.run_id
+WHERE q.table_name = ?
+QUALIFY row_number() OVER (PARTITION BY q.rule, q.season ORDER BY q.checked_at DESC) = 1
+ORDER BY q.rule, q.season
+"""
+
+
+def stored_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[tuple[int, bool, str]]]:
+    """Each rule's (season, passed, detail) for every stored season of `table`."""
+    out: dict[str, list[tuple[int, bool, str]]] = {}
+    for rule, season, passed, detail in conn.execute(_STORED_OUTCOMES, [table]).fetchall():
+        out.setdefault(rule, []).append((season, passed, detail))
+    return out
+
+
+def _not_evaluated(table: str, rule, unread: list[int], stored: list[tuple[int, bool, str]], kept: bool) -> dg.AssetCheckResult:
+    """A rule that judged nothing because the run's seasons could not be read. Dagster attaches the
+    result to the asset's latest materialization, so it restates what the stored seasons last showed
+    (a warning stays a warning) instead of "Execution failed" or a pass it never earned."""
+    why = (
+        f"Not evaluated in this run: {table} season{'s' if len(unread) > 1 else ''} {_span(unread)} could not be read, "
+        f"so this rule judged nothing and {'the stored rows are kept' if kept else 'nothing was written'}."
+    )
+    failing = [(season, detail) for season, passed, detail in stored if not passed]
+    if not stored:
+        description = f"{why} No stored season has a result for it yet."
+    elif failing:
+        description = f"{why} The stored seasons' last results stand: " + "; ".join(f"{s}: {d}" for s, d in failing)
+    else:
+        description = f"{why} The stored seasons' last results stand: passed for season{'s' if len(stored) > 1 else ''} {_span([s for s, _, _ in stored])}."
+    return dg.AssetCheckResult(
+        asset_key=table, check_name=rule.name, passed=not failing,
+        # A stored season that failed a rule was accepted (ERROR) or let through (WARN): a warning either way.
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "evaluated_in_this_run": dg.MetadataValue.bool(False),
+            "unread_seasons": dg.MetadataValue.text(_span(unread)),
+            "stored_seasons_failing": dg.MetadataValue.text(", ".join(str(s) for s, _ in failing) or "none"),
+            "rule": dg.MetadataValue.text(rule.guards),
+        },
+        description=description[:1000],
+    )
+
+
+def check_results(
+    table: str, reports: Iterable[ValidationReport], unread: Iterable[int] = (),
+    stored: dict[str, list[tuple[int, bool, str]]] | None = None, kept: bool = False,
+) -> list[dg.AssetCheckResult]:
+    """One result per rule that ran, over every season of the run. A rule that did not run reports
+    nothing, unless seasons of the run could not be read (`unread`; `kept` when their stored rows are
+    served instead): then it says it judged nothing and restates the stored seasons' results (`stored`,
+    from `stored_outcomes`)."""
+    reports, unread = list(reports), sorted(unread)
     results = []
     for rule in rules_for(table):
         per_season = [(rep.season, r) for rep in reports for r in rep.results if r.rule.name == rule.name and r.evaluated]
         if not per_season:
-            if any(r.rule.name == rule.name for rep in reports for r in rep.results):
+            if unread and not any(r.rule.name == rule.name for rep in reports for r in rep.results):
+                results.append(_not_evaluated(table, rule, unread, (stored or {}).get(rule.name, []), kept))
+            elif any(r.rule.name == rule.name for rep in reports for r in rep.results):
                 # Dagster expects every declared check of a materialized asset to report: say plainly
                 # that it had nothing to judge (e.g. no page behind embedded facts).
                 results.append(dg.AssetCheckResult(
@@ -125,8 +186,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
                 "\n".join(f"{s}: accepted by {a.accepted_by}: {a.reason}" for s, r in accepted.items() if (a := r.accepted))
             )
         checked = sorted(s for s, _ in per_season)
-        span = f"{checked[0]}-{checked[-1]}" if len(checked) > 2 and checked == list(range(checked[0], checked[-1] + 1)) else ", ".join(map(str, checked))
-        description = f"Passed for season{'s' if len(checked) > 1 else ''} {span}."
+        description = f"Passed for season{'s' if len(checked) > 1 else ''} {_span(checked)}."
         if failing:
             description = "; ".join(_seen(s, r) for s, r in failing.items())[:900] + f" (rule: {rule.guards})"
         results.append(

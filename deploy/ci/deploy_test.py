@@ -424,7 +424,7 @@ def wait_backfill_done(d: Deployment, backfill_id: str, timeout: float) -> None:
 
 
 def check_backfill_runs(d: Deployment, backfill_id: str, first: int, last: int) -> dict:
-    """One successful run for the range (single-run backfill policy), in its own container from the project image.
+    """One successful run for the range (completed seasons backfill in one run), in its own container from the project image.
 
     A daemon killed in the instant it launches a run leaves that run failed by run monitoring and
     retried (run_retries); the retry is then the one successful run, and the log says so."""

@@ -29,7 +29,7 @@ def raw_assets_of(table: str) -> list[str]:
 _CORE: dict[str, Any] = dict(
     group_name="core",
     partitions_def=season_partitions,
-    backfill_policy=partitions.SINGLE_RUN,
+    backfill_policy=partitions.SEASON_BACKFILL_POLICY,
     pool="duckdb",
     op_tags=storage.DUCKDB_WRITER_TAGS,
     kinds={"duckdb", "pandas"},

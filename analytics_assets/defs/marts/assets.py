@@ -55,7 +55,7 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
 @dg.asset(
     group_name="marts",
     partitions_def=season_partitions,
-    backfill_policy=partitions.SINGLE_RUN,
+    backfill_policy=partitions.SEASON_BACKFILL_POLICY,
     pool="duckdb",
     op_tags=storage.DUCKDB_WRITER_TAGS,
     kinds={"duckdb", "pandas"},
@@ -103,8 +103,10 @@ _DEPS_CONTENT_CHANGED = dg.AutomationCondition.any_deps_match(
     | dg.AutomationCondition.will_be_requested()
 ).with_label("any_deps_content_changed")
 # eager() also waits while a dependency is "in progress", which counts a backfill until the
-# backfill daemon marks it complete, up to 30 s after its one run ended (the daemon's fixed loop).
-# Waiting for the dependencies' runs is enough: a season range is one run (single-run backfill policy).
+# backfill daemon marks it complete, up to 30 s after its last run ended (the daemon's fixed loop).
+# Waiting for the dependencies' runs is enough: each run writes whole seasons in one transaction,
+# so a rebuild never reads a season half-written (a backfill with the season in progress has two
+# runs, and the outputs may be rebuilt after each).
 _DEPS_RUN_IN_PROGRESS = dg.AutomationCondition.any_deps_match(dg.AutomationCondition.run_in_progress()).with_label("any_deps_run_in_progress")
 ALL_SEASONS_AUTOMATION = (
     dg.AutomationCondition.eager()

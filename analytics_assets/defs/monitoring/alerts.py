@@ -23,6 +23,7 @@ import dagster as dg
 import requests
 
 from analytics_assets.json_logs import partition_label
+from analytics_assets.run_tags import BACKFILL_TAG, IMPLICIT_ASSET_JOB
 
 WEBHOOK_ENV = "ANALYTICS_ALERT_WEBHOOK_URL"
 WEBSERVER_URL_ENV = "ANALYTICS_WEBSERVER_URL"
@@ -57,6 +58,16 @@ def step_failure_summary(event: dg.DagsterEvent) -> dict[str, str]:
     }
 
 
+def run_target(run: dg.DagsterRun) -> str:
+    """What the run was, in words: its job, or, for a run of Dagster's implicit job (launched from an
+    asset's page, an asset backfill, an automation condition), the assets it was to materialize."""
+    if run.job_name != IMPLICIT_ASSET_JOB:
+        return f"job `{run.job_name}`"
+    assets = sorted(key.to_user_string() for key in run.asset_selection or ())
+    shown = ", ".join(assets[:4]) + (f" and {len(assets) - 4} more" if len(assets) > 4 else "")
+    return f"assets {shown}" if assets else "assets"
+
+
 def failure_payload(
     run: dg.DagsterRun,
     step_failures: Sequence[dict[str, str]],
@@ -70,14 +81,19 @@ def failure_payload(
     first = step_failures[0] if step_failures else None
     error = first["error"] if first else (run_failure_message or "The run failed before any step ran.")
     where = f"step `{first['step_key']}`" if first else "before or between steps"
-    seasons = f" (season {partition})" if partition and "..." not in partition else (f" (seasons {partition})" if partition else "")
-    text = f"Dagster run {run.run_id[:8]} of `{run.job_name}`{seasons} failed at {where}: {error.splitlines()[0] if error else ''}"
+    about = [f"season {partition}" if "..." not in partition else f"seasons {partition}"] if partition else []
+    if BACKFILL_TAG in tags:
+        about.append(f"backfill {tags[BACKFILL_TAG]}")
+    target = run_target(run)
+    context = f" ({', '.join(about)})" if about else ""
+    text = f"Dagster run {run.run_id[:8]} of {target}{context} failed at {where}: {error.splitlines()[0] if error else ''}"
     if run_url:
         text += f"\n{run_url}"
     return {
         "text": text,
         "run_id": run.run_id,
         "job_name": run.job_name,
+        "target": target,
         "status": str(run.status.value),
         "partition": partition,
         "failed_steps": list(step_failures),

@@ -21,7 +21,7 @@ from analytics_assets.storage import AnalyticsDuckDB
 # also spaces requests per host), never under "duckdb": a slow site never holds the DuckDB writer,
 # and different sites are fetched at the same time where the executor runs steps in parallel.
 _RAW: dict[str, Any] = dict(
-    group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SINGLE_RUN, kinds={"http"}, owners=OWNERS,
+    group_name="raw", partitions_def=season_partitions, backfill_policy=partitions.SEASON_BACKFILL_POLICY, kinds={"http"}, owners=OWNERS,
 )
 
 
