@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, WINNING_PCT
 from analytics_assets.reporting.catalog import CHART_INFO
@@ -305,11 +306,13 @@ _BUILDERS: dict[str, Callable[[pd.DataFrame, Sequence[str], dict | None], go.Fig
 CHARTS: tuple[Chart, ...] = tuple(Chart(i.key, i.filename, i.title, i.description, _BUILDERS[i.key]) for i in CHART_INFO)
 
 
-def chart_div(fig: go.Figure, div_id: str, include_plotlyjs: bool | str = False) -> str:
-    """The figure as an HTML fragment with a fixed id (identical input gives identical bytes)."""
-    return fig.to_html(
-        full_html=False, include_plotlyjs=include_plotlyjs, div_id=div_id, auto_play=False,
-        config=PLOTLY_CONFIG, default_height=f"{fig.layout.height or 600}px", default_width="100%",
+def chart_div(fig: go.Figure | dict, div_id: str, include_plotlyjs: bool | str = False) -> str:
+    """The figure as an HTML fragment with a fixed id (identical input gives identical bytes). A dict
+    is a figure already validated part by part (drilldown_charts.FranchiseHistories)."""
+    height = fig["layout"].get("height") if isinstance(fig, dict) else fig.layout.height
+    return pio.to_html(
+        fig, full_html=False, include_plotlyjs=include_plotlyjs, div_id=div_id, auto_play=False, validate=not isinstance(fig, dict),
+        config=PLOTLY_CONFIG, default_height=f"{height or 600}px", default_width="100%",
     )
 
 

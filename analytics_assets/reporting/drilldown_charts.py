@@ -6,6 +6,7 @@ and escaping: every string from a source is HTML-escaped before it enters a figu
 
 from __future__ import annotations
 
+import copy
 import html
 
 import numpy as np
@@ -32,10 +33,9 @@ def _band(fig: go.Figure, seasons: list[int], low: pd.Series, high: pd.Series, m
                              hovertemplate=f"League median {name} %{{y:{fmt}}} in %{{x}}<extra></extra>"), row=row, col=1)
 
 
-def franchise_history(risk: pd.DataFrame, franchise: str) -> go.Figure:
-    """The franchise's dead cap % (top) and win % (bottom) by season against the league's band."""
-    risk = risk.sort_values(["season", "team"], kind="stable")
-    rows = risk[risk["franchise"] == franchise]
+def _league_history(risk: pd.DataFrame) -> go.Figure:
+    """Everything of a franchise's chart but the franchise: the league's bands, the quadrant legend
+    keys, the reference lines, the axes and the layout (its title is set per franchise)."""
     seasons = sorted(int(s) for s in risk["season"].unique())
     by_season = risk.groupby("season")
     pct = by_season["dead_cap_pct"].quantile([0.25, 0.5, 0.75]).unstack().reindex(seasons)
@@ -44,16 +44,6 @@ def franchise_history(risk: pd.DataFrame, franchise: str) -> go.Figure:
                         subplot_titles=("Dead cap (% of the league salary cap)", "Win %"))
     _band(fig, seasons, pct[0.25], pct[0.75], pct[0.5], "dead cap", 1, ".1f")
     _band(fig, seasons, win[0.25], win[0.75], win[0.5], "win %", 2, ".1%")
-    name = html.escape(franchise)
-    colour = OKABE_ITO[0]
-    markers = {"color": [QUADRANT_STYLE[q][0] for q in rows["quadrant"]], "symbol": [QUADRANT_STYLE[q][1] for q in rows["quadrant"]],
-               "size": 10, "line": {"width": 1, "color": "white"}}
-    for row, column in ((1, "dead_cap_pct"), (2, "win_pct")):
-        fig.add_trace(go.Scatter(
-            x=rows["season"].tolist(), y=rows[column].tolist(), mode="lines+markers", name=name, legendgroup="team",
-            showlegend=row == 1, line={"color": colour, "width": 2.5}, marker=markers,
-            customdata=_customdata(rows), hovertemplate=HOVER,
-        ), row=row, col=1)
     for quadrant, (qcolour, symbol) in QUADRANT_STYLE.items():  # legend keys for the marker colours and shapes
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=html.escape(quadrant.split(" (")[0]), legendgroup="quadrants",
                                  marker={"color": qcolour, "symbol": symbol, "size": 10}, hoverinfo="skip"), row=1, col=1)
@@ -64,8 +54,47 @@ def franchise_history(risk: pd.DataFrame, franchise: str) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", range=[-0.03, 1.03], row=2, col=1)
     fig.update_xaxes(tickmode="array", tickvals=seasons, range=[min(seasons) - 0.5, max(seasons) + 0.5])
     fig.update_xaxes(title_text="Season", row=2, col=1)
-    return _layout(fig, f"{name}: dead cap % and win % by season, against the league", 720,
-                   legend={"orientation": "h", "y": -0.1, "traceorder": "normal"})
+    return _layout(fig, "", 720, legend={"orientation": "h", "y": -0.1, "traceorder": "normal"})
+
+
+class FranchiseHistories:
+    """Each franchise's dead cap % (top) and win % (bottom) by season against the league's band.
+
+    The league's part is built (and validated by Plotly) once; each franchise adds its two traces to
+    a copy of it, so the 32 team pages do not rebuild the same figure 32 times."""
+
+    _BAND_TRACES = 6  # the franchise's traces go after the bands, before the legend keys
+
+    def __init__(self, risk: pd.DataFrame):
+        self.risk = risk.sort_values(["season", "team"], kind="stable")
+        self.league = _league_history(self.risk).to_plotly_json()
+        # The axes each row's band is drawn on: the franchise's row 1 and row 2 traces use the same ones.
+        data = self.league["data"]
+        self.axes = [(data[0]["xaxis"], data[0]["yaxis"]), (data[3]["xaxis"], data[3]["yaxis"])]
+
+    def figure(self, franchise: str) -> dict:
+        """The chart as a Plotly figure dict (chart_div renders it)."""
+        rows = self.risk[self.risk["franchise"] == franchise]
+        name = html.escape(franchise)
+        markers = {"color": [QUADRANT_STYLE[q][0] for q in rows["quadrant"]], "symbol": [QUADRANT_STYLE[q][1] for q in rows["quadrant"]],
+                   "size": 10, "line": {"width": 1, "color": "white"}}
+        traces = [
+            go.Scatter(
+                x=rows["season"].tolist(), y=rows[column].tolist(), mode="lines+markers", name=name, legendgroup="team",
+                showlegend=row == 0, line={"color": OKABE_ITO[0], "width": 2.5}, marker=markers,
+                customdata=_customdata(rows), hovertemplate=HOVER, xaxis=self.axes[row][0], yaxis=self.axes[row][1],
+            ).to_plotly_json()
+            for row, column in enumerate(("dead_cap_pct", "win_pct"))
+        ]
+        fig = copy.deepcopy(self.league)
+        fig["data"][self._BAND_TRACES:self._BAND_TRACES] = traces
+        fig["layout"]["title"]["text"] = f"{name}: dead cap % and win % by season, against the league"
+        return fig
+
+
+def franchise_history(risk: pd.DataFrame, franchise: str) -> dict:
+    """One franchise's chart (FranchiseHistories builds many at the cost of one league)."""
+    return FranchiseHistories(risk).figure(franchise)
 
 
 def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Figure:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS
 from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, chart_div, record
-from analytics_assets.reporting.drilldown_charts import franchise_history, season_in_progress
+from analytics_assets.reporting.drilldown_charts import FranchiseHistories, season_in_progress
 from analytics_assets.reporting.templating import cell, missing, num, when
 
 TEAMS_DIR = "teams"
@@ -87,9 +87,10 @@ def _provenance_rows(provenance: pd.DataFrame) -> list:
     ]
 
 
-def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame) -> str:
+def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame, histories: FranchiseHistories | None = None) -> str:
     """One franchise's page. risk: every nfl.team_season_risk row (the league band needs them all);
-    provenance: season, table_name, franchise, team, source, source_ref, raw_sha256, loaded_at."""
+    provenance: season, table_name, franchise, team, source, source_ref, raw_sha256, loaded_at;
+    histories: the league's part of the chart, when several pages share it."""
     rows = risk[risk["franchise"] == franchise].sort_values("season")
     if rows.empty:
         raise ValueError(f"Franchise {franchise!r} has no rows in nfl.team_season_risk.")
@@ -106,7 +107,7 @@ def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame) -> s
         season_count=len(rows),
         first_season=int(rows["season"].min()),
         last_season=int(rows["season"].max()),
-        chart=Markup(chart_div(franchise_history(risk, franchise), "franchise-history")),
+        chart=Markup(chart_div((histories or FranchiseHistories(risk)).figure(franchise), "franchise-history")),
         high_dead_cap_pct=f"{HIGH_DEAD_CAP_PCT:g}",
         quadrant_headers=QUADRANT_HEADERS,
         quadrant_rows=_quadrant_rows(rows),
@@ -120,7 +121,8 @@ def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame) -> s
 
 def team_pages(risk: pd.DataFrame, provenance: pd.DataFrame) -> dict[str, str]:
     """File name (under teams/) -> page, for every franchise with risk rows."""
-    return {page_name(f): team_page(f, risk, provenance) for f in sorted(risk["franchise"].unique())}
+    histories = FranchiseHistories(risk)
+    return {page_name(f): team_page(f, risk, provenance, histories) for f in sorted(risk["franchise"].unique())}
 
 
 def _snapshot_rows(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> list:
