@@ -7,7 +7,7 @@ starts, so the launchpad shows which variable a run reads.
 
 import dagster as dg
 
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.settings import AnalyticsSettings, from_environment
 from analytics_assets.storage import AnalyticsDuckDB
 

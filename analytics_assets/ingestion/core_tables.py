@@ -9,7 +9,7 @@ import pandas as pd
 from analytics_assets import partitions, storage
 from analytics_assets.ingestion import sources
 from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.ingestion.table_sources import CORE_TABLES
 from analytics_assets.json_logs import scrape_fields

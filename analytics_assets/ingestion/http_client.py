@@ -31,12 +31,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import dagster as dg
 import requests
 import urllib3
-from pydantic import Field
 
-from analytics_assets import settings
 from analytics_assets.ingestion import bounded_read
 from analytics_assets.ingestion.errors import (
     BotProtectionError,
@@ -46,7 +43,12 @@ from analytics_assets.ingestion.errors import (
     ResponseTooLargeError,
     RetriesExhaustedError,
 )
-from analytics_assets.settings import setting
+from analytics_assets.ingestion.http_resource import (  # noqa: F401 (HttpClientResource: re-exported)
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT_S,
+    DEFAULT_USER_AGENT,
+    HttpClientResource,
+)
 
 if TYPE_CHECKING:  # page_checks is the caller's; only its type is needed here
     from analytics_assets.ingestion.page_checks import PageProblem
@@ -56,9 +58,6 @@ PFR_MIN_INTERVAL_S = 3.0  # PFR: more than 20 requests a minute gets a client ba
 # Bounds per attempt. The real pages take well under a second from the sites and weigh 467 KB
 # (PFR 2017) and 567 KB (Spotrac 2024); nflverse's games file is a few MB. 60 s leaves room for a
 # slow site; 20 MB is over 30 times the largest page, and caps what one attempt can hold in memory.
-DEFAULT_TOTAL_TIMEOUT_S = 60.0
-DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
-DEFAULT_USER_AGENT = "analytics-assets/0.1 (NFL dead-cap risk platform; polite scraper, 1 request per 3 s)"
 
 # Attempt.kind: why an attempt that got a response is not the page.
 TOO_LARGE, DEADLINE = "too_large", "deadline"
@@ -348,61 +347,4 @@ class PoliteClient:
             f"{f' ({last.error})' if last.error and last.status is not None else ''}. "
             + "; ".join(a.describe() for a in attempts) + ".",
             url, attempts, attempts_made=len(attempts), last_status=last.status,
-        )
-
-
-class HttpClientResource(dg.ConfigurableResource):
-    """The live sources: where each site's pages are, which standings sources to ask, and the HTTP
-    client every fetch uses (politeness, retries, deadlines, size cap)."""
-
-    pfr_base_url: str = setting("https://www.pro-football-reference.com", "PFR_BASE_URL", "Where Pro-Football-Reference season pages are fetched from.")
-    spotrac_base_url: str = setting("https://www.spotrac.com", "SPOTRAC_BASE_URL", "Where Spotrac team cap pages are fetched from.")
-    nflverse_games_url: str = setting(
-        "https://raw.githubusercontent.com/nflverse/nfldata/master/data/games.csv", "NFLVERSE_GAMES_URL",
-        "nflverse's games file (every game of every season, one CSV).",
-    )
-    standings_sources: str = setting(
-        settings.DEFAULT_STANDINGS_SOURCES, "ANALYTICS_STANDINGS_SOURCES",
-        "Live standings sources in order of preference, comma-separated: the first that answers is stored, the next cross-checks it.",
-    )
-    archive_dir: str = setting(str(settings.DATA_DIR / "archive"), "ANALYTICS_ARCHIVE_DIR", "Content-addressed store of every fetched page.")
-    user_agent: str = setting(DEFAULT_USER_AGENT, "ANALYTICS_USER_AGENT", "How the scraper identifies itself (put a contact address in it).")
-    min_interval_s: float = setting(3.0, "ANALYTICS_HTTP_MIN_INTERVAL_S", "At least this many seconds between two requests to one host (never below 3 for PFR).")
-    max_attempts: int = setting(4, "ANALYTICS_HTTP_MAX_ATTEMPTS", "Attempts per page, the first try included.")
-    connect_timeout_s: float = Field(default=10.0, description="Connect timeout per request, seconds.")
-    read_timeout_s: float = Field(default=30.0, description="Read timeout per request (between bytes), seconds.")
-    total_timeout_s: float = setting(
-        DEFAULT_TOTAL_TIMEOUT_S, "ANALYTICS_HTTP_TOTAL_TIMEOUT_S", "Wall-clock deadline per attempt (connect, headers and the whole body), seconds.",
-    )
-    max_response_bytes: int = setting(
-        DEFAULT_MAX_RESPONSE_BYTES, "ANALYTICS_HTTP_MAX_RESPONSE_BYTES",
-        "Largest response body accepted, bytes; a larger one stops the download and is not retried.",
-    )
-    backoff_base_s: float = Field(default=2.0, description="First retry waits between half and all of this; doubles each retry.")
-    backoff_max_s: float = Field(default=60.0, description="Cap on one backoff wait, seconds.")
-    max_retry_after_s: float = Field(default=300.0, description="Longest Retry-After honoured; a longer one fails the fetch.")
-    force_refetch: bool = Field(default=False, description="Fetch completed seasons again even when their page is archived.")
-
-    def resolved_pfr_base_url(self) -> str:
-        return self.pfr_base_url.strip().rstrip("/")
-
-    def resolved_spotrac_base_url(self) -> str:
-        return self.spotrac_base_url.strip().rstrip("/")
-
-    def resolved_archive_dir(self) -> str:
-        return str(settings.as_path(self.archive_dir))
-
-    def build_client(self, sleep: Callable[[float], None] = time.sleep) -> PoliteClient:
-        return PoliteClient(
-            user_agent=self.user_agent.strip() or DEFAULT_USER_AGENT,
-            connect_timeout_s=self.connect_timeout_s,
-            read_timeout_s=self.read_timeout_s,
-            total_timeout_s=self.total_timeout_s,
-            max_response_bytes=self.max_response_bytes,
-            max_attempts=self.max_attempts,
-            backoff_base_s=self.backoff_base_s,
-            backoff_max_s=self.backoff_max_s,
-            min_interval_s=self.min_interval_s,
-            max_retry_after_s=self.max_retry_after_s,
-            sleep=sleep,
         )

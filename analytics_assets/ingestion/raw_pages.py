@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from analytics_assets.ingestion.fetch_record import FAILED, NOT_NEEDED, FetchOutcome
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.settings import AnalyticsSettings

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analytics_assets import settings
 from analytics_assets.ingestion import live, manual_import
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.sources import SourceRows
 from analytics_assets.ingestion.table_sources import CORE_TABLES
 from analytics_assets.settings import AnalyticsSettings

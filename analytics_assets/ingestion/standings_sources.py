@@ -18,7 +18,7 @@ import pandas as pd
 from analytics_assets import partitions, settings
 from analytics_assets.ingestion import live, normalize
 from analytics_assets.ingestion.errors import SourceError
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.reconcile import Reconciliation, reconcile
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES, sources_of
 from analytics_assets.ingestion.sources import SeasonRefused, SourceRows

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics_assets.ingestion import live, normalize, sources, standings_sources
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.sources import SourceRows
 
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
-import requests
 
 from analytics_assets.json_logs import partition_label
 from analytics_assets.run_tags import BACKFILL_TAG, IMPLICIT_ASSET_JOB
@@ -107,6 +106,8 @@ def failure_payload(
 
 def post_alert(url: str, payload: dict[str, Any], attempts: int = 3, timeout: float = 10.0) -> int:
     """POST the payload as JSON, retrying connection errors and 5xx; returns the HTTP status."""
+    import requests  # imported when an alert is sent: loading the code location stays light
+
     last: str = ""
     for attempt in range(1, attempts + 1):
         try:

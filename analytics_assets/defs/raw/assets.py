@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets import partitions
-from analytics_assets.ingestion.http_client import HttpClientResource
+from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES, LiveSource
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
