@@ -18,9 +18,8 @@ import pytest
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_tests.conftest import resources_for
+from analytics_tests.ui_support import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 OUTPUT_ASSETS = [league_risk_summary, risk_charts, risk_report]
 
 

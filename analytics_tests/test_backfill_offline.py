@@ -12,8 +12,6 @@ outcome.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -21,9 +19,9 @@ import pytest
 
 from analytics_assets import partitions
 from analytics_assets.quality.catalog import rules_for
-from analytics_tests.conftest import REPO
 from analytics_tests.deploy_support import WebhookSink
-from analytics_tests.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, _shot, _wait
+from analytics_tests.test_browser_ui import _shot, _wait
+from analytics_tests.ui_support import chromium_page, dev_server
 
 SEASON = partitions.season_in_progress()
 COMPLETED = (str(partitions.FIRST_SEASON), str(SEASON - 1))
@@ -52,36 +50,14 @@ def webhook():
 
 @pytest.fixture(scope="module")
 def server(webhook):
-    if not (REPO / ".venv" / "bin" / "dg").exists():
-        pytest.skip("make env installs dg into .venv")
-    from benchmarks.ui_latency import Server
-
-    root = Path(tempfile.mkdtemp(prefix="analytics-offline-test-"))
-    srv = Server(root, (REPO / "deploy" / "dagster.local.yaml").read_text(), env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": webhook.url})
-    try:
-        srv.wait_up()
+    with dev_server("analytics-offline-test-", env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": webhook.url}) as srv:
         yield srv
-    finally:
-        srv.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
-        pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page() as pg:
+        yield pg
 
 
 def _launch_from_job_page(page, server, choice: str, launch: str) -> None:

@@ -18,17 +18,8 @@ import pytest
 
 from analytics_assets.run_tags import PARTITION_TAG
 from analytics_tests.deploy_support import read_duckdb
+from analytics_tests.ui_support import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 SEASON = 2024
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from analytics_tests.conftest import REPO
-
-CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+from analytics_tests.ui_support import chromium_page, dev_server
 
 PARTITION_STATS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   partitionStats { numMaterialized numFailed numMaterializing } } } }"""
@@ -30,37 +26,14 @@ CHECKS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on 
 
 @pytest.fixture(scope="module")
 def server():
-    if not (REPO / ".venv" / "bin" / "dg").exists():
-        pytest.skip("make env installs dg into .venv")
-    from benchmarks.ui_latency import Server
-
-    root = Path(tempfile.mkdtemp(prefix="analytics-ui-test-"))
-    srv = Server(root, (REPO / "deploy" / "dagster.local.yaml").read_text())
-    try:
-        srv.wait_up()
+    with dev_server("analytics-ui-test-") as srv:
         yield srv
-    finally:
-        srv.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
-        # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
-        pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page() as pg:
+        yield pg
 
 
 def _shot(page, name: str) -> None:
