@@ -9,7 +9,7 @@ default and the environment variable that sets it (`setting(...)`).
 - Code outside a Dagster run (`make run`'s banner, direct calls, tests) asks for the same fields with
   the variables read at once: `from_environment(cls, bind=False)`.
 
-The resources are `AnalyticsDuckDB` (storage.py), `HttpClientResource` (ingestion/http_client.py: the
+The resources are `AnalyticsDuckDB` (storage.py), `HttpClientResource` (ingestion/http_resource.py: the
 live sources and the HTTP client) and `AnalyticsSettings` below (where rows come from, where files go).
 """
 
