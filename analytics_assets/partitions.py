@@ -57,6 +57,13 @@ def season_in_progress(now: datetime | None = None) -> int:
     return int(season_partitions.get_partition_key_for_timestamp(when.timestamp()))
 
 
+def season_span(seasons: list[int]) -> str:
+    """Sorted seasons in words: "2011-2025" for three or more consecutive ones, else "2017, 2019"."""
+    if len(seasons) > 2 and seasons == list(range(seasons[0], seasons[-1] + 1)):
+        return f"{seasons[0]}-{seasons[-1]}"
+    return ", ".join(map(str, seasons))
+
+
 def is_completed(season: int, now: datetime | None = None) -> bool:
     """A season is completed once the next league year has started."""
     return season < season_in_progress(now)

@@ -89,7 +89,7 @@ def _season_failure(table: str, failed: dict[int, Exception], ready: list[int]) 
         if isinstance(exc, SourceError):
             facts.update({(k if len(failed) == 1 else f"{season} {k}"): v for k, v in exc.metadata().items()})
     advice = (
-        f" The other seasons of the run ({_span(others)}) were ready: run them without "
+        f" The other seasons of the run ({partitions.season_span(others)}) were ready: run them without "
         f"{', '.join(map(str, sorted(failed)))}, or materialize that season once its source answers."
         if others
         else ""
@@ -98,12 +98,6 @@ def _season_failure(table: str, failed: dict[int, Exception], ready: list[int]) 
         description="\n".join(lines) + kept + advice,
         metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
     )
-
-
-def _span(seasons: list[int]) -> str:
-    if seasons and seasons == list(range(seasons[0], seasons[-1] + 1)) and len(seasons) > 2:
-        return f"{seasons[0]}-{seasons[-1]}"
-    return ", ".join(map(str, seasons))
 
 
 def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:

@@ -37,7 +37,7 @@ class FetchOutcome:
             return f"fetched {self.url} (sha256 {page['sha256'][:12]}, {page['bytes']} bytes)"
         if self.status == ARCHIVED:
             return f"replayed from the archive, fetched {page['fetched_at']} (sha256 {page['sha256'][:12]}), no request"
-        return self.message if self.message.startswith(f"{self.status}:") else f"{self.status}: {self.message}"
+        return f"{self.status}: {self.message}"
 
 
 class FetchRecord:

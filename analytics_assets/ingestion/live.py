@@ -340,4 +340,3 @@ def spotrac_dead_cap(season: int, live: LiveSources) -> SourceRows:
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)
-

@@ -59,16 +59,17 @@ class SourcePlan:
         return self.mode
 
     def not_needed(self, source: str, season: int) -> str | None:
-        """Why a raw step has nothing to fetch for `source` in `season` (None: it is needed)."""
+        """Why a raw step has nothing to fetch for `source` in `season` (None: it is needed); the raw
+        step reports it as "not needed: <why>"."""
         table = CORE_TABLES[live.LIVE_SOURCES[source].table]
         choice = self.choose(table.name, season)
         if choice == "embedded":
-            return "not needed: embedded (the package ships this season's facts)"
+            return "embedded (the package ships this season's facts)"
         if choice == "manual":
-            return "not needed: manual import"
+            return "manual import"
         asked = table.live_sources(self.http)
         if source not in asked:
-            return f"not needed: {source} is not among the {table.name} sources this run asks ({','.join(asked)})"
+            return f"{source} is not among the {table.name} sources this run asks ({','.join(asked)})"
         return None
 
     def rows(self, table: str, season: int) -> SourceRows:
@@ -82,6 +83,7 @@ class SourcePlan:
         if choice == "embedded":
             return CORE_TABLES[table].embedded(season)
         return CORE_TABLES[table].live(season, self.live)
+
     def after_write(self) -> list[Path]:
         """Once the seasons are stored: move loaded landing files to loaded/."""
         return [manual_import.mark_loaded(f) for f in self._manual]

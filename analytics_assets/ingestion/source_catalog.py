@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from analytics_assets.ingestion.http_client import HttpClientResource
+    from analytics_assets.ingestion.http_resource import HttpClientResource
     from analytics_assets.ingestion.live import LiveSources
     from analytics_assets.ingestion.sources import SourceRows
 
@@ -76,3 +76,8 @@ LIVE_SOURCES: dict[str, LiveSource] = {
 def sources_of(table: str) -> list[str]:
     """The live sources that supply `table`, in declaration order."""
     return [s.name for s in LIVE_SOURCES.values() if s.table == table]
+
+
+def raw_assets_of(table: str) -> list[str]:
+    """The raw assets a core table's step reads from."""
+    return [LIVE_SOURCES[name].raw_asset for name in sources_of(table)]

@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from analytics_assets.partitions import season_span
 from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rows_finding, rules_for
 from analytics_assets.storage import SCHEMA, insert_rows
 
@@ -90,12 +91,6 @@ def _not_applicable(rule) -> str:
     return "; ".join(needs.get(n, n) for n in rule.needs) or "an earlier rule (the schema) failed"
 
 
-def _span(seasons: list[int]) -> str:
-    if len(seasons) > 2 and seasons == list(range(seasons[0], seasons[-1] + 1)):
-        return f"{seasons[0]}-{seasons[-1]}"
-    return ", ".join(map(str, seasons))
-
-
 # Per rule, the outcome each stored season had in the run that stored it (the content it holds now).
 _STORED_OUTCOMES = f"""
 SELECT q.rule, q.season, q.passed, q.detail FROM {SCHEMA}.quality_results q
@@ -119,7 +114,7 @@ def _not_evaluated(table: str, rule, unread: list[int], stored: list[tuple[int, 
     result to the asset's latest materialization, so it restates what the stored seasons last showed
     (a warning stays a warning) instead of "Execution failed" or a pass it never earned."""
     why = (
-        f"Not evaluated in this run: {table} season{'s' if len(unread) > 1 else ''} {_span(unread)} could not be read, "
+        f"Not evaluated in this run: {table} season{'s' if len(unread) > 1 else ''} {season_span(unread)} could not be read, "
         f"so this rule judged nothing and {'the stored rows are kept' if kept else 'nothing was written'}."
     )
     failing = [(season, detail) for season, passed, detail in stored if not passed]
@@ -128,14 +123,14 @@ def _not_evaluated(table: str, rule, unread: list[int], stored: list[tuple[int, 
     elif failing:
         description = f"{why} The stored seasons' last results stand: " + "; ".join(f"{s}: {d}" for s, d in failing)
     else:
-        description = f"{why} The stored seasons' last results stand: passed for season{'s' if len(stored) > 1 else ''} {_span([s for s, _, _ in stored])}."
+        description = f"{why} The stored seasons' last results stand: passed for season{'s' if len(stored) > 1 else ''} {season_span([s for s, _, _ in stored])}."
     return dg.AssetCheckResult(
         asset_key=table, check_name=rule.name, passed=not failing,
         # A stored season that failed a rule was accepted (ERROR) or let through (WARN): a warning either way.
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "evaluated_in_this_run": dg.MetadataValue.bool(False),
-            "unread_seasons": dg.MetadataValue.text(_span(unread)),
+            "unread_seasons": dg.MetadataValue.text(season_span(unread)),
             "stored_seasons_failing": dg.MetadataValue.text(", ".join(str(s) for s, _ in failing) or "none"),
             "rule": dg.MetadataValue.text(rule.guards),
         },
@@ -186,7 +181,7 @@ def check_results(
                 "\n".join(f"{s}: accepted by {a.accepted_by}: {a.reason}" for s, r in accepted.items() if (a := r.accepted))
             )
         checked = sorted(s for s, _ in per_season)
-        description = f"Passed for season{'s' if len(checked) > 1 else ''} {_span(checked)}."
+        description = f"Passed for season{'s' if len(checked) > 1 else ''} {season_span(checked)}."
         if failing:
             description = "; ".join(_seen(s, r) for s, r in failing.items())[:900] + f" (rule: {rule.guards})"
         results.append(

@@ -92,11 +92,6 @@ class FranchiseHistories:
         return fig
 
 
-def franchise_history(risk: pd.DataFrame, franchise: str) -> dict:
-    """One franchise's chart (FranchiseHistories builds many at the cost of one league)."""
-    return FranchiseHistories(risk).figure(franchise)
-
-
 def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Figure:
     """Win % (top) and dead money (bottom) per team by snapshot date: one line per team, toggled together."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,

@@ -11,7 +11,7 @@ import dagster as dg
 
 from analytics_assets import partitions, storage
 from analytics_assets.ingestion.http_resource import HttpClientResource
-from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
+from analytics_assets.ingestion.source_catalog import raw_assets_of
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
@@ -19,11 +19,6 @@ from analytics_assets.quality.catalog import rules_version
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.tables import column_schema
-
-
-def raw_assets_of(table: str) -> list[str]:
-    return [s.raw_asset for s in LIVE_SOURCES.values() if s.table == table]
-
 
 # Core steps read the archive, parse, gate and write: one DuckDB writer at a time across runs.
 _CORE: dict[str, Any] = dict(
