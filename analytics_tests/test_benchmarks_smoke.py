@@ -56,3 +56,41 @@ def test_served_pages_parse_to_the_facts_and_pass_the_gates():
         else:
             assert set(standings["games"]) == {pages.IN_PROGRESS_GAMES}
             assert standings["wins"].sum() == standings["losses"].sum()
+
+
+def test_the_scrape_floor_runs_season_backfills_steps_under_its_executor(tmp_path):
+    import os
+    import shutil
+
+    import dagster as dg
+
+    from analytics_assets.definitions import defs
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(REPO / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
+    env.update(DAGSTER_HOME=str(home), FLOOR_SCRAPE_SEASONS="2", ANALYTICS_HTTP_MIN_INTERVAL_S="0.5",
+               ANALYTICS_DUCKDB_PATH=str(tmp_path / "a.duckdb"), ANALYTICS_ARCHIVE_DIR=str(tmp_path / "archive"))
+    result = subprocess.run(
+        [sys.executable, "benchmarks/floor_pipeline.py", "--scrape", "--from", "2024", "--to", "2025"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "season_backfill: run" in result.stdout and "succeeded" in result.stdout
+    real = defs.resolve_job_def("season_backfill")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run,) = instance.get_runs()
+        steps = {s.step_key for s in instance.get_run_step_stats(run.run_id)}
+        # The floor is the real job's shape: the same steps, one process each under the same executor.
+        assert steps == {n.name for n in real.graph.node_defs}
+        launched = [e for e in instance.all_logs(run.run_id) if e.dagster_event and e.dagster_event.event_type_value == "STEP_WORKER_STARTED"]
+        assert {e.step_key for e in launched} == steps
+        # A paced site's raw step waits out its pacing: (2 seasons - 1) x 0.5 s.
+        paced = {s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run.run_id)}
+        assert paced["raw_pfr_season_page"] >= 0.5 and paced["raw_spotrac_cap_page"] >= 0.5
+    # A wrong season count is refused rather than timed with the wrong pacing.
+    env["FLOOR_SCRAPE_SEASONS"] = "3"
+    refused = subprocess.run([sys.executable, "benchmarks/floor_pipeline.py", "--scrape", "--from", "2024", "--to", "2025"],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "FLOOR_SCRAPE_SEASONS=2" in refused.stderr

@@ -142,6 +142,20 @@ def test_spotrac_2024_parses_to_the_reference_dead_money(spotrac_html):
     assert rows.set_index("team").loc["SF", "dead_money_musd"] == pytest.approx(30.44206)
 
 
+def test_spotrac_parses_from_the_cap_figures_on_and_reads_what_the_whole_page_holds(spotrac_html):
+    region = spotrac._from_cap_figures(spotrac_html)
+    assert len(region) < len(spotrac_html) / 2 and region.startswith("<div") and 'id="cap_maximum"' in region
+    whole = parse_page(spotrac_html, capture_ids=(spotrac.CAP_MAXIMUM_ID,))
+    part = parse_page(region, capture_ids=(spotrac.CAP_MAXIMUM_ID,))
+    assert part.captured == whole.captured
+    assert [[r.texts() for r in t.rows] for t in part.tables] == [[r.texts() for r in t.rows] for t in whole.tables]
+    # A start inside a comment or a script is not cut there: the whole page is parsed.
+    at = spotrac_html.index('<div id="cap_maximum"')
+    for opener in ("<!-- ", "<script>var x = '"):
+        html = spotrac_html[:at] + opener + spotrac_html[at:]
+        assert spotrac._from_cap_figures(html) == html
+
+
 def test_spotrac_page_without_a_dead_cap_column_is_a_layout_change(spotrac_html):
     html = re.sub(r'<span class="info">Dead</span>\s*<span class="info2">Cap</span>', "<span>Other</span>", spotrac_html)
     with pytest.raises(LayoutChangedError) as caught:

@@ -13,6 +13,10 @@ from analytics_assets.run_tags import BACKFILL_TAG
 from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, step_failures, table_hash
 from analytics_tests.test_snapshots import in_progress  # noqa: F401 (fixture)
 
+# The standings step reports its rules and the scraper SLO, which it evaluates whether it stores or fails.
+STANDINGS_RULES = {r.name for r in rules_for("standings")}
+SLO = "scraper_slo"
+
 
 def _by_partition(result, asset: str) -> dict[str, dict]:
     return {m.partition: m.metadata for m in result.asset_materializations_for_node(asset)}
@@ -67,7 +71,7 @@ def test_a_stored_season_whose_source_is_gone_is_kept_in_a_range_run_and_fails_a
     after_range = table_hash(db_path, "standings")
     # The rules ran for 2023 only, and say so.
     evaluations = check_evaluations(result)
-    assert {name for (asset, name) in evaluations if asset == "standings"} == {r.name for r in rules_for("standings")}
+    assert {name for (asset, name) in evaluations if asset == "standings"} == STANDINGS_RULES | {SLO}
     assert all(evaluations.values())
 
     # Alone (the daily refresh, a click on that season), it fails: an unreachable source must alert.
@@ -90,7 +94,7 @@ def test_an_unstored_season_whose_source_is_gone_fails_with_one_message_and_repo
     # Every rule ran on 2022 and 2023 and reported it; none is left "execution failed".
     checks = [e.event_specific_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.asset_key.to_user_string() == "standings"]
-    assert {c.check_name for c in checks} == {r.name for r in rules_for("standings")}
+    assert {c.check_name for c in checks} == STANDINGS_RULES | {SLO}
     assert all(c.passed for c in checks), [(c.check_name, c.description) for c in checks if not c.passed]
     checked = {c.check_name: set(c.metadata["seasons_checked"].value.split(", ")) for c in checks if "seasons_checked" in c.metadata}
     assert checked["win_pct_formula"] == {"2022", "2023"} and all(s <= {"2022", "2023"} for s in checked.values())
@@ -149,6 +153,9 @@ def test_the_season_in_progress_alone_fails_on_one_message_and_its_rules_restate
     checks = {(e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
               and e.event_specific_data.asset_key.to_user_string() in ("standings", "dead_cap")}
+    # The scraper SLO is evaluated even so (a failed scrape is what it counts; none was attempted here).
+    slo = checks.pop(("standings", SLO))
+    assert slo.passed and slo.metadata["attempts"].value == 0
     assert set(checks) == {(t, r.name) for t in ("standings", "dead_cap") for r in rules_for(t)}
     for check in checks.values():
         assert check.metadata["evaluated_in_this_run"].value is False
@@ -179,8 +186,8 @@ def test_a_backfill_serves_the_stored_season_in_progress_when_its_source_is_gone
     assert {t: table_hash(db_path, t) for t in tables} == tables
     # Every rule reports that it judged nothing in this run and what the stored season showed.
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-              and e.event_specific_data.asset_key.to_user_string() == "standings"]
-    assert {c.check_name for c in checks} == {r.name for r in rules_for("standings")}
+              and e.event_specific_data.asset_key.to_user_string() == "standings" and e.event_specific_data.check_name != SLO]
+    assert {c.check_name for c in checks} == STANDINGS_RULES
     assert all(c.description.startswith(f"Not evaluated in this run: standings season {SEASON} could not be read, so this rule "
                                          "judged nothing and the stored rows are kept.") for c in checks)
     formula = next(c for c in checks if c.check_name == "win_pct_formula")

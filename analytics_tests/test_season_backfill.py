@@ -77,7 +77,7 @@ def test_season_backfill_writes_one_step_at_a_time_without_polling_the_pool(tmp_
         assert result.success
         windows = step_windows(instance, result.run_id)
         writers = writer_steps()
-        assert writers == {"standings", "dead_cap", "team_season_risk", "standings_scraper_slo"}
+        assert writers == {"standings", "dead_cap", "team_season_risk"}
         assert writers | {"raw_nflverse_games", "raw_pfr_season_page", "raw_spotrac_cap_page"} == set(windows)
         spans = sorted(windows[step] for step in writers)
         assert all(end < next_start for (_, end), (next_start, _) in zip(spans, spans[1:])), spans

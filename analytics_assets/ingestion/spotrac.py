@@ -76,9 +76,26 @@ def _columns(table: Table) -> dict[str, int] | None:
     return None
 
 
+def _from_cap_figures(html: str) -> str:
+    """The page from its CAP MAXIMUM figure or first table, whichever comes first; else the whole page.
+
+    About three quarters of the page (navigation, scripts) comes before them, and parsing only the
+    rest is about three times faster. A start inside a comment or a script falls back to the whole
+    page, so a table is never read out of its context.
+    """
+    marks = [i for i in (html.find(f'id="{CAP_MAXIMUM_ID}"'), html.find("<table")) if i >= 0]
+    start = html.rfind("<", 0, min(marks) + 1) if marks else -1
+    if start <= 0:
+        return html
+    before = html[:start]
+    if before.rfind("<!--") > before.rfind("-->") or before.lower().rfind("<script") > before.lower().rfind("</script"):
+        return html
+    return html[start:]
+
+
 def parse_dead_cap(html: str, season: int, url: str) -> CapPage:
     """The 32 teams' dead money and cap allocations in millions of USD; raises LayoutChangedError."""
-    page = parse_page(html, capture_ids=(CAP_MAXIMUM_ID,))
+    page = parse_page(_from_cap_figures(html), capture_ids=(CAP_MAXIMUM_ID,))
     candidates = [(t, cols) for t in sorted(page.tables, key=lambda t: t.commented) if (cols := _columns(t)) and t.data_rows()]
     if not candidates:
         headers = [" | ".join(r.texts()) for t in page.tables for r in t.header_rows()[-1:]]

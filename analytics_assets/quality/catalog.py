@@ -276,16 +276,17 @@ def _allocation_ratio(df: pd.DataFrame):
 
 
 def _others_equal(df: pd.DataFrame, ctx: SeasonContext, columns: list[str]) -> tuple[int, int | None]:
-    """The most teams whose line equals another season's, and that season."""
-    mine = df.set_index("franchise")[columns].round(2)
-    best, best_season = 0, None
+    """The most teams whose line equals another season's, and that season (the earliest on a tie)."""
     assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
-    for season, other in ctx.others.groupby("season"):
-        theirs = other.set_index("franchise")[columns].round(2).reindex(mine.index)
-        same = int((mine == theirs).all(axis=1).sum())
-        if same > best:
-            best, best_season = same, int(season)
-    return best, best_season
+    mine = df.set_index("franchise")[columns].round(2)
+    theirs = ctx.others[["season", "franchise", *columns]].round({c: 2 for c in columns})
+    # One join over every other season at once: each (season, franchise) line beside this season's.
+    joined = theirs.merge(mine, left_on="franchise", right_index=True, suffixes=("", "_mine"), how="inner")
+    equal = (joined[columns].to_numpy() == joined[[f"{c}_mine" for c in columns]].to_numpy()).all(axis=1)
+    per_season = joined.loc[equal, "season"].value_counts().sort_index()
+    if per_season.empty:
+        return 0, None
+    return int(per_season.max()), int(per_season.idxmax())
 
 
 def _distinct(columns: list[str]):

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+import duckdb as duckdb_lib
 
 from analytics_assets import partitions, storage
+from analytics_assets.defs.monitoring.slo import SCRAPER_SLO, scraper_slo_result
 from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.source_catalog import raw_assets_of
 from analytics_assets.ownership import OWNERS, layer_tags
@@ -36,7 +38,7 @@ _CORE: dict[str, Any] = dict(
 @dg.asset(
     **_CORE,
     deps=raw_assets_of("standings"),
-    check_specs=gate.check_specs("standings"),
+    check_specs=[*gate.check_specs("standings"), SCRAPER_SLO],
     metadata={"dagster/column_schema": column_schema("standings")},
     code_version=rules_version("standings"),
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
@@ -46,7 +48,24 @@ def standings(
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
-    yield from core_tables.load_core_table(context, duckdb, "standings", http, settings, config)
+    try:
+        yield from core_tables.load_core_table(context, duckdb, "standings", http, settings, config)
+    except Exception as exc:
+        # A failed scrape is what the SLO counts: it is reported before the step fails (unless the
+        # DuckDB file itself could not be opened: the check would only wait for it again).
+        slo = None if isinstance(exc, duckdb_lib.IOException) else _scraper_slo_or_none(context, duckdb)
+        if slo is not None:
+            yield slo
+        raise
+    yield scraper_slo_result(duckdb)
+
+
+def _scraper_slo_or_none(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> dg.AssetCheckResult | None:
+    try:
+        return scraper_slo_result(duckdb)
+    except Exception as exc:  # the step's own error is the one to report; the check is then left unevaluated
+        context.log.warning(f"scraper_slo could not be evaluated after the step failed: {exc}")
+        return None
 
 
 @dg.asset(
