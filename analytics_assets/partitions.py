@@ -116,3 +116,15 @@ def regular_season_games(season: int) -> int:
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
 SEASONS_PER_RUN = season_in_progress() - FIRST_SEASON
 SEASON_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=SEASONS_PER_RUN)
+
+
+def season_runs(first: int, last: int, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The runs that materialize seasons `first`..`last` the way a backfill splits them: the completed
+    seasons together, the season in progress alone (so that, offline, it fails without them)."""
+    current = season_in_progress(now)
+    runs = []
+    if first < current:
+        runs.append((first, min(last, current - 1)))
+    if last >= current:
+        runs.append((max(first, current), last))
+    return runs

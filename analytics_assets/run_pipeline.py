@@ -2,9 +2,11 @@
 
     python -m analytics_assets.run_pipeline [--from 2011] [--to 2025]
 
-The per-season assets run once over the whole range (one run with Dagster's range tags); the all-season
-assets (summary, charts, report) run after them. Runs are recorded in $DAGSTER_HOME, so they
-show up in the Dagster UI.
+The per-season assets run over the range with Dagster's range tags, split as a backfill splits it:
+the completed seasons in one run, the season in progress (which needs the live sites) in a run of
+its own, so that it fails alone when it cannot be read. The all-season assets (summary, charts,
+report) run after them, over whatever was stored. Runs are recorded in $DAGSTER_HOME, so they show
+up in the Dagster UI.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 
 import dagster as dg
 
+from analytics_assets import partitions
 from analytics_assets.definitions import code_location
 from analytics_assets.ingestion import embedded
 from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
@@ -29,21 +32,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", default=str(min(shipped)), help="first season (default %(default)s)")
     parser.add_argument("--to", dest="last", default=str(max(shipped)), help="last season (default %(default)s)")
     args = parser.parse_args(argv)
+    try:
+        first, last = int(args.first), int(args.last)
+    except ValueError:
+        parser.error(f"--from and --to take seasons (years), got {args.first!r} and {args.last!r}")
+    current = partitions.season_in_progress()
+    if not partitions.FIRST_SEASON <= first <= last <= current:
+        parser.error(f"seasons run from {partitions.FIRST_SEASON} to the season in progress ({current}); got {first} to {last}")
 
     instance = dg.DagsterInstance.get()
-    tags = {PARTITION_RANGE_START_TAG: args.first, PARTITION_RANGE_END_TAG: args.last, "trigger": "make run"}
     defs = code_location()
-    for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
-        result = job.execute_in_process(
-            instance=instance,
-            tags=tags if job.partitions_def else {"trigger": "make run"},
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    failed: list[str] = []
+    season_runs = partitions.season_runs(first, last)
+    for start, end in season_runs:
+        tags = {PARTITION_RANGE_START_TAG: str(start), PARTITION_RANGE_END_TAG: str(end), "trigger": "make run"}
+        result = defs.resolve_job_def("season_pipeline").execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+        span = partitions.season_span(list(range(start, end + 1)))
+        if result.success:
+            print(f"season_pipeline {span}: run {result.run_id} succeeded")
+        else:
+            failed.append(f"seasons {span} (run {result.run_id})")
+            print(f"Run {result.run_id} of season_pipeline for {span} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+    if len(failed) < len(season_runs):
+        # The summary, charts and report over what is stored, including the seasons just written.
+        result = defs.resolve_job_def("all_seasons_outputs").execute_in_process(
+            instance=instance, tags={"trigger": "make run"}, run_config=run_config, raise_on_error=False
         )
         if not result.success:
-            print(f"Run {result.run_id} of {job.name} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+            print(f"Run {result.run_id} of all_seasons_outputs failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
             return 1
-        print(f"{job.name}: run {result.run_id} succeeded")
+        print(f"all_seasons_outputs: run {result.run_id} succeeded")
+    if failed:
+        print(f"Failed: {'; '.join(failed)}.", file=sys.stderr)
+        return 1
     # The values the runs resolved from the same environment.
     print(f"DuckDB file: {from_environment(AnalyticsDuckDB, bind=False).path}")
     print(f"Charts and report: {from_environment(AnalyticsSettings, bind=False).output_path}")

@@ -9,6 +9,7 @@ what was seen; memory must stay near the cap; stored seasons must stay as they w
 from __future__ import annotations
 
 import random
+import threading
 import time
 import tracemalloc
 
@@ -87,6 +88,39 @@ def test_no_headers_at_all_ends_at_the_deadline(page_server):
     print(f"no headers: gave up after {elapsed:.2f} s (deadline {DEADLINE_S} s, read timeout 30 s)")
     assert elapsed < ENDS_WITHIN_S
     assert "no response headers arrived" in str(exc)
+
+
+def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_server, monkeypatch):
+    # The system resolver cannot be slowed here, so its call is: a lookup of this one name hangs
+    # (as a dead name server does) until the test ends; every other name resolves as usual.
+    import socket
+
+    released = threading.Event()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "slow-dns.test":
+            released.wait(120)
+            raise socket.gaierror("released by the test")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    polite = client()
+    try:
+        port = page_server.base_url.rsplit(":", 1)[1]
+        exc, elapsed = timed_failure(polite, f"http://slow-dns.test:{port}{PFR_2017_PATH}")
+        print(f"DNS lookup that never answers: gave up after {elapsed:.2f} s (deadline {DEADLINE_S} s)")
+        assert elapsed < ENDS_WITHIN_S
+        message = str(exc)
+        assert f"total_timeout_s={DEADLINE_S:g} s (wall clock per attempt)" in message
+        assert "the host name 'slow-dns.test' was still being resolved (DNS)" in message
+        (attempt,) = exc.attempts
+        assert attempt.kind == "deadline" and attempt.body is None
+        # The client goes on with a fresh session: the next page arrives whole.
+        page_server.always_reply(PFR_2017_PATH, Reply())
+        assert polite.get(page_server.url(PFR_2017_PATH)).body == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
+    finally:
+        released.set()
 
 
 def test_a_deadline_is_retried_like_a_timeout(page_server):

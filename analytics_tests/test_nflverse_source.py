@@ -244,7 +244,10 @@ def test_a_mid_season_file_gives_partial_standings_for_the_season_in_progress_th
     server.serve(GAMES_PATH, mid_season_file(after_week=11))
     result = materialize_seasons(db, 2026, names=["standings"], http=http_for(server, tmp_path / "archive"))
     assert result.success
-    assert all(passed for (asset, rule), passed in check_evaluations(result).items() if asset == "standings" and rule != "sources_cross_checked")
+    checks = check_evaluations(result)
+    assert all(passed for (asset, rule), passed in checks.items() if asset == "standings" and rule not in ("sources_cross_checked", "scraper_slo"))
+    # PFR has no 2026 page here (404): a failed scrape attempt, which the scraper SLO counts (WARN).
+    assert checks[("standings", "scraper_slo")] is False
     rows = read_table(db, "SELECT * FROM nfl.standings WHERE season = 2026")
     assert len(rows) == 32 and rows["games"].between(9, 11).all() and rows["games"].max() == 11
     assert rows["wins"].sum() + rows["ties"].sum() / 2 == rows["games"].sum() / 2

@@ -179,3 +179,42 @@ def test_daily_schedule_targets_the_season_in_progress():
     with dg.build_schedule_context(scheduled_execution_time=when, repository_def=repository) as context:
         (request,) = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026"
+
+
+def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_completed_seasons(tmp_path):
+    # As a backfill splits it: offline (embedded facts only), the season in progress cannot be read
+    # and fails on its own; the completed season is stored and the outputs are rebuilt over it.
+    from analytics_assets import partitions
+
+    season = partitions.season_in_progress()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
+    env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb"),
+           "ANALYTICS_OUTPUT_DIR": str(tmp_path / "reports"), "ANALYTICS_SOURCE": "embedded"}
+    cmd = [sys.executable, "-m", "analytics_assets.run_pipeline", "--from", str(season - 1), "--to", str(season)]
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert f"Failed: seasons {season} (run " in proc.stderr and f"seasons {season - 1}" not in proc.stderr
+    assert f"season_pipeline {season - 1}: run " in proc.stdout and "all_seasons_outputs: run " in proc.stdout
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [r.dagster_run for r in instance.get_run_records()]
+    ranges = {(r.tags.get("dagster/asset_partition_range_start"), r.tags.get("dagster/asset_partition_range_end")): r.status
+              for r in runs if r.job_name == "season_pipeline"}
+    assert ranges == {(str(season - 1), str(season - 1)): dg.DagsterRunStatus.SUCCESS, (str(season), str(season)): dg.DagsterRunStatus.FAILURE}
+    stored = read_table(tmp_path / "cli.duckdb", "SELECT DISTINCT season FROM nfl.team_season_risk ORDER BY 1")
+    assert stored["season"].tolist() == [season - 1]
+    assert (tmp_path / "reports" / "risk_report.html").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--from", "twenty"], "--from and --to take seasons (years), got 'twenty'"),
+    (["--from", "2020", "--to", "2019"], "got 2020 to 2019"),
+    (["--from", "2005"], "seasons run from 2011 to the season in progress"),
+])
+def test_a_range_that_is_not_seasons_is_refused_before_any_run(args, expected, capsys):
+    from analytics_assets import run_pipeline
+
+    with pytest.raises(SystemExit) as exited:
+        run_pipeline.main(args)
+    assert exited.value.code == 2 and expected in capsys.readouterr().err

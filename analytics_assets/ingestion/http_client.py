@@ -59,6 +59,10 @@ PFR_MIN_INTERVAL_S = 3.0  # PFR: more than 20 requests a minute gets a client ba
 # (PFR 2017) and 567 KB (Spotrac 2024); nflverse's games file is a few MB. 60 s leaves room for a
 # slow site; 20 MB is over 30 times the largest page, and caps what one attempt can hold in memory.
 
+# How long past the deadline an attempt's thread is waited for: the watchdog reports a deadline
+# within milliseconds; only a DNS lookup (no socket yet to shut) keeps the thread longer.
+_REPORT_GRACE_S = 0.5
+
 # Attempt.kind: why an attempt that got a response is not the page.
 TOO_LARGE, DEADLINE = "too_large", "deadline"
 
@@ -201,8 +205,7 @@ class PoliteClient:
         self.min_interval_s, self.max_retry_after_s = min_interval_s, max_retry_after_s
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.session = bounded_read.watched_session()
-        self.session.headers.update({"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"})
+        self.session = self._new_session({"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"})
 
     def close(self) -> None:
         self.session.close()
@@ -226,7 +229,46 @@ class PoliteClient:
         return f"response too large: over {limit}; stopped after {exc.received:,} bytes"
 
     def _exchange(self, url: str) -> tuple[requests.Response | None, bytes | None, str | None, str | None]:
-        """One bounded request: (response, body, error, kind)."""
+        """One bounded request: (response, body, error, kind).
+
+        The request runs in a thread of its own, and this one waits for it at most the deadline (and
+        a moment for the watchdog's own report). That bounds the one wait the watchdog cannot end:
+        the host name's DNS lookup, which happens before there is a socket to shut. An attempt
+        still resolving is abandoned (its thread ends with the system resolver's own timeout) and
+        the next one gets a fresh session.
+        """
+        start = time.monotonic()
+        outcome: list[tuple[requests.Response | None, bytes | None, str | None, str | None]] = []
+        failure: list[BaseException] = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(self._exchange_watched(url))
+            except BaseException as exc:  # re-raised in the caller's thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=attempt, name=f"fetch {urlsplit(url).hostname}", daemon=True)
+        worker.start()
+        worker.join(self.total_timeout_s + _REPORT_GRACE_S)
+        if failure:
+            raise failure[0]
+        if outcome:
+            return outcome[0]
+        abandoned = self.session
+        self.session = self._new_session(abandoned.headers)
+        return None, None, (
+            f"deadline passed: no complete response within total_timeout_s={self.total_timeout_s:g} s (wall clock per "
+            f"attempt); the host name {urlsplit(url).hostname!r} was still being resolved (DNS) after {time.monotonic() - start:.1f} s"
+        ), DEADLINE
+
+    @staticmethod
+    def _new_session(headers) -> requests.Session:
+        session = bounded_read.watched_session()
+        session.headers.update(headers)
+        return session
+
+    def _exchange_watched(self, url: str) -> tuple[requests.Response | None, bytes | None, str | None, str | None]:
+        """The request itself, its sockets shut by a watchdog when the deadline passes."""
         start = time.monotonic()
         deadline = start + self.total_timeout_s
         # Connect and per-read timeouts never exceed the deadline; the watchdog ends anything slower.
