@@ -2,7 +2,8 @@
 
 They are the documented tags of a partitioned run ("dagster/partition", and for a range run
 "dagster/asset_partition_range_start"/"_end"); Dagster exports them only from a private module, so
-they are spelled here, and a test checks them against Dagster's values.
+they are spelled here, and analytics_tests/test_operations.py checks each against what Dagster does:
+the tags it writes on a run and on a backfill's runs, the range it reads, the name of its implicit job.
 """
 
 PARTITION_TAG = "dagster/partition"

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
@@ -266,12 +267,11 @@ class Deployment:
     def instance(self):
         if self._instance is None:
             import dagster as dg
-            from dagster._core.instance.ref import InstanceRef
 
             saved = {k: os.environ.get(k) for k in self.env if k.startswith("DAGSTER_PG_")}
             os.environ.update({k: v for k, v in self.env.items() if k.startswith("DAGSTER_PG_")})
             try:
-                self._instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(self.home)))
+                self._instance = dg.DagsterInstance.from_config(str(self.home))
             finally:
                 for k, v in saved.items():
                     if v is None:
@@ -290,10 +290,13 @@ class Deployment:
     # readiness
 
     def wait_code_server(self, timeout: float = 120) -> None:
-        from dagster._grpc.client import DagsterGrpcClient
+        """`dagster api grpc-health-check`, the compose file's health check of the code server, passes."""
+        check = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.code_port), "-h", "127.0.0.1"]
 
-        client = DagsterGrpcClient(port=self.code_port, host="127.0.0.1")
-        wait_for(lambda: client.ping("ready") is not None, timeout, "the code server to answer gRPC", on_timeout=self.logs_tail)
+        def serving() -> bool:
+            return subprocess.run(check, env=self.env, capture_output=True, timeout=60).returncode == 0
+
+        wait_for(serving, timeout, "the code server to answer gRPC", on_timeout=self.logs_tail)
 
     def wait_location_loaded(self, timeout: float = 120) -> None:
         query = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
@@ -320,6 +323,19 @@ class Deployment:
         started = time.time()
         self.start("daemon")
         self.wait_daemon_healthy(started)
+
+    def start_schedule_at(self, name: str, when: datetime) -> None:
+        """`dagster schedule stop`, then `dagster schedule start` run on a clock reading `when` (Debian's
+        faketime), on this deployment's instance and workspace. Dagster records a schedule's start as
+        the moment it is started: a daemon that evaluates it later catches up the ticks since then."""
+        faketime = shutil.which("faketime")
+        assert faketime, "faketime is absent: .ci/run installs Debian's faketime"
+        cli = [str(BIN / "dagster"), "schedule"]
+        target = [name, "-w", str(self.home / "workspace.yaml")]
+        offset = f"{when.timestamp() - time.time():+.0f}"  # seconds, relative to now
+        for cmd in ([*cli, "stop", *target], [faketime, "-f", offset, *cli, "start", *target]):
+            done = subprocess.run(cmd, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, f"{' '.join(cmd)} exited with {done.returncode}:\n{done.stdout}{done.stderr}"
 
     def wait_run_finished(self, run_id: str, timeout: float = 180):
         instance = self.instance()

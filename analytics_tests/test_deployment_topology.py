@@ -22,21 +22,26 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 import yaml
-from dagster._core.execution.backfill import BulkActionStatus
-from dagster._core.scheduler.instigation import InstigatorType, ScheduleInstigatorData, TickStatus
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    BACKFILL_ID_TAG,
-    PARTITION_NAME_TAG,
-    SCHEDULE_NAME_TAG,
-)
 
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
-from analytics_tests.deploy_support import DEPLOY, LOCATION, REPO, read_duckdb, wait_for
+from analytics_assets.run_tags import BACKFILL_TAG, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
+from analytics_tests.deploy_support import (
+    DEPLOY,
+    LOCATION,
+    PG_PASSWORD,
+    PG_USER,
+    REPO,
+    fresh_database,
+    postgres_unreachable_reason,
+    read_duckdb,
+    wait_for,
+)
 
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
+SCHEDULE = "daily_season_refresh"
+SCHEDULE_NAME_TAG = "dagster/schedule_name"  # Dagster's tag on a schedule's runs (the runs are found by it below)
+REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
 
 LAUNCH_BACKFILL = """
 mutation Launch($params: LaunchBackfillParams!) {
@@ -44,6 +49,38 @@ mutation Launch($params: LaunchBackfillParams!) {
     __typename
     ... on LaunchBackfillSuccess { backfillId }
     ... on PythonError { message stack }
+    ... on Error { message }
+  }
+}"""
+
+BACKFILL_STATUS = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill { status }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+
+SENSOR_TICKS = """
+query Sensor($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { ticks(limit: 1) { tickId } } }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+
+SCHEDULE_STATE = """
+query Schedule($selector: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $selector) {
+    __typename
+    ... on Schedule {
+      scheduleState { status typeSpecificData { ... on ScheduleData { startTimestamp } } ticks(limit: 5) { status timestamp runIds } }
+    }
+    ... on PythonError { message }
     ... on Error { message }
   }
 }"""
@@ -72,6 +109,20 @@ def _runs(instance, **tags) -> list[dg.DagsterRun]:
     return list(instance.get_runs(filters=dg.RunsFilter(tags=tags)))
 
 
+def _backfill_status(deployment, backfill_id: str) -> str:
+    found = deployment.graphql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
+    assert found["__typename"] == "PartitionBackfill", found
+    return found["status"]
+
+
+def _schedule_state(deployment, name: str) -> dict:
+    """The schedule's state as the webserver serves it: status, stored start (None until stored) and last ticks."""
+    found = deployment.graphql(SCHEDULE_STATE, {"selector": {**REPOSITORY, "scheduleName": name}})["scheduleOrError"]
+    assert found["__typename"] == "Schedule", found
+    state = found["scheduleState"]
+    return {"status": state["status"], "start": state["typeSpecificData"]["startTimestamp"], "ticks": state["ticks"]}
+
+
 # --- the two instance files ---------------------------------------------------------------------
 
 
@@ -98,24 +149,42 @@ def test_local_instance_differs_from_the_compose_one_only_in_run_launcher_and_ho
 
 
 def test_compose_instance_is_valid_dagster_config_with_queue_pools_and_retries(monkeypatch, tmp_path):
-    from dagster._config import process_config
-    from dagster._core.instance.config import dagster_instance_config
+    """Dagster loads the compose instance file (its PostgreSQL host aside) into an instance: every part
+    of it is validated against its class's config schema and built, the Docker run launcher included."""
     from dagster_docker import DockerRunLauncher
 
-    for var, value in {"DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": "secret", "DAGSTER_PG_DB": "dagster"}.items():
-        monkeypatch.setenv(var, value)
-    (tmp_path / "dagster.yaml").write_text((DEPLOY / "dagster.yaml").read_text())
-    config, _ = dagster_instance_config(str(tmp_path))
+    reason = postgres_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    text = (DEPLOY / "dagster.yaml").read_text()
+    config = yaml.safe_load(text)
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["run_retries"]["enabled"] and config["run_retries"]["max_retries"] >= 1
-    launcher = config["run_launcher"]["config"]
-    assert process_config(DockerRunLauncher.config_type(), launcher).success
-    volumes = launcher["container_kwargs"]["volumes"]
+    volumes = config["run_launcher"]["config"]["container_kwargs"]["volumes"]
     assert any(v.startswith("nfl_analytics_data:") for v in volumes), "runs must see the shared DuckDB volume"
     # No credential in the file: every PostgreSQL secret comes from the environment.
-    pg = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["storage"]["postgres"]["postgres_db"]
+    pg = config["storage"]["postgres"]["postgres_db"]
     assert pg["username"] == {"env": "DAGSTER_PG_USERNAME"} and pg["password"] == {"env": "DAGSTER_PG_PASSWORD"}
+
+    # The compose service's hostname is the one thing this machine cannot resolve: PostgreSQL here instead.
+    assert text.count("hostname: postgres\n") == 1
+    local = text.replace("hostname: postgres\n", "hostname: 127.0.0.1\n")
+    bad_launcher = local.replace("    networks:\n", "    network_names:\n")
+    assert bad_launcher != local
+    with fresh_database() as database:
+        for var, value in {"DAGSTER_PG_USERNAME": PG_USER, "DAGSTER_PG_PASSWORD": PG_PASSWORD, "DAGSTER_PG_DB": database}.items():
+            monkeypatch.setenv(var, value)
+        (tmp_path / "dagster.yaml").write_text(local)
+        with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+            assert isinstance(instance.run_coordinator, dg.QueuedRunCoordinator)
+            assert isinstance(instance.run_launcher, DockerRunLauncher)
+            assert instance.run_launcher.networks == ["nfl_dagster"]
+            assert instance.run_retries_enabled and instance.run_retries_max_retries == config["run_retries"]["max_retries"]
+        # A launcher setting Dagster does not know is refused: the check above can fail.
+        (tmp_path / "dagster.yaml").write_text(bad_launcher)
+        with dg.DagsterInstance.from_config(str(tmp_path)) as instance, pytest.raises(dg.DagsterInvalidConfigError, match="network_names"):
+            instance.run_launcher  # noqa: B018 (built on first use)
 
 
 def test_compose_file_wires_the_services_volumes_and_credentials():
@@ -247,28 +316,28 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     backfill_id = launched["backfillId"]
 
     # As soon as the daemon has created the backfill's run, kill it, the way a host crash would.
-    first_runs = wait_for(lambda: _runs(instance, **{BACKFILL_ID_TAG: backfill_id}), 90, "the backfill's run", on_timeout=deployment.logs_tail)
+    first_runs = wait_for(lambda: _runs(instance, **{BACKFILL_TAG: backfill_id}), 90, "the backfill's run", on_timeout=deployment.logs_tail)
     deployment.kill("daemon", sig=signal.SIGKILL)
     status_at_kill = first_runs[0].status
-    assert instance.get_backfill(backfill_id).status == BulkActionStatus.REQUESTED
+    assert _backfill_status(deployment, backfill_id) == "REQUESTED"
 
     deployment.restart_daemon()
-    backfill = wait_for(
-        lambda: (b := instance.get_backfill(backfill_id)).status != BulkActionStatus.REQUESTED and b,
+    status = wait_for(
+        lambda: (s := _backfill_status(deployment, backfill_id)) != "REQUESTED" and s,
         240,
         "the backfill to complete after the daemon restart",
         on_timeout=deployment.logs_tail,
     )
     wall = time.monotonic() - started
     print(f"\nbackfill {backfill_id} {BACKFILL_FIRST}-{BACKFILL_LAST}: {wall:.1f} s through the daemon (run was {status_at_kill.value} when the daemon was killed)")
-    assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS, deployment.logs_tail()
+    assert status == "COMPLETED_SUCCESS", deployment.logs_tail()
 
     # Run storage: one run for the whole range (completed seasons backfill in one run), no duplicate after the restart.
-    runs = _runs(instance, **{BACKFILL_ID_TAG: backfill_id})
+    runs = _runs(instance, **{BACKFILL_TAG: backfill_id})
     assert len(runs) == 1, [(r.run_id, r.status) for r in runs]
     run = runs[0]
     assert run.status == dg.DagsterRunStatus.SUCCESS
-    assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == str(BACKFILL_FIRST) and run.tags[ASSET_PARTITION_RANGE_END_TAG] == str(BACKFILL_LAST)
+    assert run.tags[PARTITION_RANGE_START_TAG] == str(BACKFILL_FIRST) and run.tags[PARTITION_RANGE_END_TAG] == str(BACKFILL_LAST)
     assert run.tags["trigger"] == "deployment-test"
     enqueued = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED).records
     assert enqueued, "the run did not go through the queued run coordinator"
@@ -294,9 +363,10 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     assert mine and {line.get("partition") for line in mine} == {f"{BACKFILL_FIRST}...{BACKFILL_LAST}"}
 
 
-def _sensor_ticked(instance, name: str) -> bool:
-    states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR) if s.instigator_name == name]
-    return bool(states) and bool(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id, limit=1))
+def _sensor_ticked(deployment, name: str) -> bool:
+    found = deployment.graphql(SENSOR_TICKS, {"selector": {**REPOSITORY, "sensorName": name}})["sensorOrError"]
+    assert found["__typename"] == "Sensor", found
+    return bool(found["sensorState"]["ticks"])
 
 
 def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
@@ -305,12 +375,12 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
     season = season_in_progress()
-    wait_for(lambda: _sensor_ticked(instance, "alert_on_run_failure"), 90, "the alert sensor's first tick", on_timeout=deployment.logs_tail)
+    wait_for(lambda: _sensor_ticked(deployment, "alert_on_run_failure"), 90, "the alert sensor's first tick", on_timeout=deployment.logs_tail)
     stored_before = {s: _versions(db, s) for s in (BACKFILL_FIRST, BACKFILL_LAST)}
 
     params = {
-        "selector": {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "jobName": "season_pipeline"},
-        "executionMetadata": {"tags": [{"key": PARTITION_NAME_TAG, "value": str(season)}, {"key": "trigger", "value": "deployment-test"}]},
+        "selector": {**REPOSITORY, "jobName": "season_pipeline"},
+        "executionMetadata": {"tags": [{"key": PARTITION_TAG, "value": str(season)}, {"key": "trigger", "value": "deployment-test"}]},
     }
     launched = deployment.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
@@ -348,40 +418,38 @@ def _last_daily_tick(now: datetime) -> datetime:
 
 def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     """The daemon was down at 09:00 New York time; when it comes back it runs the missed daily tick."""
+    if shutil.which("faketime") is None:
+        pytest.skip("faketime is absent: .ci/run installs Debian's faketime")
     instance = deployment.instance()
     tick_time = _last_daily_tick(datetime.now(ZoneInfo("UTC")))
     expected = str(season_in_progress(tick_time))
 
-    def schedule_state():
-        states = instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE)
-        return [s for s in states if s.instigator_name == "daily_season_refresh"]
+    # The schedule is RUNNING by default: the daemon records its state, with its start, on its first pass.
+    state = wait_for(lambda: (s := _schedule_state(deployment, SCHEDULE))["start"] and s, 90, "the daemon to record the daily schedule", on_timeout=deployment.logs_tail)
+    assert state["status"] == "RUNNING"
 
-    # The schedule is RUNNING by default: the daemon records its state on its first pass.
-    (state,) = wait_for(schedule_state, 90, "the daemon to pick up the daily schedule", on_timeout=deployment.logs_tail)
-    assert state.is_running
-
+    # Down since an hour before the tick: with the daemon stopped, the schedule is started again
+    # (dagster schedule stop/start) by a CLI whose clock reads that hour.
     deployment.kill("daemon", sig=signal.SIGKILL)
-    data = state.instigator_data
-    assert isinstance(data, ScheduleInstigatorData)
-    instance.update_instigator_state(
-        state.with_data(ScheduleInstigatorData(data.cron_schedule, start_timestamp=(tick_time - timedelta(hours=1)).timestamp()))
-    )
+    down_since = tick_time - timedelta(hours=1)
+    deployment.start_schedule_at(SCHEDULE, down_since)
+    state = _schedule_state(deployment, SCHEDULE)
+    assert state["status"] == "RUNNING" and down_since.timestamp() <= state["start"] < tick_time.timestamp(), state
     deployment.restart_daemon()
 
-    runs = wait_for(lambda: _runs(instance, **{SCHEDULE_NAME_TAG: "daily_season_refresh"}), 120, "the schedule's run", on_timeout=deployment.logs_tail)
+    runs = wait_for(lambda: _runs(instance, **{SCHEDULE_NAME_TAG: SCHEDULE}), 120, "the schedule's run", on_timeout=deployment.logs_tail)
     assert len(runs) == 1
     run = runs[0]
     assert run.job_name == "season_pipeline"
-    assert run.tags[PARTITION_NAME_TAG] == expected
-    assert run.tags["trigger"] == "daily_season_refresh"
+    assert run.tags[PARTITION_TAG] == expected
+    assert run.tags["trigger"] == SCHEDULE
     assert run.tags["dagster/run_key"] == f"daily-{expected}-{tick_time:%Y-%m-%d}"
 
     def tick_recorded():
-        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=5)
-        return [t for t in ticks if t.status == TickStatus.SUCCESS and run.run_id in t.run_ids]
+        return [t for t in _schedule_state(deployment, SCHEDULE)["ticks"] if t["status"] == "SUCCESS" and run.run_id in t["runIds"]]
 
-    (tick,) = wait_for(tick_recorded, 60, "the schedule tick to be recorded", on_timeout=lambda: repr(instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=5)))
-    assert abs(tick.timestamp - tick_time.timestamp()) < 1, (datetime.fromtimestamp(tick.timestamp, ZoneInfo(LEAGUE_TIMEZONE)), tick_time)
+    (tick,) = wait_for(tick_recorded, 60, "the schedule tick to be recorded", on_timeout=lambda: repr(_schedule_state(deployment, SCHEDULE)))
+    assert abs(tick["timestamp"] - tick_time.timestamp()) < 1, (datetime.fromtimestamp(tick["timestamp"], ZoneInfo(LEAGUE_TIMEZONE)), tick_time)
 
     # The run may fail here (the season in progress comes from live sites, unreachable from this
     # machine); either way DuckDB holds all of the season or none of it.

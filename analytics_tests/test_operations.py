@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,18 +82,56 @@ def test_season_assets_carry_the_season_in_progress_freshness_policy():
     assert policy.lower_bound_delta == timedelta(hours=2)
 
 
-def test_run_tags_spell_dagsters_own_tags():
-    # Dagster exports these only from a private module; the product spells them (run_tags.py), and
-    # this is where a rename in Dagster would show.
-    from dagster._core.storage import tags
+SEEN: dict[str, dg.PartitionKeyRange] = {}
 
+
+@dg.asset(partitions_def=season_partitions)
+def partition_probe(context) -> None:
+    """Records the seasons Dagster hands the step."""
+    SEEN["seasons"] = context.partition_key_range
+
+
+def test_run_tags_spell_dagsters_own_tags():
+    """run_tags.py spells Dagster's tags; here Dagster itself writes and reads them."""
     from analytics_assets import run_tags
 
-    assert run_tags.PARTITION_TAG == tags.PARTITION_NAME_TAG
-    assert run_tags.PARTITION_RANGE_START_TAG == tags.ASSET_PARTITION_RANGE_START_TAG
-    assert run_tags.PARTITION_RANGE_END_TAG == tags.ASSET_PARTITION_RANGE_END_TAG
-    assert run_tags.BACKFILL_TAG == tags.BACKFILL_ID_TAG
+    # Dagster's implicit asset job: what the UI launches from an asset's page, and what asset backfills
+    # and automation conditions run.
+    job = dg.Definitions(assets=[partition_probe]).resolve_implicit_global_asset_job_def()
+    assert defs.resolve_implicit_global_asset_job_def().name == job.name == run_tags.IMPLICIT_ASSET_JOB
+    with dg.instance_for_test() as instance:
+        # One season: Dagster writes the partition tag on the run.
+        one = job.execute_in_process(partition_key="2019", instance=instance)
+        run = instance.get_run_by_id(one.run_id)
+        assert run is not None and run.job_name == run_tags.IMPLICIT_ASSET_JOB
+        assert run.tags[run_tags.PARTITION_TAG] == "2019"
+        assert SEEN["seasons"] == dg.PartitionKeyRange("2019", "2019")
+        # A range (make run sets these tags; a backfill's single run carries them): Dagster reads them
+        # as the seasons of the run, and without both it refuses the run.
+        job.execute_in_process(tags={run_tags.PARTITION_RANGE_START_TAG: "2019", run_tags.PARTITION_RANGE_END_TAG: "2021"}, instance=instance)
+        assert SEEN["seasons"] == dg.PartitionKeyRange("2019", "2021")
+        assert instance.get_materialized_partitions(dg.AssetKey("partition_probe")) == {"2019", "2020", "2021"}
+        with pytest.raises(dg.DagsterInvariantViolationError):
+            job.execute_in_process(tags={run_tags.PARTITION_RANGE_START_TAG: "2019"}, instance=instance)
 
-    from dagster._core.definitions.assets.job.asset_job import IMPLICIT_ASSET_JOB_NAME
 
-    assert run_tags.IMPLICIT_ASSET_JOB == IMPLICIT_ASSET_JOB_NAME
+def test_a_backfills_runs_carry_the_backfill_tag(tmp_path: Path):
+    """A backfill of season_pipeline with `dagster job backfill`: its run, queued (no daemon here) on a
+    temporary instance, carries the backfill's id under run_tags.BACKFILL_TAG."""
+    from analytics_assets import run_tags
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nrun_coordinator:\n  module: dagster\n  class: QueuedRunCoordinator\n")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    cli = [str(Path(sys.executable).parent / "dagster"), "job", "backfill", "-m", "analytics_assets.definitions", "-j", "season_pipeline"]
+    done = subprocess.run([*cli, "--partitions", "2019", "--noprompt"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    launched = re.search(r"Launched backfill job `(\w+)`", done.stdout)
+    assert launched, done.stdout
+    backfill_id = launched.group(1)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+    assert [(r.job_name, r.status, r.tags.get(run_tags.BACKFILL_TAG), r.tags.get(run_tags.PARTITION_TAG)) for r in runs] == [
+        ("season_pipeline", dg.DagsterRunStatus.QUEUED, backfill_id, "2019")
+    ]

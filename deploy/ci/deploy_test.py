@@ -11,9 +11,11 @@ exits non-zero):
   checks  against the real containers, through the webserver's GraphQL API:
           1. a two-season backfill, executed by the daemon through the Docker run launcher, each
              run in its own container from the project image; rows checked in the DuckDB volume;
-          2. a second two-season backfill with the daemon container killed while it runs, the
-             schedule's start moved before the last 09:00 tick while it is down, then the daemon
-             restarted: the backfill completes with one run and no duplicate rows;
+          2. a second two-season backfill with the daemon container killed while it runs; while it
+             is down, the schedule is stopped and started again with the `dagster schedule` CLI in a
+             one-off container of the code server's service, the start run on a clock reading an
+             hour before the last 09:00 tick (Debian's faketime); then the daemon restarted: the
+             backfill completes with one run and no duplicate rows;
           3. the missed daily tick: recorded as a success with its run, which ends (the season in
              progress comes from live sites, pointed at a closed local port here: no internet in CI).
   down    run containers removed, `docker-compose down -v`; nothing of the deployment is left.
@@ -54,7 +56,7 @@ APP_IMAGE = "nfl-analytics:latest"
 POSTGRES_IMAGE = "nfl-postgres:15"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_SECURITY = "http://deb.debian.org/debian-security"
-APT_PACKAGES = {"docker": "docker.io", "dockerd": "docker.io", "docker-compose": "docker-compose", "debootstrap": "debootstrap"}
+APT_PACKAGES = {"docker": "docker.io", "dockerd": "docker.io", "docker-compose": "docker-compose", "debootstrap": "debootstrap", "faketime": "faketime"}
 
 SERVICES = ("postgres", "user_code", "webserver", "daemon")
 LOCATION = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__"}
@@ -95,7 +97,7 @@ SCHEDULE_TICKS = """
 query($selector: ScheduleSelector!) {
   scheduleOrError(scheduleSelector: $selector) {
     __typename
-    ... on Schedule { scheduleState { status ticks(limit: 5) { tickId status timestamp runIds error { message } } } }
+    ... on Schedule { scheduleState { status typeSpecificData { ... on ScheduleData { startTimestamp } } ticks(limit: 5) { tickId status timestamp runIds error { message } } } }
     ... on PythonError { message }
     ... on Error { message }
   }
@@ -187,10 +189,10 @@ def as_root(cmd: list[str]) -> list[str]:
 def install_missing_tools() -> None:
     missing = sorted({pkg for tool, pkg in APT_PACKAGES.items() if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()})
     if not missing:
-        log("docker, dockerd, docker-compose and debootstrap are installed")
+        log("docker, dockerd, docker-compose, debootstrap and faketime are installed")
         return
     if not shutil.which("apt-get"):
-        raise CheckFailed(f"missing {', '.join(missing)} and no apt-get to install them: install Docker, docker-compose and debootstrap")
+        raise CheckFailed(f"missing {', '.join(missing)} and no apt-get to install them: install Docker, docker-compose, debootstrap and faketime")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(as_root(["apt-get", "update", "-qq"]), env=env)
     run(as_root(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]), env=env)
@@ -368,6 +370,24 @@ class Deployment:
         out = output(["docker", "exec", "-i", self.container(service), "python", "-", *args], input=IN_CONTAINER.read_text(), timeout=300)
         return json.loads(out.splitlines()[-1])
 
+    def start_schedule_at(self, name: str, when: datetime) -> None:
+        """`dagster schedule stop NAME`, then `dagster schedule start NAME` on a clock reading `when`, in a
+        one-off container of the code server's service (its instance, network and workspace file).
+
+        Dagster records a schedule's start as the moment it is started: the restarted daemon catches up
+        the ticks since `when` it has not evaluated. The clock is Debian's libfaketime, the host's
+        (Debian 12, as the images are), mounted read-only into the one-off container only."""
+        libs = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+        if not libs:
+            raise CheckFailed("libfaketime.so.1 not found under /usr/lib/*/faketime: apt-get install faketime")
+        offset = f"{when.timestamp() - time.time():+.0f}"  # seconds, relative to now
+        workspace = "/opt/dagster/app/workspace.yaml"
+        script = (
+            f"dagster schedule stop {name} -w {workspace} && "
+            f"LD_PRELOAD=/opt/faketime/{libs[0].name} FAKETIME={offset} dagster schedule start {name} -w {workspace}"
+        )
+        self.compose("run", "--rm", "--no-deps", "-T", "-v", f"{libs[0].parent}:/opt/faketime:ro", "user_code", "sh", "-c", script, capture=True, timeout=300)
+
     def run_containers(self) -> list[str]:
         return output(["docker", "ps", "-aq", "--filter", "label=dagster/run_id", "--filter", f"ancestor={APP_IMAGE}"]).split()
 
@@ -489,11 +509,20 @@ def last_daily_tick(now: datetime) -> datetime:
     return tick if tick <= local else (tick - timedelta(days=1)).replace(hour=9)
 
 
-def schedule_ticks(d: Deployment) -> list[dict]:
+def schedule_state(d: Deployment) -> dict:
+    """The schedule's state as the webserver serves it: status, stored start (null until the daemon stores it), ticks."""
     found = d.graphql(SCHEDULE_TICKS, {"selector": {**LOCATION, "scheduleName": SCHEDULE}})["scheduleOrError"]
     if found["__typename"] != "Schedule":
         raise CheckFailed(f"scheduleOrError({SCHEDULE}): {found}")
-    return found["scheduleState"]["ticks"]
+    return found["scheduleState"]
+
+
+def schedule_ticks(d: Deployment) -> list[dict]:
+    return schedule_state(d)["ticks"]
+
+
+def schedule_start(d: Deployment) -> float | None:
+    return schedule_state(d)["typeSpecificData"]["startTimestamp"]
 
 
 def checks(d: Deployment) -> None:
@@ -505,8 +534,8 @@ def checks(d: Deployment) -> None:
     log(f"check 1: backfill {FIRST_BACKFILL[0]}-{FIRST_BACKFILL[1]} completed in {time.monotonic() - started:.1f} s by run {run_a['runId'][:8]}")
     check_rows(d, {s: run_a["runId"] for s in range(FIRST_BACKFILL[0], FIRST_BACKFILL[1] + 1)})
 
-    # The daemon records the schedule's state on its first pass; it must exist before it is moved.
-    wait_for(lambda: d.in_container("schedule-state", SCHEDULE).get("found"), 120, f"the daemon to record {SCHEDULE}'s state")
+    # The daemon records the schedule's state (with its start) on its first pass.
+    wait_for(lambda: schedule_start(d), 120, f"the daemon to record {SCHEDULE}'s state")
 
     # 2. A second backfill; the daemon container is killed as soon as the backfill has its run.
     started = time.monotonic()
@@ -519,10 +548,16 @@ def checks(d: Deployment) -> None:
     status = backfill_status(d, second)
     if status != "REQUESTED":
         raise CheckFailed(f"backfill {second} is {status} right after the daemon was killed, expected REQUESTED")
-    # 3 (set-up). While the daemon is down, its downtime covers the last 09:00 tick.
+    # 3 (set-up). While the daemon is down, its downtime covers the last 09:00 tick: the schedule is
+    # started again as of an hour before that tick.
     tick_time = last_daily_tick(datetime.now(ZoneInfo("UTC")))
-    moved = d.in_container("backdate-schedule", SCHEDULE, str((tick_time - timedelta(hours=1)).timestamp()))
-    log(f"{SCHEDULE}'s start moved to {datetime.fromtimestamp(moved['start_timestamp'], LEAGUE_TZ):%Y-%m-%d %H:%M %Z}, before the {tick_time:%Y-%m-%d %H:%M %Z} tick")
+    down_since = tick_time - timedelta(hours=1)
+    d.start_schedule_at(SCHEDULE, down_since)
+    state = schedule_state(d)
+    start = state["typeSpecificData"]["startTimestamp"]
+    if state["status"] != "RUNNING" or start is None or not down_since.timestamp() <= start < tick_time.timestamp():
+        raise CheckFailed(f"{SCHEDULE} started again as of {down_since}: the webserver shows {state['status']} from {start}, expected RUNNING from before {tick_time}")
+    log(f"{SCHEDULE} started again as of {datetime.fromtimestamp(start, LEAGUE_TZ):%Y-%m-%d %H:%M %Z}, before the {tick_time:%Y-%m-%d %H:%M %Z} tick")
     d.compose("start", "daemon")
     log("daemon container restarted")
     wait_backfill_done(d, second, 600)

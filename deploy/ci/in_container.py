@@ -3,9 +3,6 @@ that container's Dagster instance (PostgreSQL), volumes and environment. Prints 
 
   rows SEASON...                  per table and season: rows, distinct teams, writing run(s)
   season-rows SEASON              rows of nfl.standings for one season
-  schedule-state NAME             whether the daemon has stored the schedule's state
-  backdate-schedule NAME EPOCH    move the stored schedule's start to EPOCH (as if the daemon had been
-                                  down since then): the restarted daemon catches up the missed tick
 """
 
 import json
@@ -51,21 +48,6 @@ def main(command, *args):
         return rows([int(a) for a in args])
     if command == "season-rows":
         return season_rows(int(args[0]))
-    if command in ("schedule-state", "backdate-schedule"):
-        from dagster import DagsterInstance
-        from dagster._core.scheduler.instigation import InstigatorType, ScheduleInstigatorData
-
-        name = args[0]
-        with DagsterInstance.get() as instance:
-            states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE) if s.instigator_name == name]
-            if command == "schedule-state":
-                return {"found": bool(states)}
-            if not states:
-                raise SystemExit(f"no stored state for schedule {name}: the daemon never evaluated it")
-            (state,) = states
-            start = float(args[1])
-            instance.update_instigator_state(state.with_data(ScheduleInstigatorData(state.instigator_data.cron_schedule, start_timestamp=start)))
-            return {"start_timestamp": start}
     raise SystemExit(f"unknown command {command!r}")
 
 
