@@ -23,7 +23,7 @@ from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_S
 from analytics_assets.settings import AnalyticsSettings, from_environment
 from analytics_assets.storage import AnalyticsDuckDB
 
-PIPELINE_JOBS = ("season_pipeline", "all_seasons_outputs")
+SEASON_JOB, OUTPUTS_JOB = PIPELINE_JOBS = ("season_pipeline", "all_seasons_outputs")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,22 +47,22 @@ def main(argv: list[str] | None = None) -> int:
     season_runs = partitions.season_runs(first, last)
     for start, end in season_runs:
         tags = {PARTITION_RANGE_START_TAG: str(start), PARTITION_RANGE_END_TAG: str(end), "trigger": "make run"}
-        result = defs.resolve_job_def("season_pipeline").execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+        result = defs.resolve_job_def(SEASON_JOB).execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
         span = partitions.season_span(list(range(start, end + 1)))
         if result.success:
-            print(f"season_pipeline {span}: run {result.run_id} succeeded")
+            print(f"{SEASON_JOB} {span}: run {result.run_id} succeeded")
         else:
             failed.append(f"seasons {span} (run {result.run_id})")
-            print(f"Run {result.run_id} of season_pipeline for {span} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+            print(f"Run {result.run_id} of {SEASON_JOB} for {span} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
     if len(failed) < len(season_runs):
         # The summary, charts and report over what is stored, including the seasons just written.
-        result = defs.resolve_job_def("all_seasons_outputs").execute_in_process(
+        result = defs.resolve_job_def(OUTPUTS_JOB).execute_in_process(
             instance=instance, tags={"trigger": "make run"}, run_config=run_config, raise_on_error=False
         )
         if not result.success:
-            print(f"Run {result.run_id} of all_seasons_outputs failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+            print(f"Run {result.run_id} of {OUTPUTS_JOB} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
             return 1
-        print(f"all_seasons_outputs: run {result.run_id} succeeded")
+        print(f"{OUTPUTS_JOB}: run {result.run_id} succeeded")
     if failed:
         print(f"Failed: {'; '.join(failed)}.", file=sys.stderr)
         return 1

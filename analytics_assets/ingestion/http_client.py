@@ -210,17 +210,20 @@ class PoliteClient:
     def close(self) -> None:
         self.session.close()
 
-    def _deadline_error(self, response: requests.Response | None, received: int, elapsed_s: float) -> str:
-        if response is None:
-            seen = "no response headers arrived"
-        else:
-            declared = bounded_read.declared_length(response)
-            of = f" of {declared:,} (Content-Length)" if declared is not None else ""
-            seen = f"HTTP {response.status_code} headers arrived, then {received:,} bytes{of} of the body"
+    def _deadline_error(self, seen: str, elapsed_s: float) -> str:
         return (
             f"deadline passed: no complete response within total_timeout_s={self.total_timeout_s:g} s (wall clock per "
             f"attempt); {seen} in {elapsed_s:.1f} s"
         )
+
+    @staticmethod
+    def _received(response: requests.Response | None, received: int) -> str:
+        """What had arrived when the deadline passed."""
+        if response is None:
+            return "no response headers arrived"
+        declared = bounded_read.declared_length(response)
+        of = f" of {declared:,} (Content-Length)" if declared is not None else ""
+        return f"HTTP {response.status_code} headers arrived, then {received:,} bytes{of} of the body"
 
     def _too_large_error(self, exc: bounded_read.BodyTooLarge) -> str:
         limit = f"max_response_bytes={self.max_response_bytes:,} ({_megabytes(self.max_response_bytes)})"
@@ -254,12 +257,9 @@ class PoliteClient:
             raise failure[0]
         if outcome:
             return outcome[0]
-        abandoned = self.session
-        self.session = self._new_session(abandoned.headers)
-        return None, None, (
-            f"deadline passed: no complete response within total_timeout_s={self.total_timeout_s:g} s (wall clock per "
-            f"attempt); the host name {urlsplit(url).hostname!r} was still being resolved (DNS) after {time.monotonic() - start:.1f} s"
-        ), DEADLINE
+        self.session = self._new_session(self.session.headers)
+        resolving = f"the host name {urlsplit(url).hostname!r} was still being resolved (DNS)"
+        return None, None, self._deadline_error(resolving, time.monotonic() - start), DEADLINE
 
     @staticmethod
     def _new_session(headers) -> requests.Session:
@@ -286,7 +286,7 @@ class PoliteClient:
             except (bounded_read.DeadlinePassed, requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 body = None
                 if watchdog.expired or isinstance(exc, bounded_read.DeadlinePassed) or time.monotonic() >= deadline:
-                    error, kind = self._deadline_error(response, progress[0], time.monotonic() - start), DEADLINE
+                    error, kind = self._deadline_error(self._received(response, progress[0]), time.monotonic() - start), DEADLINE
                 elif _is_read_timeout(exc):
                     error = f"timed out (connect timeout {self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): {type(exc).__name__}"
                 elif isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError)):
