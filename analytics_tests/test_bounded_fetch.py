@@ -90,37 +90,47 @@ def test_no_headers_at_all_ends_at_the_deadline(page_server):
     assert "no response headers arrived" in str(exc)
 
 
-def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_server, monkeypatch):
-    # The system resolver cannot be slowed here, so its call is: a lookup of this one name hangs
-    # (as a dead name server does) until the test ends; every other name resolves as usual.
+SLOW_HOST = "slow-dns.test"
+
+
+@pytest.fixture
+def hanging_resolver(monkeypatch):
+    """A lookup of SLOW_HOST hangs (as a dead name server does) until the test ends; every other name
+    resolves as usual. The system resolver cannot be slowed here, so its call is."""
     import socket
 
     released = threading.Event()
     real_getaddrinfo = socket.getaddrinfo
 
     def getaddrinfo(host, *args, **kwargs):
-        if host == "slow-dns.test":
+        if host == SLOW_HOST:
             released.wait(120)
             raise socket.gaierror("released by the test")
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield SLOW_HOST
+    released.set()
+
+
+def _on_host(server, host: str) -> str:
+    """The server's base URL with its address replaced by `host` (same port)."""
+    return f"http://{host}:{server.base_url.rsplit(':', 1)[1]}"
+
+
+def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_server, hanging_resolver):
     polite = client()
-    try:
-        port = page_server.base_url.rsplit(":", 1)[1]
-        exc, elapsed = timed_failure(polite, f"http://slow-dns.test:{port}{PFR_2017_PATH}")
-        print(f"DNS lookup that never answers: gave up after {elapsed:.2f} s (deadline {DEADLINE_S} s)")
-        assert elapsed < ENDS_WITHIN_S
-        message = str(exc)
-        assert f"total_timeout_s={DEADLINE_S:g} s (wall clock per attempt)" in message
-        assert "the host name 'slow-dns.test' was still being resolved (DNS)" in message
-        (attempt,) = exc.attempts
-        assert attempt.kind == "deadline" and attempt.body is None
-        # The client goes on with a fresh session: the next page arrives whole.
-        page_server.always_reply(PFR_2017_PATH, Reply())
-        assert polite.get(page_server.url(PFR_2017_PATH)).body == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
-    finally:
-        released.set()
+    exc, elapsed = timed_failure(polite, _on_host(page_server, hanging_resolver) + PFR_2017_PATH)
+    print(f"DNS lookup that never answers: gave up after {elapsed:.2f} s (deadline {DEADLINE_S} s)")
+    assert elapsed < ENDS_WITHIN_S
+    message = str(exc)
+    assert f"total_timeout_s={DEADLINE_S:g} s (wall clock per attempt)" in message
+    assert "the host name 'slow-dns.test' was still being resolved (DNS)" in message
+    (attempt,) = exc.attempts
+    assert attempt.kind == "deadline" and attempt.body is None
+    # The client goes on with a fresh session: the next page arrives whole.
+    page_server.always_reply(PFR_2017_PATH, Reply())
+    assert polite.get(page_server.url(PFR_2017_PATH)).body == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
 
 
 def test_a_deadline_is_retried_like_a_timeout(page_server):
@@ -199,3 +209,26 @@ def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
     log = read_table(db, "SELECT status, ok, error, bytes FROM nfl.scrape_log")
     assert log["ok"].tolist() == [False] and log["status"].tolist() == [200] and log["bytes"].isna().all()
     assert not (tmp_path / "archive" / "objects").exists()  # nothing partial is archived
+
+
+def test_a_run_against_a_host_name_that_never_resolves_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, hanging_resolver):
+    monkeypatch.setenv("ANALYTICS_SOURCE", "live")
+    monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")
+    http = from_environment(
+        HttpClientResource, bind=False, pfr_base_url=_on_host(page_server, hanging_resolver), spotrac_base_url=page_server.base_url,
+        min_interval_s=0.0, max_attempts=1, total_timeout_s=DEADLINE_S, archive_dir=str(tmp_path / "archive"),
+    )
+    before = {t: table_hash(db, t) for t in STORED}
+    start = time.monotonic()
+    result = materialize_seasons(db, 2017, names=["standings"], http=http, raise_on_error=False)
+    elapsed = time.monotonic() - start
+    assert not result.success
+    message = " ".join(step_failures(result).values())
+    assert "season 2017" in message and "Nothing was written" in message
+    assert f"total_timeout_s={DEADLINE_S:g} s" in message and "the host name 'slow-dns.test' was still being resolved (DNS)" in message
+    assert elapsed < ENDS_WITHIN_S + 15  # the run's own start-up on top of one bounded attempt
+    assert {t: table_hash(db, t) for t in STORED} == before
+    log = read_table(db, "SELECT status, ok FROM nfl.scrape_log")
+    assert log["ok"].tolist() == [False] and log["status"].isna().all()
+    assert page_server.requests() == []  # no request reached the server
+    assert not (tmp_path / "archive" / "objects").exists()
