@@ -104,27 +104,31 @@ def regular_season_games(season: int) -> int:
     return 16 if season <= 2020 else 17
 
 
-# A backfill runs the completed seasons of its range together, at most SEASONS_PER_RUN of them per
-# run: one run for 2011-2025, and "All" (2011 to the season in progress) is two runs, every completed
-# season in one and the season in progress alone. The season in progress is the one that needs the
-# live sites; offline, and never stored, its run fails alone and no stored season is marked failed
-# (Dagster marks every season of a failed run failed, and cannot split a run on anything but a
-# count of partitions). The count is taken when the code location loads: a location left running
-# across March 1 splits "All" after the last season completed at load, so the season just completed
-# (live-only until the package ships it) runs with the new one. Dagster flags the `backfill_policy`
-# parameter as beta; we rely on it knowingly, so that one notice (and only it) is silenced.
+# One season per run. A season's results (its raw pages, its rows, each rule's verdict) are then its
+# own: Dagster reports a step's materialization and check results for every partition of the step,
+# and a per-season asset check (AssetCheckSpec(partitions_def=...)) gets a season only when the step
+# has exactly one partition; a range step's check results carry no partition at all (Dagster 1.13).
+# So "All" offline is sixteen runs, fifteen that store and one (the season in progress) that fails
+# alone, and nothing of the one run shows on the others. Dagster flags `backfill_policy` as beta; we
+# rely on it knowingly, so that one notice (and only it) is silenced.
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
-SEASONS_PER_RUN = season_in_progress() - FIRST_SEASON
-SEASON_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=SEASONS_PER_RUN)
+SEASON_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
+# Per-season check results are a preview in Dagster 1.13 (the UI shows them on the asset's
+# partitions); we rely on it knowingly, so that one notice (and only it) is silenced.
+warnings.filterwarnings("ignore", message=r"Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
 
 
-def season_runs(first: int, last: int, now: datetime | None = None) -> list[tuple[int, int]]:
-    """The runs that materialize seasons `first`..`last` the way a backfill splits them: the completed
-    seasons together, the season in progress alone (so that, offline, it fails without them)."""
-    current = season_in_progress(now)
-    runs = []
-    if first < current:
-        runs.append((first, min(last, current - 1)))
-    if last >= current:
-        runs.append((max(first, current), last))
-    return runs
+class RangeRunError(dg.Failure):
+    """A run of more than one season reached a step that judges one season at a time."""
+
+
+def only_season(partition_keys: list[str] | tuple[str, ...], what: str) -> int:
+    """The season of a one-season step; a range run is refused before anything is read or written."""
+    keys = sorted(partition_keys)
+    if len(keys) != 1:
+        raise RangeRunError(
+            description=f"{what} runs one season per run, and this run asks for {len(keys)} ({keys[0]}-{keys[-1]}). Nothing was read or "
+            "written. Launch the seasons as a backfill (each season is then a run of its own, with its own results), or "
+            "from a shell: python -m analytics_assets.run_pipeline --from FIRST --to LAST."
+        )
+    return int(keys[0])

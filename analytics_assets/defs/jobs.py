@@ -3,12 +3,17 @@
 import dagster as dg
 
 from analytics_assets import storage
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_progress
 
-# The per-season part of the graph: raw pages, core tables and the risk mart. The raw steps fetch
-# only what the seasons need (nothing for embedded seasons). Steps run one after the other in the
-# run's process: a one-season run (the daily refresh) starts no other process.
-_SEASON_SELECTION = dg.AssetSelection.groups("raw") | dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk")
+# The per-season part of the graph, one season per run: each raw page's fetch (the raw assets'
+# `fetched` checks), the core tables and the risk mart. The fetches request only what the season
+# needs (nothing for embedded seasons). Steps run one after the other in the run's process: a run
+# starts no other process.
+SEASON_SELECTION = dg.AssetSelection.checks_for_assets(*(s.raw_asset for s in LIVE_SOURCES.values())) | dg.AssetSelection.assets(
+    "standings", "dead_cap", "team_season_risk"
+)
+_SEASON_SELECTION = SEASON_SELECTION
 season_pipeline_job = dg.define_asset_job(
     "season_pipeline",
     selection=_SEASON_SELECTION,

@@ -8,22 +8,30 @@ import pandas as pd
 
 from analytics_assets import partitions, storage
 from analytics_assets.ingestion import sources
-from analytics_assets.ingestion.errors import BotProtectionError, FetchError, SourceError
+from analytics_assets.ingestion import manual_import
+from analytics_assets.ingestion.errors import (
+    BLOCKED,
+    LAYOUT_CHANGED,
+    NO_DATA,
+    NO_PAGE,
+    UNAVAILABLE,
+    UNKNOWN_TEAM,
+    UNREACHABLE,
+    SourceError,
+    SourcesFailed,
+    first_sentence,
+)
 from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.ingestion.table_sources import CORE_TABLES
 from analytics_assets.json_logs import scrape_fields
-from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
+from analytics_assets.metadata import content_version, season_metadata, table_metadata
 from analytics_assets.quality import gate, rules
+from analytics_assets.partitions import only_season
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
-from analytics_assets.run_tags import BACKFILL_TAG
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
-
-
-def _seasons(context: dg.AssetExecutionContext) -> list[int]:
-    return sorted(int(k) for k in context.partition_keys)
 
 
 SCRAPE_LOG = logging.getLogger("analytics_assets.scrape")
@@ -59,45 +67,59 @@ def _source_fields(df: pd.DataFrame) -> dict:
     }
 
 
-# A season whose source cannot be reached (offline, blocked, no embedded facts) but which is
-# already stored keeps its stored rows when it is one season of a range or of a backfill: "All"
-# or "Missing" offline then serves it as stored instead of failing (a backfill runs the season in
-# progress alone, partitions.SEASON_BACKFILL_POLICY). A run of that season alone outside a backfill
-# (the daily refresh, a click on that season) still fails, so a blocked source alerts.
-_UNAVAILABLE = (FetchError, sources.NoSourceDataError)
+def season_failure(table: str, season: int, exc: Exception, landing_dir: str) -> dg.Failure:
+    """A season its sources could not supply, for the person on call: the first line says what failed,
+    the kind of failure and that nothing stored changed; then one line per source (repeated attempts
+    folded); then the step that would work now. The full detail is in the metadata and the log."""
+    if isinstance(exc, SourcesFailed):
+        parts: dict[str, Exception] = dict(exc.failures)
+    elif isinstance(exc, SourceError):
+        parts = {str(exc.facts.get("source") or table): exc}
+    else:  # no embedded facts, an unknown team in the embedded files
+        parts = {"source": exc}
+    kinds = {_kind(e) for e in parts.values()}
+    kind = kinds.pop() if len(kinds) == 1 else "failed"
+    what = f"{', '.join(parts)} {kind}" if kind != NO_DATA else "no source has it"
+    first = f"{table} season {season} not refreshed: {what}; nothing stored changed."
+    lines = [first] + [f"- {label}: {_brief(e)}" for label, e in parts.items()]
+    lines.append(f"Now: {_next_step(table, season, kind, parts, landing_dir)}")
+    facts: dict[str, str] = {"detail": str(exc), "kind": kind}
+    if isinstance(exc, SourceError):
+        facts.update({k: v for k, v in exc.metadata().items() if k not in ("brief",)})
+    return dg.Failure(description="\n".join(lines), metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()})
 
 
-def _serves_stored(context: dg.AssetExecutionContext, seasons: list[int]) -> bool:
-    return len(seasons) > 1 or BACKFILL_TAG in context.run.tags
+def _kind(exc: Exception) -> str:
+    if isinstance(exc, SourceError):
+        return exc.kind
+    if isinstance(exc, UnknownTeamError):
+        return UNKNOWN_TEAM
+    return NO_DATA
 
 
-def _stored_seasons(duckdb: AnalyticsDuckDB, table: str, seasons: list[int]) -> set[int]:
-    with duckdb.get_connection() as conn:
-        rows = conn.execute(
-            f"SELECT season FROM {storage.SCHEMA}.partition_versions WHERE table_name = ? AND season IN (SELECT unnest(?::INTEGER[]))",
-            [table, seasons],
-        ).fetchall()
-    return {r[0] for r in rows}
+def _brief(exc: Exception) -> str:
+    return exc.brief if isinstance(exc, SourceError) else first_sentence(str(exc))
 
 
-def _season_failure(table: str, failed: dict[int, Exception], ready: list[int]) -> dg.Failure:
-    others = sorted(ready)
-    kept = " Nothing was written; stored seasons are unchanged."
-    lines = [f"{table} season {season}: {exc}" for season, exc in sorted(failed.items())]
-    facts = {}
-    for season, exc in failed.items():
-        if isinstance(exc, SourceError):
-            facts.update({(k if len(failed) == 1 else f"{season} {k}"): v for k, v in exc.metadata().items()})
-    advice = (
-        f" The other seasons of the run ({partitions.season_span(others)}) were ready: run them without "
-        f"{', '.join(map(str, sorted(failed)))}, or materialize that season once its source answers."
-        if others
-        else ""
+def _next_step(table: str, season: int, kind: str, parts: dict[str, Exception], landing_dir: str) -> str:
+    by_hand = (
+        f"load the season by hand: save it as CSV at {landing_dir}/{table}_{season}.csv "
+        f"(columns {', '.join(manual_import.FORMATS[table].required)}); the manual_import_sensor loads it within 30 s"
     )
-    return dg.Failure(
-        description="\n".join(lines) + kept + advice,
-        metadata={k: dg.MetadataValue.text(v) for k, v in facts.items()},
-    )
+    sites = " or ".join(parts)
+    if kind in (UNREACHABLE, UNAVAILABLE):
+        return f"{sites} cannot be reached from here; {by_hand}, or run season_pipeline for {season} again once the site answers."
+    if kind == BLOCKED:
+        return f"{sites} refused us (bot protection): do not retry in a loop; {by_hand}, and retry in a few hours with ANALYTICS_USER_AGENT naming you."
+    if kind == LAYOUT_CHANGED:
+        return "fix the parser named in the detail, then run the season again: the archived page is parsed again with no request."
+    if kind == NO_PAGE:
+        return f"check the site's base URL (the season's page may not exist yet); {by_hand}."
+    if kind == UNKNOWN_TEAM:
+        return "add the team's code to analytics_assets/teams.py (an Era), then run the season again."
+    if kind == NO_DATA:
+        return f"the package ships no facts for {season} and no page was read: set ANALYTICS_SOURCE=auto (or live) to fetch it, or {by_hand}."
+    return f"read the detail below; {by_hand}."
 
 
 def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int]) -> storage.Snapshot | None:
@@ -127,6 +149,57 @@ def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[i
     )
 
 
+def core_step(
+    context: dg.AssetExecutionContext,
+    duckdb: AnalyticsDuckDB,
+    table: str,
+    http: HttpClientResource,
+    config: AnalyticsSettings,
+    override: gate.GateOverride | None = None,
+) -> Iterator:
+    """A core asset's step: store the season (with the checks the run selected), or, when only
+    checks were selected (Execute on a check in the UI), judge the season as stored."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    if dg.AssetKey(table) in context.selected_asset_keys:
+        yield from gate.only_selected(load_core_table(context, duckdb, table, http, config, override), selected)
+    else:
+        yield from gate.only_selected(judge_stored(context, duckdb, table), selected)
+
+
+def _as_built(stored: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows with the dtypes a build gives them (DuckDB hands back 32-bit integers, its own
+    timestamp unit), so the table's model judges them as it judges a fresh build."""
+    out = stored.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_integer_dtype(series):
+            out[column] = series.astype("int64")
+        elif isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[column] = series.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        elif pd.api.types.is_string_dtype(series) and column != "cross_check":
+            out[column] = series.astype("string[python]")
+    return out
+
+
+def judge_stored(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, table: str) -> Iterator[dg.AssetCheckResult]:
+    """Every rule that can judge stored rows, on the season as stored (the page's own claims are not
+    stored, so the identity rules on the page do not run). Nothing is written."""
+    season = only_season(context.partition_keys, f"{table}'s checks")
+    with duckdb.get_connection() as conn:
+        stored = _stored_rows(conn, table)
+    frame = stored[stored["season"] == season].reset_index(drop=True)
+    if frame.empty:
+        raise dg.Failure(
+            description=f"{table} season {season} is not stored, so its rules have nothing to judge; nothing was written. "
+            f"Materialize {table} for {season}: its rules run with it."
+        )
+    frame = _as_built(frame)
+    ctx = season_context(table, season, stored, {season: frame})
+    report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
+    context.log.info(f"{table} season {season}: judged as stored ({len(frame)} rows); nothing written.")
+    yield from gate.check_results(table, [report])
+
+
 def load_core_table(
     context: dg.AssetExecutionContext,
     duckdb: AnalyticsDuckDB,
@@ -135,85 +208,60 @@ def load_core_table(
     config: AnalyticsSettings,
     override: gate.GateOverride | None = None,
 ) -> Iterator:
-    """Build every season of the run, gate all of them, then replace them in one transaction."""
+    """Build the run's season, gate it, then replace it in one transaction.
+
+    A rule reports a result only when it judged the season; one that could not (its source did not
+    answer, or it needs context the season lacks) reports nothing, so Dagster shows it skipped (or
+    "execution failed" in a failed run), never passed.
+    """
     accept = gate.check_override(table, override)
-    seasons = _seasons(context)
-    snapshot = _snapshot(context, table, seasons)
+    season = only_season(context.partition_keys, table)
+    snapshot = _snapshot(context, table, [season])
     plan = SourcePlan(
         http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows), config=config
     )
-    built: dict[int, tuple[pd.DataFrame, sources.SourceRows]] = {}
-    refused: list[ValidationReport] = []
-    failed: dict[int, Exception] = {}
+    refused: ValidationReport | None = None
     try:
-        for season in seasons:
-            try:
-                built[season] = build_season(table, season, plan)
-            except sources.SeasonRefused as exc:
-                refused.append(exc.report)  # not the season asked for: reported with the other rules below
-                continue
-            except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
-                failed[season] = exc
-                if isinstance(exc, BotProtectionError):
-                    break  # the site refused us: no further request to it in this run
-                continue
-            frame, rows = built[season]
-            context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
+        try:
+            frame, rows = build_season(table, season, plan)
+        except sources.SeasonRefused as exc:
+            refused = exc.report  # not the season asked for: reported through the identity rules below
+        except (sources.NoSourceDataError, UnknownTeamError, SourceError) as exc:
+            failure = season_failure(table, season, exc, str(config.landing_path))
+            context.log.error(f"{failure.description}\nDetail: {exc}")
+            raise failure from exc
     finally:
         plan.close()
-    kept: dict[int, Exception] = {}
-    if failed and _serves_stored(context, seasons) and all(isinstance(e, _UNAVAILABLE) for e in failed.values()):
-        if _stored_seasons(duckdb, table, list(failed)) == set(failed):
-            kept, failed = failed, {}
-    for season, error in kept.items():
-        context.log.warning(f"{table} season {season}: source unavailable, the stored rows are kept and reported unchanged. {error}")
-    frames = {season: frame for season, (frame, _) in built.items()}
-    if snapshot is not None and kept:
-        # A season whose stored rows are kept unchanged gets no new snapshot either.
-        remaining = frozenset(snapshot.seasons - set(kept))
-        snapshot = storage.Snapshot(snapshot.as_of, remaining) if remaining else None
     with duckdb.get_connection() as conn:
-        stored = _stored_rows(conn, table)
-        reports = list(refused)
-        for season, (frame, rows) in built.items():
-            ctx = season_context(table, season, stored, frames, rows.identity, rows.checked)
+        if refused is not None:
+            report = refused
+        else:
+            context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
+            ctx = season_context(table, season, _stored_rows(conn, table), {season: frame}, rows.identity, rows.checked)
             report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
             report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
             provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
             report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
-            reports.append(report)
-        reports.sort(key=lambda r: r.season)
-        if failed:
-            # The rules that ran (on the other seasons) report their results, and a rule that judged
-            # no season says so; the season that could not be read fails on its own message.
-            yield from gate.check_results(table, reports, unread=sorted(failed), stored=gate.stored_outcomes(conn, table))
-            raise _season_failure(table, failed, list(frames))
-        gate.apply_acceptances(conn, table, reports, accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
+        gate.apply_acceptances(conn, table, [report], accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
         try:
-            yield from gate.enforce(context, table, reports, conn)
+            yield from gate.enforce(context, table, [report], conn)
         except gate.QualityGateError as exc:
-            plan.after_refusal({rep.season for rep in reports if not rep.passed}, exc.description or "")
+            plan.after_refusal({season}, exc.description or "")
             raise
-        writes = storage.replace_seasons(conn, table, frames, run_id=context.run.run_id, snapshot=snapshot)
-        stored_outcomes = gate.stored_outcomes(conn, table) if kept else None
-        metadata = table_metadata(conn, table, seasons, writes)
-        per_season = season_metadata(conn, table, seasons, writes)
+        writes = storage.replace_seasons(conn, table, {season: frame}, run_id=context.run.run_id, snapshot=snapshot)
+        metadata = table_metadata(conn, table, [season], writes)
+        per_season = season_metadata(conn, table, [season], writes)
         version = content_version(conn, table)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
-    for season, df in frames.items():
-        per_season[season].update(_source_fields(df))
-    for season, error in kept.items():
-        per_season[season]["source"] = dg.MetadataValue.text("stored rows kept: source unavailable in this run")
-        per_season[season]["source_error"] = dg.MetadataValue.text(str(error))
-    attach_season_metadata(context, per_season)
+    metadata.update(per_season[season])
+    metadata.update(_source_fields(frame))
     metadata["live_requests"] = dg.MetadataValue.int(plan.requests_made)
     if snapshot:
         metadata["snapshot"] = dg.MetadataValue.text(
-            f"seasons {', '.join(map(str, sorted(snapshot.seasons)))} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
+            f"season {season} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
         )
-    checks = gate.check_results(table, reports, unread=sorted(kept), stored=stored_outcomes, kept=True)
-    yield dg.MaterializeResult(metadata=metadata, check_results=checks, data_version=version)
+    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, [report]), data_version=version)
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:

@@ -23,6 +23,8 @@ from analytics_assets import partitions
 from analytics_assets.ingestion import embedded, nflverse, pfr, spotrac
 from analytics_assets.ingestion.archive import ArchivedPage, RawArchive
 from analytics_assets.ingestion.errors import (
+    LAYOUT_CHANGED,
+    NO_DATA,
     BotProtectionError,
     ChallengePageError,
     FetchError,
@@ -31,6 +33,8 @@ from analytics_assets.ingestion.errors import (
     RedirectedError,
     ResponseTooLargeError,
     SourceError,
+    fetch_kind,
+    fold_attempts,
 )
 from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, FetchOutcome, FetchRecord
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource, PoliteClient
@@ -177,10 +181,11 @@ class LiveSources:
         if prior is not None:
             return LivePage(prior, self.archive.read(prior), fresh=False)
         raise SourceError(
-            f"No {LIVE_SOURCES[source].label} page for season {season} ({url}) is in the archive and this run did not fetch one. "
-            f"Materialize {LIVE_SOURCES[source].raw_asset} for season {season} together with {LIVE_SOURCES[source].table} (the season_pipeline "
-            "job and the daily schedule do).",
-            season=season, url=url,
+            f"No {LIVE_SOURCES[source].label} page for season {season} ({url}) is in the archive and this run did not fetch one: "
+            f"a run of {LIVE_SOURCES[source].table} alone reads the archive. Run the season_pipeline job for season {season} "
+            f"(it fetches first, as the daily schedule does). {self.manual_hint(LIVE_SOURCES[source].table, season)}",
+            season=season, url=url, kind=NO_DATA, source=LIVE_SOURCES[source].label,
+            brief=f"no page archived, and this run (of {LIVE_SOURCES[source].table} without its fetch) did not fetch one",
         )
 
     def parsed(self, source: str, got: LivePage, parse: Callable[[], T]) -> T:
@@ -250,7 +255,7 @@ class LiveSources:
             )
         return SourceError(
             message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,
-            archive_path=last_page.path if last_page else None,
+            archive_path=last_page.path if last_page else None, kind=fetch_kind(exc), source=label, brief=fold_attempts(exc.attempts),
         )
 
     def layout_failure(self, exc: LayoutChangedError, got: LivePage, source: str) -> SourceError:
@@ -261,6 +266,7 @@ class LiveSources:
             "archived page is parsed again with no new request. If the page itself is bad, fetch it again with the "
             f"http resource's force_refetch: true. {self.manual_hint(table, exc.season)}",
             season=exc.season, url=exc.url, expected=exc.expected, found=exc.found, archive_path=got.page.path,
+            kind=LAYOUT_CHANGED, source=LIVE_SOURCES[source].label, brief=f"layout changed: expected {exc.expected}; found {exc.found}"[:200],
         )
 
 
@@ -309,7 +315,8 @@ def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
             f"The {LIVE_SOURCES['nflverse'].label} ({url}, archived at {got.page.path}) has no regular-season game played in season "
             f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. If the "
             "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
-            season=season, url=url, archive_path=got.page.path,
+            season=season, url=url, archive_path=got.page.path, kind=NO_DATA, source=LIVE_SOURCES["nflverse"].label,
+            brief=f"the file has no regular-season game of {season} played",
         )
     # One file holds every season: it proves the season by holding its games (and by not being a redirect).
     claim = (season, f"{int(raw['games'].sum()) // 2} regular-season games of {season} played in the file's season column")
@@ -336,7 +343,8 @@ def spotrac_dead_cap(season: int, live: LiveSources) -> SourceRows:
             f"states no CAP MAXIMUM and analytics_assets/embedded/{embedded.SALARY_CAP_FILE} has no row for {season}. "
             f"Add the official figure to that file, or import the season by hand with a league_salary_cap_musd column. "
             f"{live.manual_hint('dead_cap', season)}",
-            season=season, url=url, archive_path=got.page.path,
+            season=season, url=url, archive_path=got.page.path, kind=NO_DATA, source=LIVE_SOURCES["spotrac"].label,
+            brief=f"no league salary cap known for {season} (neither the page nor the package states it)",
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)

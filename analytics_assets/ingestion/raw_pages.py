@@ -1,87 +1,112 @@
-"""The raw steps: fetch each live source's pages of a run into the archive and record what happened.
+"""The raw steps: fetch a live source's page of the run's season into the archive and record what happened.
 
 A raw step never fails because a site failed: it records the failure (the scrape log, the
-archive, the run's fetch record) and the core step decides, so one blocked standings source fails
-over to the other. A season whose rows do not come from the live sites (embedded facts, a manual
-import, a source not configured) is recorded as "not needed: ..." with no request.
+archive, the run's fetch record), reports its `fetched` check as failed (WARN), and the core step
+decides, so one blocked standings source fails over to the other. The raw asset is reported
+materialized for the season only when its page was fetched or replayed from the archive, or when
+the season's rows do not come from this source ("not needed": embedded facts, a landing file, a
+source left out of ANALYTICS_STANDINGS_SOURCES).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import dagster as dg
 
-from analytics_assets.ingestion.fetch_record import FAILED, NOT_NEEDED, FetchOutcome
+from analytics_assets.ingestion.fetch_record import ARCHIVED, FAILED, FETCHED, NOT_NEEDED, FetchOutcome
 from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
+from analytics_assets.partitions import only_season
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 
-CHECK = "fetched"  # the raw assets' WARN check (declared in assets.py)
+CHECK = "fetched"  # the raw assets' check that fetches (declared in defs/raw/assets.py)
+SCRAPE_LOG_ASSET = "scrape_log"  # nfl.scrape_log as an asset: the report reads it (defs/monitoring)
 
 
-def _outcomes(plan: SourcePlan, source: str, seasons: list[int]) -> list[FetchOutcome]:
-    outcomes, needed = [], []
-    for season in seasons:
-        reason = plan.not_needed(source, season)
-        if reason:
-            outcomes.append(FetchOutcome(source, season, NOT_NEEDED, message=reason))
-        else:
-            needed.append(season)
-    url = LIVE_SOURCES[source].url
-    if LIVE_SOURCES[source].one_file and needed:
-        # One file holds every season: one fetch (or replay) serves the run. Asked for the newest
-        # season, so it is fetched when that season is in progress or its archived copy predates
-        # its completion, and replayed otherwise.
-        newest = max(needed)
-        one = plan.live.fetch_outcome(source, newest, url(plan.http, newest))
-        outcomes += [dataclasses.replace(one, season=s) for s in needed]
+def outcome_for(plan: SourcePlan, source: str, season: int) -> FetchOutcome:
+    """What the raw step does for one season: nothing (not needed), or fetch or replay its page."""
+    reason = plan.not_needed(source, season)
+    if reason:
+        return FetchOutcome(source, season, NOT_NEEDED, message=reason)
+    return plan.live.fetch_outcome(source, season, LIVE_SOURCES[source].url(plan.http, season))
+
+
+def _materialization(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetMaterialization:
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "outcome": dg.MetadataValue.text(outcome.describe()),
+        "requests": dg.MetadataValue.int(requests),
+    }
+    if outcome.page:
+        page = outcome.page
+        metadata.update(
+            url=dg.MetadataValue.url(page["url"]),
+            sha256=dg.MetadataValue.text(page["sha256"]),
+            bytes=dg.MetadataValue.int(int(page["bytes"])),
+            fetched_at=dg.MetadataValue.text(str(page["fetched_at"])),
+            archived_at=dg.MetadataValue.path(page["path"]),
+        )
+    return dg.AssetMaterialization(asset_key=LIVE_SOURCES[source].raw_asset, partition=str(outcome.season), metadata=metadata)
+
+
+def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetCheckResult:
+    """The `fetched` check for the season: what was done, and for a failure the first line of why."""
+    label = LIVE_SOURCES[source].label
+    if outcome.status == FAILED:
+        description = f"{label} season {outcome.season}: no page. {outcome.message}"
+    elif outcome.status == NOT_NEEDED:
+        description = f"{label} season {outcome.season}: not needed, no request ({outcome.message})."
     else:
-        outcomes += [plan.live.fetch_outcome(source, s, url(plan.http, s)) for s in needed]
-    return sorted(outcomes, key=lambda o: o.season)
+        description = f"{label} season {outcome.season}: {outcome.describe()}."
+    return dg.AssetCheckResult(
+        asset_key=LIVE_SOURCES[source].raw_asset,
+        check_name=CHECK,
+        passed=outcome.status != FAILED,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description[:2000],
+        metadata={
+            "outcome": dg.MetadataValue.text(outcome.status),
+            "requests": dg.MetadataValue.int(requests),
+            **({"url": dg.MetadataValue.url(outcome.url)} if outcome.url else {}),
+        },
+    )
 
 
 def fetch_raw(
-    context: dg.AssetExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
-) -> Iterator:
+    context: dg.OpExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+) -> Iterator[dg.AssetCheckResult]:
     from analytics_assets.ingestion.core_tables import append_scrape_log
 
-    seasons = sorted(int(k) for k in context.partition_keys)
+    season = only_season(context.partition_keys, f"{LIVE_SOURCES[source].raw_asset}'s fetch")
     attempts: list[dict] = []
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend, config=config)
     try:
-        outcomes = _outcomes(plan, source, seasons)
+        outcome = outcome_for(plan, source, season)
         record = plan.live.record
         assert record is not None  # a plan made inside a run records its fetches
-        for outcome in outcomes:
-            record.put(outcome)
+        record.put(outcome)
     finally:
         plan.close()
-        # Written once the fetches are over: the DuckDB file is opened briefly, never held across a request.
+        # Written once the fetch is over: the DuckDB file is opened briefly, never held across a request.
         append_scrape_log(duckdb, attempts)
-    for o in outcomes:
-        (context.log.warning if o.status == FAILED else context.log.info)(f"{LIVE_SOURCES[source].label} season {o.season}: {o.describe()}")
-    failed = [o for o in outcomes if o.status == FAILED]
-    table = "\n".join(["| season | outcome |", "|---|---|"] + [f"| {o.season} | {o.describe().replace('|', '/')} |" for o in outcomes])
-    metadata = {
-        "outcomes": dg.MetadataValue.md(table),
-        "requests": dg.MetadataValue.int(plan.requests_made),
-        "fetched": dg.MetadataValue.int(sum(o.status == "fetched" for o in outcomes)),
-        "replayed_from_archive": dg.MetadataValue.int(sum(o.status == "archived" for o in outcomes)),
-        "not_needed": dg.MetadataValue.int(sum(o.status == NOT_NEEDED for o in outcomes)),
-        "failed": dg.MetadataValue.int(len(failed)),
-    }
-    pages = {o.page["sha256"]: o.page for o in outcomes if o.page}
-    if len(pages) == 1:
-        (page,) = pages.values()
-        metadata.update(url=dg.MetadataValue.url(page["url"]), sha256=dg.MetadataValue.text(page["sha256"]),
-                        archived_at=dg.MetadataValue.path(page["path"]))
-    check = dg.AssetCheckResult(
-        check_name=CHECK, passed=not failed, severity=dg.AssetCheckSeverity.WARN,
-        description=None if not failed else "; ".join(f"season {o.season}: {o.message}" for o in failed)[:2000],
-        metadata={"failed_seasons": dg.MetadataValue.text(", ".join(str(o.season) for o in failed) or "none")},
+    if attempts:
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=SCRAPE_LOG_ASSET,
+                metadata={
+                    "attempts_appended": dg.MetadataValue.int(len(attempts)),
+                    "failed_attempts": dg.MetadataValue.int(sum(not a["ok"] for a in attempts)),
+                    "source": dg.MetadataValue.text(source),
+                    "season": dg.MetadataValue.int(season),
+                },
+            )
+        )
+    (context.log.warning if outcome.status == FAILED else context.log.info)(
+        f"{LIVE_SOURCES[source].label} season {season}: {outcome.describe()}"
     )
-    yield dg.MaterializeResult(metadata=metadata, check_results=[check])
+    if outcome.status in (FETCHED, ARCHIVED, NOT_NEEDED):
+        # Before the check result: Dagster ties a season's check result to the season's latest materialization.
+        context.log_event(_materialization(source, outcome, plan.requests_made))
+    yield check_result(source, outcome, plan.requests_made)

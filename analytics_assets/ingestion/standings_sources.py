@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics_assets import partitions, settings
 from analytics_assets.ingestion import live, normalize
-from analytics_assets.ingestion.errors import SourceError
+from analytics_assets.ingestion.errors import UNKNOWN_TEAM, SourceError, SourcesFailed
 from analytics_assets.ingestion.http_resource import HttpClientResource
 from analytics_assets.ingestion.reconcile import Reconciliation, reconcile
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES, sources_of
@@ -68,7 +68,7 @@ def _records(rows: SourceRows, season: int) -> pd.DataFrame:
     except UnknownTeamError as exc:
         kept = f" The raw page or file is kept at {rows.raw_path}." if rows.raw_path else ""
         raise SourceError(f"{exc} The team came from {rows.provenance.source_ref}.{kept}", season=season,
-                          url=rows.provenance.source_ref, archive_path=rows.raw_path) from exc
+                          url=rows.provenance.source_ref, archive_path=rows.raw_path, kind=UNKNOWN_TEAM, brief=str(exc).split(". ")[0]) from exc
     return frame[RECORD_COLUMNS]
 
 
@@ -83,6 +83,7 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
     order = standings_order(sources.http)
     answers: dict[str, tuple[SourceRows, pd.DataFrame]] = {}
     failures: dict[str, str] = {}
+    errors: dict[str, SourceError] = {}
     refusals: list[SeasonRefused] = []
     for source in order:
         try:
@@ -90,6 +91,7 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
             answers[source] = (rows, _records(rows, season))
         except SourceError as exc:
             failures[source] = str(exc)
+            errors[LIVE_SOURCES[source].label] = exc
         except SeasonRefused as exc:  # not the season asked for: this source fails, the other may serve
             failures[source] = f"its page is not season {season}: {exc}"
             refusals.append(exc)
@@ -103,9 +105,9 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
         raise refused
     if not answers:
         detail = " ".join(f"({i}) {LIVE_SOURCES[s].label}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
-        raise SourceError(
+        raise SourcesFailed(
             f"No standings source answered for season {season} (ANALYTICS_STANDINGS_SOURCES={','.join(order)}). {detail}",
-            season=season, sources=",".join(order),
+            errors, season=season, sources=",".join(order),
         )
     served_by = next(s for s in order if s in answers)
     check = CrossCheck(

@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from analytics_assets.partitions import season_span
+from analytics_assets.partitions import season_partitions
 from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rows_finding, rules_for
 from analytics_assets.storage import SCHEMA, insert_rows
 
@@ -62,12 +62,15 @@ def check_override(table: str, override: GateOverride | None) -> list[str]:
 
 
 def check_specs(table: str) -> list[dg.AssetCheckSpec]:
+    """One check per rule, per season. Not Dagster-blocking: an ERROR rule stops its step before
+    anything is written (the step fails), and a blocking check would have to report in every run,
+    while a rule that did not judge the season must report nothing (shown skipped, never passed)."""
     return [
         dg.AssetCheckSpec(
             name=rule.name,
             asset=table,
             description=f"[{rule.severity}{'' if rule.structural else ', can be accepted'}] {rule.guards}",
-            blocking=rule.severity == ERROR,
+            partitions_def=season_partitions,
         )
         for rule in rules_for(table)
     ]
@@ -79,123 +82,59 @@ def _seen(season: int, r: RuleResult) -> str:
     return f"{season}: " + "; ".join(", ".join(f"{k}={v}" for k, v in f.items()) for f in r.failures[:3])
 
 
-def _not_applicable(rule) -> str:
-    needs = {
-        "identity": "their source is not a fetched page (embedded facts or a landing file)",
-        "page": "no page was read",
-        "others": "no other season is stored to compare with",
-        "stored_same": "no earlier copy of the season is stored",
-        "cross_check": "their standings do not come from the live sources (embedded facts or a landing file)",
-        "reconciliation": "only one live standings source answered (see sources_cross_checked) or none of them is live",
-    }
-    return "; ".join(needs.get(n, n) for n in rule.needs) or "an earlier rule (the schema) failed"
-
-
-# Per rule, the outcome each stored season had in the run that stored it (the content it holds now).
-_STORED_OUTCOMES = f"""
-SELECT q.rule, q.season, q.passed, q.detail FROM {SCHEMA}.quality_results q
-JOIN {SCHEMA}.partition_versions v ON v.table_name = q.table_name AND v.season = q.season AND v.run_id = q.run_id
-WHERE q.table_name = ?
-QUALIFY row_number() OVER (PARTITION BY q.rule, q.season ORDER BY q.checked_at DESC) = 1
-ORDER BY q.rule, q.season
-"""
-
-
-def stored_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[tuple[int, bool, str]]]:
-    """Each rule's (season, passed, detail) for every stored season of `table`."""
-    out: dict[str, list[tuple[int, bool, str]]] = {}
-    for rule, season, passed, detail in conn.execute(_STORED_OUTCOMES, [table]).fetchall():
-        out.setdefault(rule, []).append((season, passed, detail))
-    return out
-
-
-def _not_evaluated(table: str, rule, unread: list[int], stored: list[tuple[int, bool, str]], kept: bool) -> dg.AssetCheckResult:
-    """A rule that judged nothing because the run's seasons could not be read. Dagster attaches the
-    result to the asset's latest materialization, so it restates what the stored seasons last showed
-    (a warning stays a warning) instead of "Execution failed" or a pass it never earned."""
-    why = (
-        f"Not evaluated in this run: {table} season{'s' if len(unread) > 1 else ''} {season_span(unread)} could not be read, "
-        f"so this rule judged nothing and {'the stored rows are kept' if kept else 'nothing was written'}."
-    )
-    failing = [(season, detail) for season, passed, detail in stored if not passed]
-    if not stored:
-        description = f"{why} No stored season has a result for it yet."
-    elif failing:
-        description = f"{why} The stored seasons' last results stand: " + "; ".join(f"{s}: {d}" for s, d in failing)
-    else:
-        description = f"{why} The stored seasons' last results stand: passed for season{'s' if len(stored) > 1 else ''} {season_span([s for s, _, _ in stored])}."
-    return dg.AssetCheckResult(
-        asset_key=table, check_name=rule.name, passed=not failing,
-        # A stored season that failed a rule was accepted (ERROR) or let through (WARN): a warning either way.
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "evaluated_in_this_run": dg.MetadataValue.bool(False),
-            "unread_seasons": dg.MetadataValue.text(season_span(unread)),
-            "stored_seasons_failing": dg.MetadataValue.text(", ".join(str(s) for s, _ in failing) or "none"),
-            "rule": dg.MetadataValue.text(rule.guards),
-        },
-        description=description[:1000],
-    )
-
-
-def check_results(
-    table: str, reports: Iterable[ValidationReport], unread: Iterable[int] = (),
-    stored: dict[str, list[tuple[int, bool, str]]] | None = None, kept: bool = False,
-) -> list[dg.AssetCheckResult]:
-    """One result per rule that ran, over every season of the run. A rule that did not run reports
-    nothing, unless seasons of the run could not be read (`unread`; `kept` when their stored rows are
-    served instead): then it says it judged nothing and restates the stored seasons' results (`stored`,
-    from `stored_outcomes`)."""
-    reports, unread = list(reports), sorted(unread)
+def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.AssetCheckResult]:
+    """One result per rule that judged the run's season; a rule that did not (missing context, the
+    schema failed first, the season could not be read) reports nothing."""
     results = []
-    for rule in rules_for(table):
-        per_season = [(rep.season, r) for rep in reports for r in rep.results if r.rule.name == rule.name and r.evaluated]
-        if not per_season:
-            if unread and not any(r.rule.name == rule.name for rep in reports for r in rep.results):
-                results.append(_not_evaluated(table, rule, unread, (stored or {}).get(rule.name, []), kept))
-            elif any(r.rule.name == rule.name for rep in reports for r in rep.results):
-                # Dagster expects every declared check of a materialized asset to report: say plainly
-                # that it had nothing to judge (e.g. no page behind embedded facts).
-                results.append(dg.AssetCheckResult(
-                    asset_key=table, check_name=rule.name, passed=True,
-                    metadata={"applicable": dg.MetadataValue.bool(False), "rule": dg.MetadataValue.text(rule.guards),
-                              "why_not": dg.MetadataValue.text(_not_applicable(rule))},
-                    description=f"Not applicable to this run's seasons: {_not_applicable(rule)}",
-                ))
-            continue
-        failing = {season: r for season, r in per_season if not r.passed}
-        accepted = {season: r for season, r in failing.items() if r.accepted}
-        metadata: dict[str, dg.MetadataValue] = {
-            "seasons_checked": dg.MetadataValue.text(", ".join(str(s) for s, _ in per_season)),
-            "failing_seasons": dg.MetadataValue.text(", ".join(str(s) for s in failing) or "none"),
-            "rule": dg.MetadataValue.text(rule.guards),
-        }
-        if failing:
-            sample = [{"season": s, **f} for s, r in failing.items() for f in r.failures[:10]]
-            metadata["seen"] = dg.MetadataValue.text("\n".join(_seen(s, r) for s, r in failing.items()))
-            if sample:
-                metadata["failures"] = dg.MetadataValue.json(sample[:50])
-            metadata["failure_count"] = dg.MetadataValue.int(sum(max(len(r.failures), 1) for r in failing.values()))
-        if accepted:
-            metadata["accepted"] = dg.MetadataValue.text(
-                "\n".join(f"{s}: accepted by {a.accepted_by}: {a.reason}" for s, r in accepted.items() if (a := r.accepted))
+    for rep in reports:
+        for r in rep.results:
+            if not r.evaluated:
+                continue
+            metadata: dict[str, dg.MetadataValue] = {
+                "season": dg.MetadataValue.int(rep.season),
+                "rule": dg.MetadataValue.text(r.rule.guards),
+            }
+            if r.observed:
+                metadata["seen"] = dg.MetadataValue.text(r.observed)
+            if not r.passed:
+                sample = [{"season": rep.season, **f} for f in r.failures[:50]]
+                metadata["seen"] = dg.MetadataValue.text(_seen(rep.season, r))
+                if sample:
+                    metadata["failures"] = dg.MetadataValue.json(sample)
+                metadata["failure_count"] = dg.MetadataValue.int(max(len(r.failures), 1))
+            if r.accepted:
+                metadata["accepted"] = dg.MetadataValue.text(f"accepted by {r.accepted.accepted_by}: {r.accepted.reason}")
+            if r.passed:
+                description = f"Passed for {rep.season}: {r.observed}." if r.observed else f"Passed for {rep.season}."
+            else:
+                description = (_seen(rep.season, r)[:900] + f" (rule: {r.rule.guards})").strip()
+            results.append(
+                dg.AssetCheckResult(
+                    asset_key=table,
+                    check_name=r.rule.name,
+                    passed=r.passed,
+                    # An accepted rule still failed, but no longer blocks: it shows as a warning.
+                    severity=dg.AssetCheckSeverity.ERROR if r.rule.severity == ERROR and r.accepted is None else dg.AssetCheckSeverity.WARN,
+                    metadata=metadata,
+                    description=description,
+                )
             )
-        checked = sorted(s for s, _ in per_season)
-        description = f"Passed for season{'s' if len(checked) > 1 else ''} {season_span(checked)}."
-        if failing:
-            description = "; ".join(_seen(s, r) for s, r in failing.items())[:900] + f" (rule: {rule.guards})"
-        results.append(
-            dg.AssetCheckResult(
-                asset_key=table,
-                check_name=rule.name,
-                passed=not failing,
-                # An accepted rule still failed, but no longer blocks: it shows as a warning.
-                severity=dg.AssetCheckSeverity.ERROR if rule.severity == ERROR and len(accepted) < len(failing) else dg.AssetCheckSeverity.WARN,
-                metadata=metadata,
-                description=description,
-            )
-        )
     return results
+
+
+def only_selected(events: Iterable, selected: set[str]) -> Iterator:
+    """A step's events with the check results the run did not select left out (a subset run)."""
+    for event in events:
+        if isinstance(event, dg.AssetCheckResult):
+            if event.check_name in selected:
+                yield event
+        elif isinstance(event, dg.MaterializeResult):
+            yield dg.MaterializeResult(
+                metadata=event.metadata, data_version=event.data_version, tags=event.tags,
+                check_results=[r for r in event.check_results if r.check_name in selected],
+            )
+        else:
+            yield event
 
 
 def apply_acceptances(
@@ -233,7 +172,10 @@ def _detail(r: RuleResult) -> str:
     return f"{accepted}{r.message}{rows}".strip()
 
 
-def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, reports: list[ValidationReport]) -> None:
+INCIDENTS_ASSET = "incidents"  # nfl.incidents as an asset: the report reads it (defs/monitoring)
+
+
+def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, reports: list[ValidationReport]) -> int:
     """Append every evaluated rule's outcome to nfl.quality_results, and every refusal or acceptance
     to nfl.incidents (new acceptances also to nfl.gate_acceptances)."""
     rows = [
@@ -261,13 +203,20 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, repo
                 acceptances.append((run_id, table, rep.season, r.rule.name, r.accepted.accepted_by, r.accepted.reason, rep.content_sha256 or "", seen))
     insert_rows(conn, "incidents", incidents)
     insert_rows(conn, "gate_acceptances", acceptances)
+    return len(incidents)
 
 
 def enforce(
     context: dg.AssetExecutionContext, table: str, reports: list[ValidationReport], conn: duckdb.DuckDBPyConnection
 ) -> Iterator[dg.AssetCheckResult]:
     """Record and yield the check results; raise if any blocking rule failed (nothing written yet)."""
-    record(conn, context.run.run_id, table, reports)
+    incidents = record(conn, context.run.run_id, table, reports)
+    if incidents:
+        context.log_event(dg.AssetMaterialization(
+            asset_key=INCIDENTS_ASSET,
+            metadata={"incidents_appended": dg.MetadataValue.int(incidents), "table": dg.MetadataValue.text(table),
+                      "seasons": dg.MetadataValue.text(", ".join(str(rep.season) for rep in reports))},
+        ))
     for rep in reports:
         for r in rep.failed():
             if r.accepted:
@@ -279,6 +228,7 @@ def enforce(
         yield from check_results(table, reports)
         detail = "\n".join(rep.summary() for rep in blocking)
         seasons = ", ".join(str(rep.season) for rep in blocking)
+        names = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking})
         acceptable = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking and r.rule.acceptable})
         glass = (
             f" If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (launchpad config "
@@ -287,8 +237,8 @@ def enforce(
         )
         raise QualityGateError(
             description=(
-                f"Quality gate failed for {table}, season(s) {seasons}; nothing was written and the stored seasons are "
-                f"unchanged. Each refusal is recorded in nfl.incidents. Fix the source (or the parser) and re-materialize.{glass}\n{detail}"
+                f"{table} season {seasons} not stored: refused by rule {', '.join(names)}; nothing stored changed.\n{detail}\n"
+                f"Now: the refusal is recorded in nfl.incidents; fix the source (or the parser) and run the season again.{glass}"
             ),
             metadata={"failed_rules": dg.MetadataValue.text(detail)},
         )

@@ -59,6 +59,15 @@ def _finding(rule: Rule, df: pd.DataFrame, ctx: SeasonContext, failures: list[di
     return rows_finding(rule, failures)
 
 
+def _observed(rule: Rule, df: pd.DataFrame, ctx: SeasonContext) -> str:
+    if rule.observe is None:
+        return ""
+    try:
+        return rule.observe(df, ctx)
+    except Exception as exc:  # describing what was seen must never hide the rule's verdict
+        return f"(could not describe what was seen: {type(exc).__name__}: {exc})"
+
+
 def evaluate(
     rules: list[Rule], df: pd.DataFrame, ctx: SeasonContext, schema_failed: bool = False
 ) -> list[RuleResult]:
@@ -91,7 +100,7 @@ def evaluate(
         failed = bool(failures[r.name])
         finding = _finding(r, df, ctx, found) if failed else None
         message = f"Expected {finding.expected}; seen {finding.seen}." if finding else ""
-        results.append(RuleResult(r, not failed, found, message, True, finding))
+        results.append(RuleResult(r, not failed, found, message, True, finding, observed=_observed(r, df, ctx)))
     return results
 
 
@@ -117,7 +126,12 @@ def validate(
                     record = {**df.loc[idx, key_cols].to_dict(), **record}
                 record = {k: _plain(v) for k, v in record.items() if not _missing(v)}
                 schema_failures[tuple(sorted(record.items()))] = record
-    schema_result = RuleResult(schema_rule, not schema_failures, list(schema_failures.values()))
+    model = MODELS[table].__name__
+    observed = (
+        f"{len(df)} rows with exactly the {model} model's columns, types and keys" if not schema_failures
+        else f"{len(schema_failures)} problem(s) against the {model} model"
+    )
+    schema_result = RuleResult(schema_rule, not schema_failures, list(schema_failures.values()), observed=observed)
     others = evaluate([r for r in rules if r.check is not None], df, ctx, schema_failed=bool(schema_failures))
     return ValidationReport(table, season, [schema_result, *others])
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from analytics_assets import partitions, storage
-from analytics_assets.metadata import attach_season_metadata, content_version, season_metadata, table_metadata
+from analytics_assets.metadata import content_version, season_metadata, table_metadata
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.partitions import season_partitions
 from analytics_assets.quality import gate
@@ -37,19 +37,17 @@ FULL OUTER JOIN (SELECT season, team FROM nfl.dead_cap WHERE season IN {_SEASONS
 """
 
 
-def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
+def _coverage_report(conn, season: int) -> ValidationReport:
     from analytics_assets.analytics import risk
 
-    outer = conn.execute(COVERAGE_SQL, [seasons, seasons]).df()
+    outer = conn.execute(COVERAGE_SQL, [[season], [season]]).df()
     failures = risk.coverage_failures(outer)
     (rule,) = rules_for("team_season_risk")
-    reports = []
-    for season in seasons:
-        season_failures = [f for f in failures if f["season"] == season]
-        if outer.empty or not (outer["season"] == season).any():
-            season_failures.append({"season": season, "missing_from": "standings and dead_cap: materialize them first"})
-        reports.append(ValidationReport("team_season_risk", season, [RuleResult(rule, not season_failures, season_failures)]))
-    return reports
+    if outer.empty:
+        failures.append({"season": season, "missing_from": "standings and dead_cap: materialize them first"})
+    both = int((outer["in_standings"].notna() & outer["in_dead_cap"].notna()).sum())
+    observed = f"{both} teams in both standings and dead_cap, {len(outer) - both} in only one (needs every team in both)"
+    return ValidationReport("team_season_risk", season, [RuleResult(rule, not failures, failures, observed=observed)])
 
 
 @dg.asset(
@@ -74,9 +72,10 @@ def _coverage_reports(conn, seasons: list[int]) -> list[ValidationReport]:
 def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB) -> Iterator:
     from analytics_assets.analytics import risk
 
-    seasons = sorted(int(k) for k in context.partition_keys)
+    season = partitions.only_season(context.partition_keys, "team_season_risk")
+    seasons = [season]
     with duckdb.get_connection() as conn:
-        reports = _coverage_reports(conn, seasons)
+        reports = [_coverage_report(conn, season)]
         yield from gate.enforce(context, "team_season_risk", reports, conn)
         # The season before each one written gains its next-season change, so refresh it too.
         stored = {r[0] for r in conn.execute("SELECT DISTINCT season FROM nfl.team_season_risk").fetchall()}
@@ -85,9 +84,8 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
         frames = {s: frame[frame["season"] == s] for s in targets}
         writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, "team_season_risk", seasons, writes)
-        per_season = season_metadata(conn, "team_season_risk", seasons, writes)
+        metadata.update(season_metadata(conn, "team_season_risk", seasons, writes)[season])
         version = content_version(conn, "team_season_risk")
-        attach_season_metadata(context, per_season)
     yield dg.MaterializeResult(
         metadata=metadata, check_results=gate.check_results("team_season_risk", reports), data_version=version
     )
@@ -115,6 +113,23 @@ ALL_SEASONS_AUTOMATION = (
     .replace("any_deps_in_progress", _DEPS_RUN_IN_PROGRESS)
     .with_label("eager on content (runs when any stored season's content changes)")
 )
+
+
+def report_automation(operations_assets: tuple[str, ...]) -> dg.AutomationCondition:
+    """The report's condition: the all-season one, and also any new record of what happened (a scrape
+    attempt, an incident, a failed refresh), so a failure reaches the report within one tick."""
+    happened = (
+        dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newly_updated())
+        .allow(dg.AssetSelection.assets(*operations_assets))
+        .with_label("any_operations_record_added")
+    )
+    return (
+        dg.AutomationCondition.eager()
+        .without(~dg.AutomationCondition.any_deps_missing())
+        .replace("any_deps_updated", _DEPS_CONTENT_CHANGED | happened)
+        .replace("any_deps_in_progress", _DEPS_RUN_IN_PROGRESS)
+        .with_label("eager on content or on a new scrape attempt, incident or failed refresh")
+    )
 
 
 @dg.asset(

@@ -128,17 +128,53 @@ def post_alert(url: str, payload: dict[str, Any], attempts: int = 3, timeout: fl
     )
 
 
+SEASON_REFRESH_ASSETS = frozenset({"standings", "dead_cap", "team_season_risk"})
+SEASON_JOBS = frozenset({"season_pipeline", "season_backfill"})
+
+
+def is_season_refresh(run: dg.DagsterRun) -> bool:
+    """A run that was to refresh seasons (a season job, or season assets launched from the UI): its
+    failure is a failed refresh the report shows. A failed report run is not (it would rebuild itself)."""
+    if run.job_name in SEASON_JOBS:
+        return True
+    selected = {key.to_user_string() for key in run.asset_selection or ()}
+    checked = {key.asset_key.to_user_string() for key in run.asset_check_selection or ()}
+    return bool(selected & SEASON_REFRESH_ASSETS) or any(key.startswith("raw_") for key in checked)
+
+
+def record_failed_refresh(context: dg.RunFailureSensorContext, payload: dict[str, Any]) -> None:
+    """The failed refresh as a materialization of the `failed_refreshes` asset (recorded before the
+    alert is sent, so a webhook that fails cannot lose it): the report rebuilds on it."""
+    from analytics_assets.defs.monitoring.operations import RUN_FAILURES_ASSET
+
+    context.instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            asset_key=RUN_FAILURES_ASSET,
+            metadata={
+                "run_id": dg.MetadataValue.text(payload["run_id"]),
+                "target": dg.MetadataValue.text(payload["target"]),
+                "season": dg.MetadataValue.text(payload["partition"] or ""),
+                "failing_step": dg.MetadataValue.text(payload["failing_step"] or ""),
+                "first_line": dg.MetadataValue.text((payload["error"] or "").splitlines()[0][:300] if payload["error"] else ""),
+            },
+        )
+    )
+
+
 @dg.run_failure_sensor(
     name="alert_on_run_failure",
-    description=f"Posts every failed run (run, job, failing step, error) to {WEBHOOK_ENV}; logs it when unset.",
+    description=f"Posts every failed run (run, job, failing step, error) to {WEBHOOK_ENV}; logs it when unset. A failed refresh of "
+    "seasons is also recorded as the failed_refreshes asset, which the report reads.",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=15,
+    minimum_interval_seconds=5,
 )
 def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     steps = [step_failure_summary(e) for e in context.get_step_failure_events()]
     payload = failure_payload(
         context.dagster_run, steps, context.failure_event.message, os.environ.get(WEBSERVER_URL_ENV) or None
     )
+    if is_season_refresh(context.dagster_run):
+        record_failed_refresh(context, payload)
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     if not url:
         message = f"{WEBHOOK_ENV} is unset, so this alert is only logged: {json.dumps(payload)}"

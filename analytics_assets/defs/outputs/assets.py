@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION
+from analytics_assets.defs.marts.assets import ALL_SEASONS_AUTOMATION, report_automation
+from analytics_assets.defs.monitoring.operations import OPERATIONS_ASSETS
 from analytics_assets.ownership import OWNERS, layer_tags
 from analytics_assets.reporting.catalog import CHART_INFO
 from analytics_assets.settings import AnalyticsSettings
@@ -47,8 +48,8 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, sett
     kinds={"html"},
     owners=OWNERS,
     tags=layer_tags("outputs"),
-    deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap"],
-    automation_condition=ALL_SEASONS_AUTOMATION,
+    deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap", *OPERATIONS_ASSETS],
+    automation_condition=report_automation(OPERATIONS_ASSETS),
     description=(
         "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: headline findings computed from the data, the "
         "charts, a sortable per-team table of the latest complete season, the league by season, every quality "
