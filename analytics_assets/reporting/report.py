@@ -24,7 +24,7 @@ from analytics_assets.reporting import templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
 from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href
 from analytics_assets.reporting.templating import Cell, cell, missing, num, when
-from analytics_assets.slo import ScrapeSlo, format_budget, format_pct, slo_markdown
+from analytics_assets.slo import ScrapeSlo, alert_text, format_budget, format_burn, format_pct, slo_markdown
 
 REPORT_FILE = "risk_report.html"
 SUMMARY_FILE = "risk_report.md"
@@ -294,6 +294,7 @@ SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max 
 QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
                    "Failure detail", "Last checked"]
 SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
+SLO_ALERT_HEADERS = ["Alert", "Long window: burn rate", "Short window: burn rate", "Threshold (both windows above it)", "Firing"]
 PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at", "Accepted by a person"]
 INCIDENT_HEADERS = ["When", "Season", "Table", "Rule", "Outcome", "Source", "Expected", "Seen", "Raw page or file"]
 ACCEPTANCE_HEADERS = ["Season", "Table", "Rule", "Accepted by", "When", "Reason", "Value seen"]
@@ -399,27 +400,45 @@ def _acceptance_rows(acceptances: pd.DataFrame | None) -> list[list[Cell]]:
 
 
 def _slo_rows(slos: Sequence[tuple[str, ScrapeSlo]]) -> list[list[Cell]]:
+    status_class = {True: "status-passed", False: "status-failed", None: "status-not"}
     return [
         [
             cell(name),
             cell(str(slo.attempts), slo.attempts, numeric=True),
             cell(str(slo.failures), slo.failures, numeric=True),
-            cell(format_pct(slo.success_rate), slo.success_rate if slo.success_rate is not None else -1, numeric=True),
-            cell(format_budget(slo)),
-            cell("met" if slo.met else "BREACHED", cls="status-passed" if slo.met else "status-failed"),
+            cell(format_pct(slo.success_ratio), slo.success_rate if slo.success_rate is not None else -1, numeric=True),
+            cell(format_budget(slo), slo.error_budget_remaining if slo.error_budget_remaining is not None else -1),
+            cell(slo.status, cls=status_class[slo.met]),
         ]
         for name, slo in slos
     ]
 
 
+def _slo_alert_rows(overall: ScrapeSlo) -> list[list[Cell]]:
+    """The burn-rate alerts over every source's attempts: each window's burn rate against the threshold."""
+    return [
+        [
+            cell(state.alert.severity),
+            cell(state.long.text()),
+            cell(state.short.text()),
+            cell(format_burn(state.alert.threshold)),
+            cell("firing" if state.firing else "no", cls="status-failed" if state.firing else "status-passed"),
+        ]
+        for state in overall.alerts
+    ]
+
+
 def _slo_context(slos: Sequence[tuple[str, ScrapeSlo]]) -> dict:
     if not slos:
-        return {"slo_rows": [], "slo_target": None, "slo_days": None}
+        return {"slo_rows": [], "slo_target": None, "slo_days": None, "slo_alert_headers": SLO_ALERT_HEADERS, "slo_alert_rows": [], "slo_alert_line": ""}
     overall = slos[0][1]
     return {
         "slo_rows": _slo_rows(slos),
         "slo_target": format_pct(overall.target, 1),
-        "slo_days": round((overall.window_end - overall.window_start).total_seconds() / 86400),
+        "slo_days": overall.days,
+        "slo_alert_headers": SLO_ALERT_HEADERS,
+        "slo_alert_rows": _slo_alert_rows(overall),
+        "slo_alert_line": alert_text(overall),
     }
 
 
