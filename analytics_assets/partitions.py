@@ -9,7 +9,7 @@ season in progress, in the list. On 2026-11-26 the keys run "2011".."2026"; "202
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -122,7 +122,7 @@ class RangeRunError(dg.Failure):
     """A run of more than one season reached a step that judges one season at a time."""
 
 
-def only_season(partition_keys: list[str] | tuple[str, ...], what: str) -> int:
+def only_season(partition_keys: Sequence[str], what: str) -> int:
     """The season of a one-season step; a range run is refused before anything is read or written."""
     keys = sorted(partition_keys)
     if len(keys) != 1:

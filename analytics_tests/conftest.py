@@ -12,15 +12,38 @@ import pytest
 from analytics_assets.definitions import defs
 from analytics_assets.defs.resources import environment_resources
 from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_tests.deploy_support import deployment  # noqa: F401 (the session-wide deployment fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 SEASON_ASSETS = ["standings", "dead_cap", "team_season_risk"]
-# The raw assets a core asset reads from the archive: always materialized with it, as the job does.
+# The raw assets a core asset reads from the archive: always fetched (their `fetched` check) with it, as the job does.
 RAW_OF = {"standings": ["raw_nflverse_games", "raw_pfr_season_page"], "dead_cap": ["raw_spotrac_cap_page"]}
+
+
+class SeasonRuns:
+    """The runs of a range of seasons, one season per run (as a backfill runs them), read as one result."""
+
+    def __init__(self, results: list):
+        self.results = results
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+    @property
+    def all_events(self) -> list:
+        return [e for r in self.results for e in r.all_events]
+
+    @property
+    def run_id(self) -> str:
+        return self.results[-1].run_id
+
+    def __getattr__(self, name: str):
+        if len(self.results) != 1:
+            raise AttributeError(f"{name}: a result of {len(self.results)} runs; read .results[i]")
+        return getattr(self.results[0], name)
 
 
 def shared_file(*parts: str) -> Path:
@@ -30,9 +53,15 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
-def season_assets(names=SEASON_ASSETS) -> list:
-    names = list(dict.fromkeys([raw for name in names for raw in RAW_OF.get(name, [])] + list(names)))
-    return [defs.get_assets_def(name) for name in names]
+def season_assets(names=SEASON_ASSETS) -> tuple[list, dg.AssetSelection]:
+    """The definitions a run of `names` needs (with their raw pages' fetches), and what it selects."""
+    raws = list(dict.fromkeys(raw for name in names for raw in RAW_OF.get(name, [])))
+    checks = [c for c in defs.asset_checks or [] if any(k.asset_key.to_user_string() in raws for k in c.check_keys)]
+    from analytics_assets.defs.raw.assets import raw_assets
+
+    assets = [defs.get_assets_def(name) for name in names] + [spec for spec in raw_assets if spec.key.to_user_string() in raws]
+    selection = dg.AssetSelection.assets(*names) | dg.AssetSelection.checks_for_assets(*raws) if raws else dg.AssetSelection.assets(*names)
+    return [*assets, *checks], selection
 
 
 def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict:
@@ -43,16 +72,20 @@ def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict
 def materialize_seasons(
     db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
 ):
-    """Materialize the per-season assets over [first, last] in one run against `db_path` (plus any run `tags`)."""
+    """Materialize the per-season assets for each season of [first, last], one run per season as a backfill
+    runs them, against `db_path` (plus any run `tags`); stops at the first failed run."""
     last = first if last is None else last
-    tags = {**(tags or {}), PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
-    return dg.materialize(
-        season_assets(names),
-        resources=resources_for(db_path, http),
-        tags=tags,
-        instance=instance,
-        raise_on_error=raise_on_error,
-    )
+    assets, selection = season_assets(names)
+    results = []
+    for season in range(first, last + 1):
+        result = dg.materialize(
+            assets, selection=selection, partition_key=str(season), resources=resources_for(db_path, http),
+            tags=tags, instance=instance, raise_on_error=raise_on_error,
+        )
+        results.append(result)
+        if not result.success:
+            break
+    return SeasonRuns(results)
 
 
 def read_table(db_path: Path, sql: str, params=None) -> pd.DataFrame:

@@ -7,8 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.ingestion import sources
-from analytics_assets.ingestion import manual_import
+from analytics_assets.ingestion import manual_import, sources
 from analytics_assets.ingestion.errors import (
     BLOCKED,
     LAYOUT_CHANGED,
@@ -26,13 +25,12 @@ from analytics_assets.ingestion.selection import SourcePlan
 from analytics_assets.ingestion.table_sources import CORE_TABLES
 from analytics_assets.json_logs import scrape_fields
 from analytics_assets.metadata import content_version, season_metadata, table_metadata
-from analytics_assets.quality import gate, rules
 from analytics_assets.partitions import only_season
+from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import SeasonContext, ValidationReport
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import AnalyticsDuckDB
 from analytics_assets.teams import UnknownTeamError
-
 
 SCRAPE_LOG = logging.getLogger("analytics_assets.scrape")
 
