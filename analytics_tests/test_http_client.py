@@ -165,3 +165,28 @@ def test_rate_limit_spacing_measured_at_the_server(page_server):
     assert len(arrivals) == 4
     print(f"request spacing at the server (interval {interval} s): {', '.join(f'{g:.3f}' for g in gaps)} s")
     assert min(gaps) >= interval
+
+
+def test_rate_limit_spacing_holds_across_processes(page_server, tmp_path):
+    """One season per run: two runs (two processes) may ask one site at once. Sharing the spacing folder,
+    their requests still reach the server at least the interval apart."""
+    import subprocess
+    import sys
+
+    interval = 0.5
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from analytics_assets.ingestion.http_client import PoliteClient\n"
+        "c = PoliteClient(user_agent=\"analytics-assets-test\", min_interval_s=float(sys.argv[2]), max_attempts=1, spacing_dir=Path(sys.argv[3]))\n"
+        "for _ in range(2):\n"
+        "    c.get(sys.argv[1])\n"
+    )
+    args = [page_server.url(PFR_2017_PATH), str(interval), str(tmp_path / "_hosts")]
+    procs = [subprocess.Popen([sys.executable, "-c", script, *args]) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    arrivals = sorted(s.at for s in page_server.requests())
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    assert len(arrivals) == 4
+    print(f"request spacing at the server across two processes (interval {interval} s): {', '.join(f'{g:.3f}' for g in gaps)} s")
+    assert min(gaps) >= interval * 0.95  # the server stamps arrivals a moment after the client's own clock

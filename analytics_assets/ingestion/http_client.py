@@ -20,14 +20,17 @@ Polite by construction:
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import fcntl
 import hashlib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -128,6 +131,33 @@ def _gate(url: str) -> _HostGate:
         return _GATES.setdefault(host, _HostGate())
 
 
+@contextlib.contextmanager
+def _shared_gate(folder: Path | None, url: str) -> Iterator[list[float]]:
+    """The host's spacing across processes: one season per run means several runs, one after another
+    or at once, may ask the same site. A file per host holds the wall-clock end of its last request;
+    its lock is held from the wait to the end of the request, so other processes queue behind it."""
+    if folder is None:
+        yield [float("-inf")]
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (urlsplit(url).netloc.lower().replace(":", "_") + ".last")
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            try:
+                last = [float(handle.read().strip() or "-inf")]
+            except ValueError:
+                last = [float("-inf")]
+            yield last
+            handle.seek(0)
+            handle.truncate()
+            handle.write(repr(last[0]))
+            handle.flush()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def min_interval_for(url: str, configured_s: float) -> float:
     """The spacing actually applied to `url`'s host: never below 3 s for Pro-Football-Reference."""
     host = (urlsplit(url).hostname or "").lower()
@@ -193,6 +223,7 @@ class PoliteClient:
         max_retry_after_s: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        spacing_dir: Path | None = None,
     ):
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
@@ -205,6 +236,7 @@ class PoliteClient:
         self.min_interval_s, self.max_retry_after_s = min_interval_s, max_retry_after_s
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.spacing_dir = spacing_dir  # per-host spacing shared with other processes (None: this process only)
         self.session = self._new_session({"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"})
 
     def close(self) -> None:
@@ -303,8 +335,10 @@ class PoliteClient:
     ) -> tuple[Attempt, requests.Response | None]:
         gate = _gate(url)
         interval = min_interval_for(url, self.min_interval_s)
-        with gate.lock:  # one request at a time per host, spaced from the end of the previous one
-            pause = gate.last_end + interval - time.monotonic()
+        # One request at a time per host, spaced from the end of the previous one (in this process, and
+        # in any other sharing the spacing folder).
+        with gate.lock, _shared_gate(self.spacing_dir, url) as shared:
+            pause = max(gate.last_end + interval - time.monotonic(), shared[0] + interval - time.time())
             if pause > 0:
                 self._sleep(pause)
             fetched_at = datetime.now(UTC)
@@ -313,6 +347,7 @@ class PoliteClient:
                 response, body, error, kind = self._exchange(url)
             finally:
                 gate.last_end = time.monotonic()
+                shared[0] = time.time()
             latency_ms = (gate.last_end - start) * 1000
         status = response.status_code if response is not None else None
         if body is not None and response is not None and status is not None and 200 <= status < 300:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -80,4 +81,5 @@ class HttpClientResource(dg.ConfigurableResource):
             min_interval_s=self.min_interval_s,
             max_retry_after_s=self.max_retry_after_s,
             sleep=sleep,
+            spacing_dir=Path(self.resolved_archive_dir()) / "_hosts",
         )

@@ -55,7 +55,8 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
     """The `fetched` check for the season: what was done, and for a failure the first line of why."""
     label = LIVE_SOURCES[source].label
     if outcome.status == FAILED:
-        description = f"{label} season {outcome.season}: no page. {outcome.message}"
+        kind, brief = outcome.facts.get("kind", "failed"), outcome.facts.get("brief", "")
+        description = f"{label} season {outcome.season}: no page, {kind} ({brief}); nothing stored changed.\n{outcome.message}"
     elif outcome.status == NOT_NEEDED:
         description = f"{label} season {outcome.season}: not needed, no request ({outcome.message})."
     else:
@@ -67,7 +68,7 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
         severity=dg.AssetCheckSeverity.WARN,
         description=description[:2000],
         metadata={
-            "outcome": dg.MetadataValue.text(outcome.status),
+            "outcome": dg.MetadataValue.text(outcome.status if outcome.status != FAILED else f"failed: {outcome.facts.get('kind', 'failed')}"),
             "requests": dg.MetadataValue.int(requests),
             **({"url": dg.MetadataValue.url(outcome.url)} if outcome.url else {}),
         },

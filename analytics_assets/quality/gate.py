@@ -91,7 +91,7 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
             if not r.evaluated:
                 continue
             metadata: dict[str, dg.MetadataValue] = {
-                "season": dg.MetadataValue.int(rep.season),
+                "season": dg.MetadataValue.text(str(rep.season)),
                 "rule": dg.MetadataValue.text(r.rule.guards),
             }
             if r.observed:
