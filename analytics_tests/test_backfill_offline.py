@@ -1,12 +1,19 @@
-""""All" and "Failed and missing" seasons launched offline from the Dagster UI, in Debian's Chromium,
-against `make dev`'s processes (webserver, daemon, code server) on a temporary instance.
+"""The offline "All" story, clicked as a person clicks it in the Dagster UI (Debian's Chromium), against
+`make dev`'s processes (webserver, daemon, code server) on a temporary instance.
 
 No site answers (every live URL points at a closed local port) and the season in progress was never
-stored. "All" is a backfill of two runs: every completed season in one, which succeeds, and the season
-in progress alone, which fails with one message per table naming that season. The catalog shows the
-completed seasons materialized and only the season in progress failed, and no rule check of the
-season tables shows "Execution failed". Picking the failed season again runs it alone, with the same
-outcome.
+stored. "All" is launched twice: from the `standings` asset page and from the `season_pipeline` job.
+Each is a backfill of one run per season: the completed seasons are stored from the embedded facts,
+the season in progress fails alone. Afterwards, what the UI shows must be what happened:
+- no raw or core partition of the season in progress is green (the raw pages were never fetched, the
+  core tables never stored it);
+- no check shows Passed for a season it did not judge (the season in progress: none of the rules);
+  the fetch checks say the season in progress failed;
+- every stored season stays green;
+- the first line of each failure is short and says what failed, the kind of failure and that nothing
+  stored changed, and the step that would work now names the landing file;
+- the report and the season page, rebuilt by the automation after the failure, show the failed
+  refresh and the SLO's state.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import dagster as dg
 import pytest
 
 from analytics_assets import partitions
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.quality.catalog import rules_for
 from analytics_tests.deploy_support import WebhookSink
 from analytics_tests.test_browser_ui import _shot, _wait
@@ -25,21 +33,27 @@ from analytics_tests.ui_support import chromium_page, dev_server
 
 SEASON = partitions.season_in_progress()
 COMPLETED = (str(partitions.FIRST_SEASON), str(SEASON - 1))
-SEASON_TABLES = ("standings", "dead_cap", "team_season_risk")
+CORE = ("standings", "dead_cap", "team_season_risk")
+RAW = tuple(s.raw_asset for s in LIVE_SOURCES.values())
 OFFLINE = {
     "ANALYTICS_SOURCE": "auto",  # embedded facts for completed seasons, the live sites for the season in progress
     "PFR_BASE_URL": "http://127.0.0.1:9",
     "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
     "NFLVERSE_GAMES_URL": "http://127.0.0.1:9/nflverse/nfldata/master/data/games.csv",
-    "ANALYTICS_HTTP_MAX_ATTEMPTS": "1",
+    "ANALYTICS_HTTP_MAX_ATTEMPTS": "2",
 }
 
 BACKFILLS = """query { partitionBackfillsOrError(limit: 10) { ... on PartitionBackfills { results { id status } } } }"""
-RUNS = """query { runsOrError(limit: 50) { ... on Runs { results { runId status pipelineName tags { key value } } } } }"""
+RUNS = """query { runsOrError(limit: 100) { ... on Runs { results { runId status pipelineName endTime tags { key value } } } } }"""
 PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   assetPartitionStatuses { ... on TimePartitionStatuses { ranges { status startKey endKey } } } } } }"""
-LATEST_CHECK = """query($k: AssetKeyInput!, $c: String!) { assetCheckExecutions(assetKey: $k, checkName: $c, limit: 1) {
-  status runId evaluation { success description } } }"""
+CHECK_PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
+  assetChecksOrError { ... on AssetChecks { checks { name partitionStatuses {
+    ... on AssetCheckTimePartitionStatuses { ranges { status startKey endKey } }
+    ... on AssetCheckDefaultPartitionStatuses { succeededPartitions failedPartitions skippedPartitions executionFailedPartitions }
+  } } } } } } }"""
+LATEST_MATERIALIZATION = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
+  assetMaterializations(limit: 1) { timestamp runId } } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -60,36 +74,70 @@ def page(server):
         yield pg
 
 
-def _launch_from_job_page(page, server, choice: str, launch: str) -> None:
-    """Jobs > season_pipeline > Materialize all..., a partition choice ("All", "Failed and missing"), launch."""
+def _choose_all_and_launch(page) -> None:
     from playwright.sync_api import expect
 
-    page.goto(f"{server.url}/locations/analytics_assets/jobs/season_pipeline", wait_until="networkidle")
-    page.get_by_role("button", name=re.compile("Materialize")).first.click()
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name=choice, exact=True).click()
-    button = dialog.get_by_role("button", name=launch)
+    dialog.get_by_role("button", name="All", exact=True).click()
+    button = dialog.get_by_role("button", name="Launch backfill")
     expect(button).to_be_enabled()
     button.click()
     expect(dialog).to_be_hidden()
 
 
+def _launch_all_from_asset_page(page, server) -> None:
+    page.goto(f"{server.url}/assets/standings", wait_until="networkidle")
+    page.get_by_role("button", name=re.compile("Materialize")).first.click()
+    # The raw assets upstream were never materialized on a fresh instance: Dagster asks first.
+    sure = page.get_by_role("dialog").filter(has_text="Are you sure?")
+    try:
+        sure.get_by_role("button", name="Confirm").click(timeout=10_000)
+    except Exception:
+        pass  # no question asked
+    _choose_all_and_launch(page)
+
+
+def _launch_all_from_job_page(page, server) -> None:
+    page.goto(f"{server.url}/locations/analytics_assets/jobs/season_pipeline", wait_until="networkidle")
+    page.get_by_role("button", name=re.compile("Materialize")).first.click()
+    _choose_all_and_launch(page)
+
+
+def _backfills_done(server, count: int) -> list[dict]:
+    def done():
+        results = server.gql(BACKFILLS)["partitionBackfillsOrError"]["results"]
+        finished = [b for b in results if b["status"] not in ("REQUESTED", "CANCELING")]
+        return finished if len(finished) >= count else None
+
+    return _wait(done, 900, f"{count} backfill(s) done")
+
+
 def _runs(server) -> list[dict]:
     runs = server.gql(RUNS)["runsOrError"]["results"]
-    return [{**r, "tags": {t["key"]: t["value"] for t in r["tags"]}} for r in runs if r["pipelineName"] == "season_pipeline"]
+    return [{**r, "tags": {t["key"]: t["value"] for t in r["tags"]}} for r in runs]
 
 
-def _seasons(run: dict) -> tuple[str, str]:
-    tags = run["tags"]
-    if "dagster/partition" in tags:
-        return tags["dagster/partition"], tags["dagster/partition"]
-    return tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
-
-
-def _statuses(server, asset: str) -> dict[tuple[str, str], str]:
+def _ranges(server, asset: str) -> dict[tuple[str, str], str]:
     ranges = server.gql(PARTITIONS, {"k": {"path": [asset]}})["assetNodeOrError"]["assetPartitionStatuses"]["ranges"]
     return {(r["startKey"], r["endKey"]): r["status"] for r in ranges}
+
+
+def _check_statuses(server, asset: str) -> dict[str, dict[str, str]]:
+    """Per check of `asset`: season -> status (SUCCEEDED, FAILED, SKIPPED, EXECUTION_FAILED, ...)."""
+    checks = server.gql(CHECK_PARTITIONS, {"k": {"path": [asset]}})["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    out: dict[str, dict[str, str]] = {}
+    for check in checks:
+        statuses = check["partitionStatuses"]
+        seasons: dict[str, str] = {}
+        if statuses is None:
+            out[check["name"]] = seasons  # a check over the whole asset (the scraper SLO)
+            continue
+        for r in statuses.get("ranges", []):
+            for season in range(int(r["startKey"]), int(r["endKey"]) + 1):
+                seasons[str(season)] = r["status"]
+        out[check["name"]] = seasons
+    return out
 
 
 def _step_failures(server, run_id: str) -> dict[str, str]:
@@ -103,80 +151,111 @@ def _step_failures(server, run_id: str) -> dict[str, str]:
     return out
 
 
-def _assert_only_the_season_in_progress_failed(server) -> None:
-    for asset in SEASON_TABLES:
-        assert _statuses(server, asset) == {COMPLETED: "MATERIALIZED", (str(SEASON), str(SEASON)): "FAILED"}, asset
-    for table in ("standings", "dead_cap"):
-        for rule in rules_for(table):
-            latest = server.gql(LATEST_CHECK, {"k": {"path": [table]}, "c": rule.name})["assetCheckExecutions"][0]
-            assert latest["status"] != "EXECUTION_FAILED", (table, rule.name, latest)
+@pytest.fixture(scope="module")
+def offline_all(server, page):
+    """Both launches of "All", done; the runs of the season in progress, by how they were launched."""
+    _launch_all_from_asset_page(page, server)
+    _backfills_done(server, 1)
+    _launch_all_from_job_page(page, server)
+    backfills = _backfills_done(server, 2)
+    failed = [r for r in _runs(server) if r["status"] == "FAILURE"]
+    return {"backfills": backfills, "failed": failed}
 
 
-def test_all_seasons_offline_fail_only_the_season_in_progress_in_a_run_of_its_own(server, page):
-    from playwright.sync_api import expect
+def test_each_launch_is_one_run_per_season_and_only_the_season_in_progress_fails(server, offline_all):
+    assert sorted(b["status"] for b in offline_all["backfills"]) == ["COMPLETED_FAILED", "COMPLETED_FAILED"]
+    runs = [r for r in _runs(server) if "dagster/backfill" in r["tags"]]
+    seasons = [r["tags"]["dagster/partition"] for r in runs]  # one season per run: never a range
+    assert sorted(seasons) == sorted([str(s) for s in range(partitions.FIRST_SEASON, SEASON + 1)] * 2)
+    assert {r["tags"]["dagster/partition"] for r in offline_all["failed"]} == {str(SEASON)}
+    assert all(r["status"] == "SUCCESS" for r in runs if r["tags"]["dagster/partition"] != str(SEASON))
 
-    _launch_from_job_page(page, server, "All", "Launch backfill")
-    done = _wait(lambda: [b for b in server.gql(BACKFILLS)["partitionBackfillsOrError"]["results"]
-                          if b["status"] not in ("REQUESTED", "CANCELING")], 600, "the backfill done")
-    assert [b["status"] for b in done] == ["COMPLETED_FAILED"]  # one season could not be loaded: said so
-    runs = {_seasons(r): r for r in _runs(server)}
-    assert set(runs) == {COMPLETED, (str(SEASON), str(SEASON))}
-    assert runs[COMPLETED]["status"] == "SUCCESS"
-    alone = runs[(str(SEASON), str(SEASON))]
-    assert alone["status"] == "FAILURE"
-    failures = _step_failures(server, alone["runId"])
+
+def test_no_partition_of_the_season_in_progress_is_green_and_every_stored_season_is(server, offline_all):
+    for asset in CORE:
+        assert _ranges(server, asset) == {COMPLETED: "MATERIALIZED", (str(SEASON), str(SEASON)): "FAILED"}, asset
+    for asset in RAW:
+        # Embedded seasons: declared not needed (materialized, saying so); the season in progress: never fetched.
+        assert _ranges(server, asset) == {COMPLETED: "MATERIALIZED", (str(SEASON), str(SEASON)): "MISSING"} or _ranges(
+            server, asset
+        ) == {COMPLETED: "MATERIALIZED"}, asset
+
+
+def test_no_check_shows_passed_for_a_season_it_did_not_judge(server, offline_all):
+    for asset in CORE:
+        for name, seasons in _check_statuses(server, asset).items():
+            assert seasons.get(str(SEASON)) != "SUCCEEDED", (asset, name, seasons.get(str(SEASON)))
+    for asset in RAW:
+        fetched = _check_statuses(server, asset)["fetched"]
+        assert fetched[str(SEASON)] == "FAILED", (asset, fetched)
+        assert {fetched[str(s)] for s in range(partitions.FIRST_SEASON, SEASON)} == {"SUCCEEDED"}, asset
+    # A rule that judged a stored season says so for that season: the standings rules that need no page.
+    standings = _check_statuses(server, "standings")
+    for rule in rules_for("standings"):
+        if not rule.needs:
+            assert {standings[rule.name][str(s)] for s in range(partitions.FIRST_SEASON, SEASON)} == {"SUCCEEDED"}, rule.name
+
+
+def test_each_failure_says_what_failed_which_kind_and_what_to_do_now(server, offline_all):
+    from_job = next(r for r in offline_all["failed"] if r["pipelineName"] == "season_pipeline")
+    failures = _step_failures(server, from_job["runId"])
     assert set(failures) == {"standings", "dead_cap"}
     for table, message in failures.items():
-        assert message.startswith(f"{table} season {SEASON}: ") and message.count(f"{table} season ") == 1, message
-        assert "Nothing was written; stored seasons are unchanged." in message
-    _assert_only_the_season_in_progress_failed(server)
+        first, *rest = message.splitlines()
+        assert len(first) < 200, first
+        assert first.startswith(f"{table} season {SEASON} not refreshed: ") and first.endswith("; nothing stored changed."), first
+        assert "unreachable" in first, first
+        assert any(line.startswith("- ") and "connection refused by 127.0.0.1:9" in line for line in rest), rest
+        assert rest[-1].startswith("Now: ") and f"{table}_{SEASON}.csv" in rest[-1], rest[-1]
+    # From the asset's page the run holds standings alone: no page was fetched, and the advice still works offline.
+    from_page = next(r for r in offline_all["failed"] if r["pipelineName"] != "season_pipeline")
+    message = _step_failures(server, from_page["runId"])["standings"]
+    first = message.splitlines()[0]
+    assert len(first) < 200 and first.endswith("; nothing stored changed."), first
+    assert f"standings_{SEASON}.csv" in message.splitlines()[-1]
+
+
+def test_the_report_is_rebuilt_after_the_failure_and_tells_it(server, offline_all):
+    last_failure = max(float(r["endTime"]) for r in offline_all["failed"])
+
+    def rebuilt_after():
+        got = server.gql(LATEST_MATERIALIZATION, {"k": {"path": ["risk_report"]}})["assetNodeOrError"]["assetMaterializations"]
+        return got if got and float(got[0]["timestamp"]) / 1000 > last_failure else None
+
+    _wait(rebuilt_after, 300, "the report rebuilt after the failed refresh")
+    reports = Path(server.env["ANALYTICS_OUTPUT_DIR"])
+    report = (reports / "risk_report.html").read_text()
+    season_page = (reports / "season_in_progress.html").read_text()
+    for html in (report, season_page):
+        assert str(SEASON) in html
+        assert re.search(rf"{SEASON}[^<]*</[^>]+>\s*<[^>]+>[^<]*(failed|Failed)", html) or "failed refresh" in html.lower(), "no failed refresh shown"
+    assert "exhausted" in report or "BREACHED" in report  # the scraper SLO's state after the failed attempts
+
+
+def test_screens_after_the_offline_all(server, page, offline_all):
+    from playwright.sync_api import expect
 
     page.goto(f"{server.url}/assets/standings?view=partitions", wait_until="networkidle")
     body = page.locator("body")
     expect(body).to_contain_text("Failed (1)")
     expect(body).to_contain_text(f"Materialized ({SEASON - partitions.FIRST_SEASON})")
     _shot(page, "offline_all_partitions")
+    page.goto(f"{server.url}/assets/raw_pfr_season_page?view=partitions", wait_until="networkidle")
+    expect(page.locator("body")).to_contain_text("Missing (1)")
+    _shot(page, "offline_all_raw_partitions")
     page.goto(f"{server.url}/assets/standings?view=checks", wait_until="networkidle")
     expect(page.get_by_text("win_pct_formula").first).to_be_visible()
     _shot(page, "offline_all_checks")
 
 
-def test_the_failed_season_in_progress_picked_again_runs_alone(server, page):
-    before = {r["runId"] for r in _runs(server)}
-    # One season: Dagster launches one run, not a backfill.
-    _launch_from_job_page(page, server, "Failed and missing", "Launch 1 run")
-    new = _wait(lambda: [r for r in _runs(server) if r["runId"] not in before and r["status"] in ("SUCCESS", "FAILURE")], 300, "the run done")
-    assert [(_seasons(r), r["status"]) for r in new] == [((str(SEASON), str(SEASON)), "FAILURE")]
-    _assert_only_the_season_in_progress_failed(server)
-
-
-def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(server, page, webhook):
-    # The same season from the asset's own page: Dagster runs it as its implicit job, __ASSET_JOB.
-    from playwright.sync_api import expect
-
-    before = {r["runId"] for r in server.gql(RUNS)["runsOrError"]["results"]}
-    page.goto(f"{server.url}/assets/standings", wait_until="networkidle")
-    page.get_by_role("button", name=re.compile("Materialize")).first.click()
-    sure = page.get_by_role("dialog").filter(has_text="Are you sure?")
-    try:
-        sure.get_by_role("button", name="Confirm").click(timeout=5_000)
-    except Exception:
-        pass  # no question asked: the raw assets upstream have materializations
-    dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
-    dialog.get_by_role("button", name="Failed and missing", exact=True).click()
-    dialog.get_by_role("button", name="Launch 1 run").click()
-    expect(dialog).to_be_hidden()
-    run = _wait(lambda: [r for r in server.gql(RUNS)["runsOrError"]["results"]
-                         if r["runId"] not in before and r["status"] == "FAILURE"], 300, "the run failed")[0]
-    assert run["pipelineName"] == "__ASSET_JOB"
-
-    # Every failed run of this module is alerted (the sensor looks every 15 s), each named in words.
-    failed = [r["runId"] for r in server.gql(RUNS)["runsOrError"]["results"] if r["status"] == "FAILURE"]
-    assert len(failed) == 3
+def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(server, offline_all, webhook):
+    failed = [r["runId"] for r in offline_all["failed"]]
+    assert len(failed) == 2
     alerts = _wait(lambda: (lambda got: got if len(got) == len(failed) else None)(
         {rid: webhook.payloads_for(rid) for rid in failed if webhook.payloads_for(rid)}), 180, "an alert for every failed run")
     texts = {rid: payloads[0]["text"] for rid, payloads in alerts.items()}
     assert all("__ASSET_JOB" not in text for text in texts.values()), texts
-    assert texts[run["runId"]].startswith(f"Dagster run {run['runId'][:8]} of assets standings (season {SEASON}) failed at step `standings`: ")
-    backfill_run = next(rid for rid in failed if rid != run["runId"] and "backfill" in texts[rid])
-    assert f"of job `season_pipeline` (season {SEASON}, backfill " in texts[backfill_run]
+    from_page = next(r for r in offline_all["failed"] if r["pipelineName"] != "season_pipeline")
+    assert texts[from_page["runId"]].startswith(f"Dagster run {from_page['runId'][:8]} of assets standings (season {SEASON}")
+    from_job = next(r for r in offline_all["failed"] if r["pipelineName"] == "season_pipeline")
+    assert f"of job `season_pipeline` (season {SEASON}, backfill " in texts[from_job["runId"]]
