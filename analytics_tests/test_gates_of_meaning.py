@@ -19,7 +19,7 @@ import pytest
 from analytics_assets.ingestion.core_tables import build_season, season_context
 from analytics_assets.ingestion.manual_import import LandingFile, sha256_of
 from analytics_assets.quality import rules
-from analytics_assets.quality.catalog import RULES
+from analytics_assets.quality.catalog import RULES, _others_equal
 from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
 from analytics_tests.test_live_ingestion import http_for
@@ -138,6 +138,105 @@ def test_landing_file_holding_another_seasons_rows_is_refused_naming_both(db, la
     assert "32 of 32 teams" in message and "season 2017's" in message and "delivered as 2018" in message
     assert stored(db) == before
     assert incident(db, "standings", "distinct_from_other_seasons", 2018)["source"] == "manual"
+
+
+# --- Identity against every season the platform knows, on a DuckDB file holding one season ------------------
+
+@pytest.fixture(scope="module")
+def only_2018(tmp_path_factory) -> Path:
+    """A DuckDB file holding season 2018 alone (both tables): no other season is stored to compare with."""
+    path = tmp_path_factory.mktemp("only2018") / "analytics.duckdb"
+    assert materialize_seasons(path, 2018, names=["standings", "dead_cap"]).success
+    return path
+
+
+@pytest.fixture
+def db_2018(only_2018, tmp_path) -> Path:
+    import shutil
+
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(only_2018, path)
+    return path
+
+
+def season_rows_as_landing_file(table: str, season: int) -> str:
+    """A real season's rows from the reference files, as a landing file with no season column; teams by
+    their modern franchise code, which the landing file may use for any season (SD in 2016 is LAC)."""
+    name = "nfl_standings_2011_2025.csv" if table == "standings" else "nfl_team_dead_money_2011_2025.csv"
+    ref = pd.read_csv(shared_file("reference", name))
+    ref = ref[ref["season"] == season].rename(columns={"team": "code_that_season", "franchise": "team"})
+    columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+    return ref[["team", *columns]].to_csv(index=False)
+
+
+def stored_2018(db: Path) -> dict:
+    return {t: table_hash(db, t) for t in ("standings", "dead_cap", "partition_versions")}
+
+
+@pytest.mark.parametrize("table", ["standings", "dead_cap"])
+def test_a_landing_file_of_another_seasons_rows_is_refused_with_one_season_stored(db_2018, landing, table):
+    """standings_2018.csv (or dead_cap_2018.csv) holding 2016's rows, no season column, on a DuckDB file
+    holding 2018 alone: the package's facts know 2016, so the file is refused naming both seasons."""
+    assert read_table(db_2018, f"SELECT DISTINCT season FROM nfl.{table}")["season"].tolist() == [2018]
+    before = stored_2018(db_2018)
+    result = landing_run(db_2018, landing, table, 2018, season_rows_as_landing_file(table, 2016))
+    message = refused(result, table, "distinct_from_other_seasons", 2018)
+    assert "rows match season 2016 on 32 of 32 teams" in message and "season 2016's facts shipped with the package" in message
+    assert "this looks like season 2016's data delivered as 2018" in message
+    assert stored_2018(db_2018) == before
+    note = (landing / f"{table}_2018.csv.rejected.txt").read_text()
+    assert "distinct_from_other_seasons" in note and "rows match season 2016 on 32 of 32 teams" in note
+    record = incident(db_2018, table, "distinct_from_other_seasons", 2018)
+    assert record["source"] == "manual" and "rows match season 2016 on 32 of 32 teams" in record["seen"]
+    # The season's own rows, in the same form, are accepted: the rule judges the rows, not the file.
+    assert landing_run(db_2018, landing, table, 2018, season_rows_as_landing_file(table, 2018)).success
+
+
+def pfr_2017_page_claiming(page: bytes, season: int) -> bytes:
+    """The real PFR 2017 page with its title and its links edited to claim `season`; its team rows stay 2017's."""
+    html = re.sub(rb"(<title>\s*)2017( NFL)", rb"\g<1>%d\2" % season, page)
+    html = re.sub(rb'(href="/teams/[a-z]{3}/)2017(\.htm")', rb"\g<1>%d\2" % season, html)
+    return re.sub(rb'(href="/years/)2017(/)', rb"\g<1>%d\2" % season, html)
+
+
+def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_refused(db_2018, tmp_path, page_server, live):
+    """The real 2017 page edited to say 2018 everywhere a page says its season: the page's claim passes,
+    and the identity rule recognises its rows as 2017's from the package's facts (2017 is not stored)."""
+    page = pfr_2017_page_claiming(page_server.pages[PFR_2017_PATH], 2018)
+    assert b"<title>2018 NFL" in page and b'href="/teams/nwe/2018.htm"' in page and b'href="/teams/nwe/2017.htm"' not in page
+    page_server.serve("/years/2018/index.htm", page)
+    before = stored_2018(db_2018)
+    result = materialize_seasons(db_2018, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    message = refused(result, "standings", "distinct_from_other_seasons", 2018)
+    assert "rows match season 2017 on 32 of 32 teams" in message and "delivered as 2018" in message
+    assert "page_season failed" not in message  # the page's own claim was 2018: only its rows give it away
+    assert stored_2018(db_2018) == before
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert checks["page_season"] is True and checks["distinct_from_other_seasons"] is False
+    record = incident(db_2018, "standings", "distinct_from_other_seasons", 2018)
+    assert record["source_ref"] == page_server.url("/years/2018/index.htm") and Path(record["raw_path"]).exists()
+
+
+def test_every_embedded_season_against_all_the_others_known_raises_no_false_alarm():
+    """Each shipped season judged alone on an empty DuckDB file, so every other season comes from the
+    package's facts; the closest call is what README's thresholds table reports."""
+    closest = {}
+    for table in ("standings", "dead_cap"):
+        frames = {season: build_season(table, season)[0] for season in range(2011, 2026)}
+        empty = frames[2011].iloc[0:0]
+        for season, frame in frames.items():
+            ctx = season_context(table, season, empty, {season: frame})
+            assert set(ctx.others["known_as"]) == {"embedded facts"} and season not in set(ctx.others["season"])
+            assert sorted(ctx.others["season"].unique()) == [s for s in range(2011, 2026) if s != season]
+            report = rules.validate(table, frame, season, True, ctx)
+            known = {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()  # TB 2011: 0.73x, a WARN
+            assert {r.rule.name for r in report.failed()} == known, report.summary()
+            columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+            closest[(table, season)] = _others_equal(frame, ctx, columns)[0]
+    assert max(closest.values()) == 0  # README: 0 of 32 teams, standings and dead money, between any two seasons
 
 
 # --- Plausibility ----------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def _not_applicable(rule) -> str:
     needs = {
         "identity": "their source is not a fetched page (embedded facts or a landing file)",
         "page": "no page was read",
-        "others": "no other season is stored to compare with",
+        "others": "no other season is known to compare with (none stored, none shipped with the package)",
         "stored_same": "no earlier copy of the season is stored",
         "cross_check": "their standings do not come from the live sources (embedded facts or a landing file)",
         "reconciliation": "only one live standings source answered (see sources_cross_checked) or none of them is live",
