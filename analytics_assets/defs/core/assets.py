@@ -44,7 +44,7 @@ _CORE: dict[str, Any] = dict(
     description="Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
 )
 def standings(
-    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext, config: gate.StandingsGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
@@ -77,7 +77,7 @@ def _scraper_slo_or_none(context: dg.AssetExecutionContext, duckdb: AnalyticsDuc
     description="Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
 )
 def dead_cap(
-    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext, config: gate.DeadCapGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
