@@ -15,11 +15,12 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 
 from analytics_assets.ingestion.core_tables import build_season, season_context
 from analytics_assets.ingestion.manual_import import LandingFile, sha256_of
-from analytics_assets.quality import rules
-from analytics_assets.quality.catalog import RULES
+from analytics_assets.quality import gate, rules
+from analytics_assets.quality.catalog import RULES, _others_equal
 from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
 from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
 from analytics_tests.test_live_ingestion import http_for
@@ -97,6 +98,8 @@ def test_pfr_page_of_another_season_is_refused(db, tmp_path, page_server, live):
     result = materialize_seasons(db, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
     message = refused(result, "standings", "page_season", 2018)
     assert "a page for season 2018" in message and "states season 2017" in message and "2017 NFL Standings" in message
+    assert f"standings.page_season is structural and cannot be accepted: check the source page {page_server.url('/years/2018/index.htm')}" in message
+    assert "accept_rules" not in message
     assert stored(db) == before
     record = incident(db, "standings", "page_season", 2018)
     assert record["outcome"] == "refused" and record["source_ref"] == page_server.url("/years/2018/index.htm")
@@ -138,6 +141,106 @@ def test_landing_file_holding_another_seasons_rows_is_refused_naming_both(db, la
     assert "32 of 32 teams" in message and "season 2017's" in message and "delivered as 2018" in message
     assert stored(db) == before
     assert incident(db, "standings", "distinct_from_other_seasons", 2018)["source"] == "manual"
+
+
+# --- Identity against every season the platform knows, on a DuckDB file holding one season ------------------
+
+@pytest.fixture(scope="module")
+def only_2018(tmp_path_factory) -> Path:
+    """A DuckDB file holding season 2018 alone (both tables): no other season is stored to compare with."""
+    path = tmp_path_factory.mktemp("only2018") / "analytics.duckdb"
+    assert materialize_seasons(path, 2018, names=["standings", "dead_cap"]).success
+    return path
+
+
+@pytest.fixture
+def db_2018(only_2018, tmp_path) -> Path:
+    import shutil
+
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(only_2018, path)
+    return path
+
+
+def season_rows_as_landing_file(table: str, season: int) -> str:
+    """A real season's rows from the reference files, as a landing file with no season column; teams by
+    their modern franchise code, which the landing file may use for any season (SD in 2016 is LAC)."""
+    name = "nfl_standings_2011_2025.csv" if table == "standings" else "nfl_team_dead_money_2011_2025.csv"
+    ref = pd.read_csv(shared_file("reference", name))
+    ref = ref[ref["season"] == season].rename(columns={"team": "code_that_season", "franchise": "team"})
+    columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+    return ref[["team", *columns]].to_csv(index=False)
+
+
+def stored_2018(db: Path) -> dict:
+    return {t: table_hash(db, t) for t in ("standings", "dead_cap", "partition_versions")}
+
+
+@pytest.mark.parametrize("table", ["standings", "dead_cap"])
+def test_a_landing_file_of_another_seasons_rows_is_refused_with_one_season_stored(db_2018, landing, table):
+    """standings_2018.csv (or dead_cap_2018.csv) holding 2016's rows, no season column, on a DuckDB file
+    holding 2018 alone: the package's facts know 2016, so the file is refused naming both seasons."""
+    assert read_table(db_2018, f"SELECT DISTINCT season FROM nfl.{table}")["season"].tolist() == [2018]
+    before = stored_2018(db_2018)
+    result = landing_run(db_2018, landing, table, 2018, season_rows_as_landing_file(table, 2016))
+    message = refused(result, table, "distinct_from_other_seasons", 2018)
+    assert "rows match season 2016 on 32 of 32 teams" in message and "season 2016's facts shipped with the package" in message
+    assert "this looks like season 2016's data delivered as 2018" in message
+    assert "structural and cannot be accepted" in message and "accept_rules" not in message
+    assert stored_2018(db_2018) == before
+    note = (landing / f"{table}_2018.csv.rejected.txt").read_text()
+    assert "distinct_from_other_seasons" in note and "rows match season 2016 on 32 of 32 teams" in note
+    record = incident(db_2018, table, "distinct_from_other_seasons", 2018)
+    assert record["source"] == "manual" and "rows match season 2016 on 32 of 32 teams" in record["seen"]
+    # The season's own rows, in the same form, are accepted: the rule judges the rows, not the file.
+    assert landing_run(db_2018, landing, table, 2018, season_rows_as_landing_file(table, 2018)).success
+
+
+def pfr_2017_page_claiming(page: bytes, season: int) -> bytes:
+    """The real PFR 2017 page with its title and its links edited to claim `season`; its team rows stay 2017's."""
+    html = re.sub(rb"(<title>\s*)2017( NFL)", rb"\g<1>%d\2" % season, page)
+    html = re.sub(rb'(href="/teams/[a-z]{3}/)2017(\.htm")', rb"\g<1>%d\2" % season, html)
+    return re.sub(rb'(href="/years/)2017(/)', rb"\g<1>%d\2" % season, html)
+
+
+def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_refused(db_2018, tmp_path, page_server, live):
+    """The real 2017 page edited to say 2018 everywhere a page says its season: the page's claim passes,
+    and the identity rule recognises its rows as 2017's from the package's facts (2017 is not stored)."""
+    page = pfr_2017_page_claiming(page_server.pages[PFR_2017_PATH], 2018)
+    assert b"<title>2018 NFL" in page and b'href="/teams/nwe/2018.htm"' in page and b'href="/teams/nwe/2017.htm"' not in page
+    page_server.serve("/years/2018/index.htm", page)
+    before = stored_2018(db_2018)
+    result = materialize_seasons(db_2018, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    message = refused(result, "standings", "distinct_from_other_seasons", 2018)
+    assert "rows match season 2017 on 32 of 32 teams" in message and "delivered as 2018" in message
+    assert "page_season failed" not in message  # the page's own claim was 2018: only its rows give it away
+    assert stored_2018(db_2018) == before
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert checks["page_season"] is True and checks["distinct_from_other_seasons"] is False
+    record = incident(db_2018, "standings", "distinct_from_other_seasons", 2018)
+    assert record["source_ref"] == page_server.url("/years/2018/index.htm") and Path(record["raw_path"]).exists()
+
+
+def test_every_embedded_season_against_all_the_others_known_raises_no_false_alarm():
+    """Each shipped season judged alone on an empty DuckDB file, so every other season comes from the
+    package's facts; the closest call is what README's thresholds table reports."""
+    closest = {}
+    for table in ("standings", "dead_cap"):
+        frames = {season: build_season(table, season)[0] for season in range(2011, 2026)}
+        empty = frames[2011].iloc[0:0]
+        for season, frame in frames.items():
+            ctx = season_context(table, season, empty, {season: frame})
+            assert set(ctx.others["known_as"]) == {"embedded facts"} and season not in set(ctx.others["season"])
+            assert sorted(ctx.others["season"].unique()) == [s for s in range(2011, 2026) if s != season]
+            report = rules.validate(table, frame, season, True, ctx)
+            known = {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()  # TB 2011: 0.73x, a WARN
+            assert {r.rule.name for r in report.failed()} == known, report.summary()
+            columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+            closest[(table, season)] = _others_equal(frame, ctx, columns)[0]
+    assert max(closest.values()) == 0  # README: 0 of 32 teams, standings and dead money, between any two seasons
 
 
 # --- Plausibility ----------------------------------------------------------------------------------------
@@ -222,6 +325,10 @@ def test_landing_dead_cap_in_dollars_is_refused_before_any_risk_row(db, landing)
     result = landing_run(db, landing, "dead_cap", 2024, body.to_csv(index=False))
     message = refused(result, "dead_cap", "amounts_in_millions", 2024)
     assert "allocations look like dollars (not millions)" in message and "dead money looks like dollars" in message
+    assert f"dead_cap.amounts_in_millions is structural and cannot be accepted: fix the landing file {landing / 'dead_cap_2024.csv'}" in message
+    # Amounts in dollars also drift and break the allocation bounds: nothing to accept until the units are fixed.
+    assert message.rstrip().endswith("The other rules that refused (allocations_within_bounds, dead_cap_drift) are judged again once that is fixed.")
+    assert "accept_rules" not in message
     assert stored(db) == before
     assert read_table(db, "SELECT max(dead_cap_pct) AS m FROM nfl.team_season_risk")["m"].fillna(0).item() < 100
 
@@ -241,6 +348,43 @@ def test_a_jump_far_outside_history_is_refused(db, landing):
     assert "mean dead-cap % 34.33 against 17.18 in 2023" in message and "allowed 7.0" in message
     assert "can accept dead_cap_drift with a reason" in message
     assert stored(db) == before
+
+
+def pasted_config(message: str) -> dict:
+    """The launchpad config a refusal ends with, as a person would copy it: from its `ops:` line to the end."""
+    block = message.rstrip()[message.rindex("\nops:") + 1:]
+    assert len(block.splitlines()) == 6, message  # ops, the step, config, accept_rules, reason, accepted_by: the end
+    return yaml.safe_load(block)
+
+
+def test_a_refusal_ends_with_the_config_that_accepts_it_and_that_config_stores_the_season(db, landing):
+    """The refusal's last lines are the launchpad config; pasted into a second real run (the two
+    placeholders filled in: left as they are, the run is refused at once) it stores the season."""
+    before = stored(db)
+    message = refused(landing_run(db, landing, "dead_cap", 2024, drifted_2024()), "dead_cap", "dead_cap_drift", 2024)
+    config = pasted_config(message)
+    assert config == {"ops": {"dead_cap": {"config": {
+        "accept_rules": ["dead_cap_drift"], "reason": "<why the data is right>", "accepted_by": "<you>",
+    }}}}
+    unfilled = landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=config)
+    assert not unfilled.success and "replace '<why the data is right>'" in step_failures(unfilled)["dead_cap"]
+    assert stored(db) == before
+    config["ops"]["dead_cap"]["config"].update(reason="Checked against the teams' filings", accepted_by="analyst@example.com")
+    assert landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=config).success
+    accepted = read_table(db, "SELECT table_name, rule, accepted_by, reason FROM nfl.gate_acceptances WHERE season = 2024")
+    assert accepted.values.tolist() == [["dead_cap", "dead_cap_drift", "analyst@example.com", "Checked against the teams' filings"]]
+    assert read_table(db, "SELECT avg(dead_money_musd) AS m FROM nfl.dead_cap WHERE season = 2024")["m"].item() > 80
+
+
+def test_a_refusal_on_standings_names_its_own_step_and_rules(db, landing):
+    """2017's records with every score doubled, as 2019: points drift (acceptable) on the standings step."""
+    reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
+    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body[["points_for", "points_against"]] *= 2
+    message = refused(landing_run(db, landing, "standings", 2019, body.to_csv(index=False)), "standings", "points_drift", 2019)
+    assert pasted_config(message)["ops"] == {"standings": {"config": {
+        "accept_rules": ["points_drift"], "reason": "<why the data is right>", "accepted_by": "<you>",
+    }}}
 
 
 def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db, landing):
@@ -267,14 +411,67 @@ def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db,
 
 def test_break_glass_never_opens_a_structural_rule(db, landing):
     before = stored(db)
-    override = {"ops": {"dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "trust me", "accepted_by": "someone"}}}}
-    result = landing_run(db, landing, "dead_cap", 2024, spotrac_dead_cap(2024), run_config=override)
-    assert not result.success
-    assert "amounts_in_millions are structural and can never be accepted" in step_failures(result)["dead_cap"]
+    # The config's type holds only the table's acceptable rules: the run is refused when it is launched.
+    for rule in ("amounts_in_millions", "no_such_rule", "points_drift"):  # structural, unknown, another table's
+        override = {"ops": {"dead_cap": {"config": {"accept_rules": [rule], "reason": "trust me", "accepted_by": "someone"}}}}
+        with pytest.raises(dg.DagsterInvalidConfigError, match=f"accept_rules\\[0\\] not in enum type DeadCapAcceptableRule got {rule}"):
+            landing_run(db, landing, "dead_cap", 2024, spotrac_dead_cap(2024), run_config=override)
     no_reason = {"ops": {"dead_cap": {"config": {"accept_rules": ["dead_cap_drift"]}}}}
     result = landing_run(db, landing, "dead_cap", 2024, spotrac_dead_cap(2024), run_config=no_reason)
     assert "needs a written reason and accepted_by" in step_failures(result)["dead_cap"]
+    assert "Rules of dead_cap that can be accepted: allocations_within_bounds, allocations_near_cap, dead_cap_drift." in step_failures(result)["dead_cap"]
     assert stored(db) == before
+    # An override built in Python (no launchpad type in between) is held to the same rules.
+    with pytest.raises(dg.Failure, match="amounts_in_millions are structural and can never be accepted: fix the data. Rules of dead_cap that"):
+        gate.check_override("dead_cap", gate.GateOverride(accept_rules=["amounts_in_millions"], reason="trust me", accepted_by="someone"))
+    with pytest.raises(dg.Failure, match="cannot accept unknown rule\\(s\\) no_such_rule"):
+        gate.check_override("dead_cap", gate.GateOverride(accept_rules=["no_such_rule"], reason="trust me", accepted_by="someone"))
+
+
+SCHEMA_QUERY = """query($selector: PipelineSelector!) { runConfigSchemaOrError(selector: $selector) {
+  __typename ... on RunConfigSchema { rootDefaultYaml rootConfigType { key } allConfigTypes {
+    __typename key typeParamKeys
+    ... on EnumConfigType { givenName values { value } }
+    ... on CompositeConfigType { fields { name description configTypeKey } } } } } }"""
+VALID_QUERY = """query($selector: PipelineSelector!, $config: RunConfigData!) { isPipelineConfigValid(pipeline: $selector, mode: "default", runConfigData: $config) {
+  __typename ... on RunConfigValidationInvalid { errors { message } } } }"""
+
+
+def test_the_launchpad_lists_exactly_each_tables_acceptable_rules():
+    """What the launchpad reads from the webserver (GraphQL, as the UI asks it): the accept_rules field
+    of each gated step is a list of an enum holding exactly that table's acceptable rules, its
+    description names them, the default config shows the field, and any other name is refused."""
+    from analytics_tests.ui_support import dev_server
+
+    expected = {
+        "standings": ["record_agrees_with_points", "points_drift", "season_progress"],
+        "dead_cap": ["allocations_within_bounds", "allocations_near_cap", "dead_cap_drift"],
+    }
+    assert expected == {t: [r.name for r in RULES if r.table == t and r.acceptable] for t in expected}  # the catalog's declaration
+    with dev_server("launchpad-") as server:
+        for job in ("season_pipeline", "season_backfill"):
+            selector = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": job}
+            schema = server.gql(SCHEMA_QUERY, {"selector": selector})["runConfigSchemaOrError"]
+            assert schema["__typename"] == "RunConfigSchema", schema
+            types = {t["key"]: t for t in schema["allConfigTypes"]}
+
+            def field(type_key: str, name: str, types: dict = types) -> dict:
+                return next(f for f in types[type_key]["fields"] if f["name"] == name)
+
+            ops = field(schema["rootConfigType"]["key"], "ops")["configTypeKey"]
+            defaults = yaml.safe_load(schema["rootDefaultYaml"])["ops"]
+            for table, names in expected.items():
+                accept = field(field(field(ops, table)["configTypeKey"], "config")["configTypeKey"], "accept_rules")
+                key = accept["configTypeKey"]
+                while types[key]["__typename"] != "EnumConfigType":  # the list (and its optional wrapper) around the enum
+                    (key,) = types[key]["typeParamKeys"]
+                assert [v["value"] for v in types[key]["values"]] == names, (job, table)
+                assert all(name in accept["description"] for name in names)
+                assert defaults[table]["config"] == {"accept_rules": [], "reason": "", "accepted_by": ""}
+            bad = {"ops": {"dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "x", "accepted_by": "y"}}}}
+            invalid = server.gql(VALID_QUERY, {"selector": selector, "config": bad})["isPipelineConfigValid"]
+            assert invalid["__typename"] == "RunConfigValidationInvalid"
+            assert any("not in enum type DeadCapAcceptableRule got amounts_in_millions" in e["message"] for e in invalid["errors"])
 
 
 # --- Real history passes every rule ---------------------------------------------------------------------------

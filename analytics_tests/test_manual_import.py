@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
@@ -171,7 +172,11 @@ def test_files_with_bad_rows_fail_their_own_run_with_a_note(landing, db, name, b
 
 
 def test_dead_cap_for_a_season_without_a_known_cap_needs_the_cap_column(landing, db):
-    body = spotrac_dead_cap(2025)
+    # 2026's figures: 2025's, each team's moved (a plain copy of 2025 is refused as 2025's rows).
+    frame = pd.read_csv(io.StringIO(spotrac_dead_cap(2025)))
+    frame["dead_money_musd"] = (frame["dead_money_musd"] * (0.8 + 0.4 * (frame.index % 7) / 6)).round(2)
+    frame["total_cap_allocations_musd"] = (frame["total_cap_allocations_musd"] * 1.05).round(2)
+    body = frame.to_csv(index=False)
     csv = landing / "dead_cap_2026.csv"
     csv.write_text(body)
     (request,) = evaluate().run_requests

@@ -127,8 +127,9 @@ CHILD = textwrap.dedent(
 
 
 def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds(db_path, stored_2018_2019, embedded_copy, tmp_path):
-    def changed(standings, dead):
-        standings.loc[standings["season"].isin(["2018", "2019"]), "points_for"] = "1"
+    def changed(standings, dead):  # a revision of both seasons: every team credited one point more
+        revised = standings["season"].isin(["2018", "2019"])
+        standings.loc[revised, "points_for"] = (standings.loc[revised, "points_for"].astype(int) + 1).astype(str)
 
     embedded_copy(changed)
     folder = tmp_path / "embedded"
@@ -153,11 +154,12 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert child.returncode == -signal.SIGKILL
     # The file opens (DuckDB replays or discards its WAL) and holds exactly the old seasons.
     assert _hashes(db_path) == stored_2018_2019
-    assert read_table(db_path, "SELECT max(points_for) AS m FROM nfl.standings")["m"].item() > 1
+    query = "SELECT season, count(*) AS n, sum(points_for) AS pf FROM nfl.standings GROUP BY season ORDER BY season"
+    old = read_table(db_path, query)
     # The next run succeeds and writes the new seasons whole.
     assert materialize_seasons(db_path, 2018, 2019, names=["standings"]).success
-    after = read_table(db_path, "SELECT season, count(*) AS n, max(points_for) AS pf FROM nfl.standings GROUP BY season ORDER BY season")
-    assert after["n"].tolist() == [32, 32] and after["pf"].tolist() == [1, 1]
+    after = read_table(db_path, query)
+    assert after["n"].tolist() == [32, 32] and (after["pf"] - old["pf"]).tolist() == [32, 32]
 
 
 def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monkeypatch, embedded_copy):

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from analytics_assets import partitions, storage
-from analytics_assets.ingestion import manual_import, sources
+from analytics_assets.ingestion import known_seasons, manual_import, sources
 from analytics_assets.ingestion.errors import (
     BLOCKED,
     LAYOUT_CHANGED,
@@ -136,11 +136,10 @@ def _stored_rows(conn, table: str) -> pd.DataFrame:
 
 
 def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None) -> SeasonContext:
-    """What the rules see besides the season's rows: every other season (this run's version where the run
-    has one, else the stored one) and the stored copy of this season."""
-    run_others = [df for s, df in frames.items() if s != season]
-    kept = stored[~stored["season"].isin(list(frames) + [season])]
-    others = pd.concat([kept, *run_others], ignore_index=True) if run_others else kept
+    """What the rules see besides the season's rows: every other season the platform knows (this run's
+    version where the run has one, else the stored one, else the embedded facts) and the stored copy
+    of this season."""
+    others = known_seasons.other_seasons(table, season, stored, frames)
     return SeasonContext(
         table, season, partitions.is_completed(season), identity=identity,
         others=others, stored_same=stored[stored["season"] == season], cross_check=cross_check,

@@ -46,12 +46,17 @@ ALLOCATION_BOUNDS = (0.5, 1.5)
 # and its dead money between these shares of the cap (real median team: 0.04x-0.20x).
 MIN_MEDIAN_DEAD_MONEY_SHARE = 0.002
 MAX_MEDIAN_DEAD_MONEY_SHARE = 0.6
-# Teams whose whole line equals another stored season's line: 0 (standings) and 1 (dead money) at
-# most between any two real seasons; a copied season matches all 32.
+# Teams whose whole line equals another known season's line (stored, or shipped with the package):
+# 0 between any two real seasons, standings and dead money (at most 7 teams share a W-L-T, 1 its dead
+# money alone); a copied season matches all 32.
 MAX_ROWS_EQUAL_TO_OTHER_SEASON = 16
-# Drift, per season of distance to the nearest stored neighbour. Real year-over-year changes: league
-# points per team-game at most 2.0 (2.9 for a season in progress after 4+ games), mean dead-cap % at
-# most 3.5 points, its spread at most 3.3 points.
+# The column of `SeasonContext.others` saying where each season's version came from
+# (ingestion/known_seasons.py): this run, the DuckDB file, or the package's embedded facts.
+KNOWN_AS = "known_as"
+KNOWN_AS_TEXT = {"in this run": "rows in this run", "stored": "stored rows", "embedded facts": "facts shipped with the package"}
+# Drift, per season of distance to the nearest other known season (stored or shipped). Real
+# year-over-year changes: league points per team-game at most 2.0 (2.9 for a season in progress after
+# 4+ games), mean dead-cap % at most 3.5 points, its spread at most 3.3 points.
 MAX_POINTS_PER_GAME_CHANGE = 5.0
 MAX_DEAD_CAP_PCT_MEAN_CHANGE = 7.0
 MAX_DEAD_CAP_PCT_STD_CHANGE = 7.0
@@ -76,7 +81,9 @@ class SeasonContext:
     season: int
     completed: bool
     identity: SourceIdentity | None = None
-    others: pd.DataFrame | None = None  # this table's rows of every other season (stored or in this run)
+    # This table's rows of every other season the platform knows, one version each (this run's, else
+    # the stored one, else the embedded facts), with KNOWN_AS saying which.
+    others: pd.DataFrame | None = None
     stored_same: pd.DataFrame | None = None  # the rows stored now for this season
     # Live standings: how the second source was consulted (ingestion/standings_sources.CrossCheck).
     cross_check: Any = None
@@ -279,7 +286,7 @@ def _allocation_ratio(df: pd.DataFrame):
 
 
 def _others_equal(df: pd.DataFrame, ctx: SeasonContext, columns: list[str]) -> tuple[int, int | None]:
-    """The most teams whose line equals another season's, and that season (the earliest on a tie)."""
+    """The most teams whose line equals another known season's, and that season (the earliest on a tie)."""
     assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
     mine = df.set_index("franchise")[columns].round(2)
     theirs = ctx.others[["season", "franchise", *columns]].round({c: 2 for c in columns})
@@ -299,16 +306,26 @@ def _distinct(columns: list[str]):
     def explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
         same, other = _others_equal(df, ctx, columns)
         return Finding(
-            f"season {ctx.season}'s own figures (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} of 32 teams equal to another season)",
-            f"{same} of {len(df)} teams' {', '.join(columns)} equal season {other}'s stored rows: this looks like "
-            f"season {other}'s data delivered as {ctx.season}",
+            f"season {ctx.season}'s own figures (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} of 32 teams equal to another "
+            "season the platform knows, stored or shipped with the package)",
+            f"rows match season {other} on {same} of {len(df)} teams ({', '.join(columns)} equal to season {other}'s "
+            f"{_known_as(ctx, other)}): this looks like season {other}'s data delivered as {ctx.season}",
         )
 
     return check, explain
 
 
+def _known_as(ctx: SeasonContext, season: int | None) -> str:
+    """Which version of `season` the rules compared with: this run's rows, the stored ones, the package's facts."""
+    assert ctx.others is not None
+    if KNOWN_AS not in ctx.others.columns:
+        return "rows"
+    found = ctx.others.loc[ctx.others["season"] == season, KNOWN_AS]
+    return KNOWN_AS_TEXT.get(str(found.iloc[0]), "rows") if len(found) else "rows"
+
+
 def _nearest(ctx: SeasonContext, figure: Callable[[pd.DataFrame], dict[str, float]]) -> list[tuple[int, dict[str, float]]]:
-    """The nearest other season below and above this one, with their league figures."""
+    """The nearest other known season below and above this one, with their league figures."""
     assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
     seasons = sorted(int(s) for s in ctx.others["season"].unique())
     below = [s for s in seasons if s < ctx.season][-1:]
@@ -345,7 +362,7 @@ def _drift(figure, limits: dict[str, tuple[float, bool]]):
 
     def explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
         allowed = "; ".join(f"{n} within {lim}{' per season apart' if s else ''}" for n, (lim, s) in limits.items())
-        return Finding(f"league figures close to the nearest stored seasons ({allowed})", "; ".join(jumps(df, ctx)))
+        return Finding(f"league figures close to the nearest other seasons ({allowed})", "; ".join(jumps(df, ctx)))
 
     return check, explain
 
@@ -510,7 +527,7 @@ def _identity_rules(table: str) -> tuple[Rule, ...]:
              _page_season, explain=_page_season_explain, stage=SOURCE, needs=("identity", "page"), observe=_page_season_seen),
         Rule(table, "no_redirect", ERROR, "Identity: the response came from the URL asked for, not a redirect to another page.",
              _no_redirect, explain=_no_redirect_explain, stage=SOURCE, needs=("identity",), observe=_no_redirect_seen),
-        Rule(table, "distinct_from_other_seasons", ERROR, f"Identity: the season's rows are its own (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} teams equal to another stored season).",
+        Rule(table, "distinct_from_other_seasons", ERROR, f"Identity: the season's rows are its own (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} teams equal to another season the platform knows, stored or shipped with the package).",
              check, explain=explain, needs=("others",), observe=_distinct_seen(distinct_cols)),
     )
 
@@ -552,7 +569,7 @@ RULES: tuple[Rule, ...] = (
     *_identity_rules("standings"),
     Rule("standings", "record_agrees_with_points", ERROR, f"Plausibility: once every team has played {MIN_GAMES_FOR_RECORD_CHECK} games, win_pct rises with point differential (Spearman >= {MIN_RECORD_POINTS_RHO}).",
          _record_points, explain=_record_points_explain, structural=False, observe=_record_points_seen),
-    Rule("standings", "points_drift", ERROR, f"Drift: league points per team-game within {MAX_POINTS_PER_GAME_CHANGE} of the nearest stored seasons (real changes: at most 2.0).",
+    Rule("standings", "points_drift", ERROR, f"Drift: league points per team-game within {MAX_POINTS_PER_GAME_CHANGE} of the nearest other seasons, stored or shipped (real changes: at most 2.0).",
          _points_drift, explain=_points_drift_explain, structural=False, needs=("others",), observe=_points_drift_seen),
     Rule("standings", "sources_agree", ERROR, "Cross-source: where nflverse and Pro-Football-Reference both answer, every team's W, L, T, points for and against agree (the season in progress: one source may be one consistent game ahead for a team, never contradict a game both count).",
          _sources_agree, explain=_sources_agree_explain, needs=("reconciliation",), observe=lambda df, ctx: ctx.reconciliation.summary()),
@@ -583,7 +600,7 @@ RULES: tuple[Rule, ...] = (
          lambda df, ctx: (_allocation_ratio(df) - 1).abs() <= ALLOCATION_TOLERANCE, evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
          explain=_allocations_explain(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE), structural=False,
          observe=_allocations_seen(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE)),
-    Rule("dead_cap", "dead_cap_drift", ERROR, f"Drift: mean and spread of dead-cap % within {MAX_DEAD_CAP_PCT_MEAN_CHANGE} points per season of the nearest stored seasons (real changes: at most 3.5).",
+    Rule("dead_cap", "dead_cap_drift", ERROR, f"Drift: mean and spread of dead-cap % within {MAX_DEAD_CAP_PCT_MEAN_CHANGE} points per season of the nearest other seasons, stored or shipped (real changes: at most 3.5).",
          _dead_cap_drift, explain=_dead_cap_drift_explain, structural=False, needs=("others",), observe=_dead_cap_drift_seen),
     # --- team_season_risk --------------------------------------------------------------------------------
     Rule("team_season_risk", "standings_dead_cap_coverage", ERROR, "Every standings team has a dead-cap row and every dead-cap team a standings row."),

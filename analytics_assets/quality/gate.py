@@ -2,15 +2,20 @@
 incidents, acceptances), and stop the step before anything is written when a blocking rule fails.
 
 Break glass: a person may accept a flagged non-structural rule for the seasons of one run by
-launching it with `GateOverride` config (rule names, a reason, who accepts). The acceptance is
-stored with the season's content hash, so a re-run of the same content stays accepted; a changed
-season is judged afresh. Structural rules can never be accepted.
+launching it with `GateOverride` config (rule names, a reason, who accepts); each gated asset's
+config class types the rule names by its table's acceptable rules (`override_config`), and every
+refusal ends with the config that accepts it (`next_step`). The acceptance is stored with the
+season's content hash, so a re-run of the same content stays accepted; a changed season is judged
+afresh. Structural rules can never be accepted.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 import dagster as dg
 import duckdb
@@ -36,29 +41,121 @@ class GateOverride(dg.Config):
     accepted_by: str = Field(default="", description="Who accepts (name or e-mail; stored and shown in the report).")
 
 
+# What a refusal's ready-to-paste config leaves for the person to fill in; left as is, it is refused.
+REASON_PLACEHOLDER, ACCEPTED_BY_PLACEHOLDER = "<why the data is right>", "<you>"
+
+
+def acceptable_rules(table: str) -> list[str]:
+    """The rules of `table` a person may accept (the catalog's non-structural rules), in catalog order."""
+    return [r.name for r in rules_for(table) if r.acceptable]
+
+
+def _class_name(table: str) -> str:
+    return "".join(part.title() for part in table.split("_"))
+
+
+@cache  # one config class (and one enum of rule names) per table: Dagster keys config types by name
+def override_config(table: str) -> type[GateOverride]:
+    """`GateOverride` for one table, its `accept_rules` typed by the table's acceptable rules: Dagster's
+    config schema (the launchpad's completion, its type documentation and its validation) lists exactly
+    them, and a rule outside them is refused when the run is launched."""
+    names = acceptable_rules(table)
+    # Member name = value = the rule's name: the launchpad writes the names, the step compares them as text.
+    rule_type = cast(Any, enum.StrEnum)(f"{_class_name(table)}AcceptableRule", {n: n for n in names})
+    accept: Any = Field(
+        default=[],  # a default (not a factory): the launchpad's default config then shows the field
+        description=f"{table} rules to accept for this run's seasons when they flag them: {', '.join(names)} (the only "
+        "rules of this table a person may accept; structural rules never can). Set reason and accepted_by with them. "
+        "Leave empty for normal runs.",
+    )
+    namespace = {
+        "__module__": __name__, "__qualname__": f"{_class_name(table)}GateOverride",
+        "__doc__": f"Launchpad config of {table}: accept flagged rules for this run's seasons (break glass).",
+        "__annotations__": {"accept_rules": list.__class_getitem__(rule_type)}, "accept_rules": accept,
+    }
+    return cast(type[GateOverride], type(f"{_class_name(table)}GateOverride", (GateOverride,), namespace))
+
+
+# The config classes of the two gated assets (defs/core/assets.py), built from the catalog's acceptable rules.
+if TYPE_CHECKING:
+    StandingsGateOverride = GateOverride
+    DeadCapGateOverride = GateOverride
+else:
+    StandingsGateOverride = override_config("standings")
+    DeadCapGateOverride = override_config("dead_cap")
+
+
 def check_override(table: str, override: GateOverride | None) -> list[str]:
-    """The rules the run accepts for `table`; raises before any work when the override is invalid."""
+    """The rules the run accepts for `table`; raises before any work when the override is invalid.
+
+    The launchpad already refuses a rule outside the table's acceptable ones (the config's type); this
+    also covers an override built in Python, and a reason or accepted_by left out or left as placeholders."""
     if override is None or not override.accept_rules:
         return []
+    accepted = [str(n) for n in override.accept_rules]
+    valid = f"Rules of {table} that can be accepted: {', '.join(acceptable_rules(table))}."
     names = {r.name: r for r in rules_for(table)}
-    unknown = [n for n in override.accept_rules if n not in names]
+    unknown = [n for n in accepted if n not in names]
     if unknown:
-        raise dg.Failure(
-            description=f"{table}: cannot accept unknown rule(s) {', '.join(unknown)}. Rules that can be accepted: "
-            f"{', '.join(r.name for r in rules_for(table) if r.acceptable)}."
-        )
-    structural = [n for n in override.accept_rules if n in names and names[n].structural]
+        raise dg.Failure(description=f"{table}: cannot accept unknown rule(s) {', '.join(unknown)}. {valid}")
+    structural = [n for n in accepted if names[n].structural]
     if structural:
         raise dg.Failure(
-            description=f"{table}: rule(s) {', '.join(structural)} are structural and can never be accepted: fix the data. "
-            f"Rules that can be accepted: {', '.join(r.name for r in rules_for(table) if r.acceptable)}."
+            description=f"{table}: rule(s) {', '.join(structural)} are structural and can never be accepted: fix the data. {valid}"
         )
     if not override.reason.strip() or not override.accepted_by.strip():
         raise dg.Failure(
-            description=f"{table}: accepting {', '.join(override.accept_rules)} needs a written reason and accepted_by "
-            "(both are stored and shown in the report)."
+            description=f"{table}: accepting {', '.join(accepted)} needs a written reason and accepted_by "
+            f"(both are stored and shown in the report). {valid}"
         )
-    return list(override.accept_rules)
+    if override.reason.strip() == REASON_PLACEHOLDER or override.accepted_by.strip() == ACCEPTED_BY_PLACEHOLDER:
+        raise dg.Failure(
+            description=f"{table}: accepting {', '.join(accepted)} needs your own words: replace {REASON_PLACEHOLDER!r} with why the "
+            f"data is right and {ACCEPTED_BY_PLACEHOLDER!r} with your name or e-mail (both are stored and shown in the report)."
+        )
+    return accepted
+
+
+def launchpad_config(op_name: str, rules: list[str]) -> str:
+    """The launchpad config that accepts `rules` for the step `op_name`, ready to paste."""
+    return (
+        f"ops:\n  {op_name}:\n    config:\n      accept_rules: [{', '.join(rules)}]\n"
+        f'      reason: "{REASON_PLACEHOLDER}"\n      accepted_by: "{ACCEPTED_BY_PLACEHOLDER}"'
+    )
+
+
+def _what_to_fix(rep: ValidationReport) -> str:
+    if rep.source == "manual":
+        return f"fix the landing file {rep.raw_path or rep.source_ref} (or replace it) and the sensor loads it again"
+    if rep.source in ("live", "archive") or rep.source_ref.startswith(("http://", "https://")):  # a page (refused before parsing: no source yet)
+        return (f"check the source page {rep.source_ref}{f' (kept at {rep.raw_path})' if rep.raw_path else ''}; once the site "
+                "is right re-materialize with force_refetch: true, or fix its parser and re-materialize")
+    return "fix the source (or the parser) and re-materialize"
+
+
+def next_step(table: str, op_name: str, blocking: list[ValidationReport]) -> str:
+    """How a refusal ends: a structural refusal says it cannot be accepted and what to fix; one on
+    acceptable rules only ends with the launchpad config that accepts them."""
+    lines = []
+    for rep in blocking:
+        structural = [r.rule.name for r in rep.results if r.blocking and not r.rule.acceptable]
+        if structural:
+            lines.append(
+                f"Season {rep.season}: {', '.join(f'{table}.{n}' for n in structural)} "
+                f"{'is' if len(structural) == 1 else 'are'} structural and cannot be accepted: {_what_to_fix(rep)}."
+            )
+    acceptable = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking and r.rule.acceptable})
+    if lines:
+        if acceptable:  # often a consequence of the structural failure (amounts in dollars also drift): judged afresh
+            lines.append(f"The other rules that refused ({', '.join(acceptable)}) are judged again once that is fixed.")
+        return "\n".join(lines)
+    if not acceptable:
+        return ""
+    return (
+        f"If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (README 'Break glass'): "
+        "paste this into the launchpad's config (shift-click Materialize, or Open launchpad), replace the two placeholders "
+        f"with why the data is right and who you are, and launch:\n{launchpad_config(op_name, acceptable)}"
+    )
 
 
 def check_specs(table: str) -> list[dg.AssetCheckSpec]:
@@ -229,16 +326,10 @@ def enforce(
         detail = "\n".join(rep.summary() for rep in blocking)
         seasons = ", ".join(str(rep.season) for rep in blocking)
         names = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking})
-        acceptable = sorted({r.rule.name for rep in blocking for r in rep.results if r.blocking and r.rule.acceptable})
-        glass = (
-            f" If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (launchpad config "
-            "accept_rules, reason, accepted_by; README 'Break glass')."
-            if acceptable else ""
-        )
         raise QualityGateError(
             description=(
-                f"{table} season {seasons} not stored: refused by rule {', '.join(names)}; nothing stored changed.\n{detail}\n"
-                f"Now: the refusal is recorded in nfl.incidents; fix the source (or the parser) and run the season again.{glass}"
+                f"{table} season {seasons} not stored: refused by rule {', '.join(names)}; nothing stored changed. "
+                f"The refusal is recorded in nfl.incidents.\n{detail}\n{next_step(table, context.op_def.name, blocking)}"
             ),
             metadata={"failed_rules": dg.MetadataValue.text(detail)},
         )

@@ -59,7 +59,7 @@ def core_spec(table: str, description: str) -> dg.AssetSpec:
     **_CORE,
 )
 def standings(
-    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext, config: gate.StandingsGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
@@ -92,7 +92,7 @@ def _scraper_slo_or_none(context: dg.AssetExecutionContext, duckdb: AnalyticsDuc
     **_CORE,
 )
 def dead_cap(
-    context: dg.AssetExecutionContext, config: gate.GateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext, config: gate.DeadCapGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
