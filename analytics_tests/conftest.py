@@ -64,6 +64,12 @@ def season_assets(names=SEASON_ASSETS) -> tuple[list, dg.AssetSelection]:
     return [*assets, *checks], selection
 
 
+def materialize_names(names, partition_key: str, **kwargs):
+    """dg.materialize of the season assets `names` (with their raw pages' fetches) for one season."""
+    assets, selection = season_assets(names)
+    return dg.materialize(assets, selection=selection, partition_key=partition_key, **kwargs)
+
+
 def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict:
     """The code location's resources as the environment has them now, on the DuckDB file `db_path`."""
     return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
@@ -139,7 +145,25 @@ def embedded_copy(tmp_path, monkeypatch):
 
 
 def step_failures(result) -> dict[str, str]:
-    return {e.step_key: e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+    """Each failed step's error as the UI shows it, followed by the failure's `detail` metadata (the full
+    text of what each source answered) when it has one."""
+    out = {}
+    for e in result.all_events:
+        if e.event_type_value != "STEP_FAILURE":
+            continue
+        user = e.event_specific_data.user_failure_data
+        detail = user.metadata.get("detail") if user is not None else None
+        out[e.step_key] = e.event_specific_data.error.message + (f"\nDetail: {detail.value}" if detail is not None else "")
+    return out
+
+
+def step_failure_descriptions(result) -> dict[str, str]:
+    """Each failed step's description alone: what the person on call reads first."""
+    return {
+        e.step_key: e.event_specific_data.user_failure_data.description
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.user_failure_data is not None
+    }
 
 
 def skipped_steps(result) -> set[str]:

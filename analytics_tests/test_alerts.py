@@ -99,7 +99,7 @@ def test_failed_run_posts_run_job_step_and_error_to_the_webhook(failed_run, monk
     assert payload["run_id"] == run_id and payload["job_name"] == "season_pipeline" and payload["status"] == "FAILURE"
     assert payload["failing_step"] in failed_steps
     assert {s["step_key"] for s in payload["failed_steps"]} == failed_steps
-    assert str(failed_run.season) in payload["error"] and "Nothing was written" in payload["error"]
+    assert str(failed_run.season) in payload["error"] and "nothing stored changed" in payload["error"]
     assert payload["partition"] == str(failed_run.season)
     assert payload["run_url"] == f"http://dagster.example:3000/runs/{run_id}"
     # The Slack-style one-liner names the run, the job, the step and the error.

@@ -158,7 +158,7 @@ def test_500_until_retries_run_out_fails_with_the_attempts_and_keeps_stored_data
     message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False))
     assert "season 2017" in message and page_server.url(PFR_2017_PATH) in message
     assert "failed on all 3 attempts" in message and "last status: 500" in message
-    assert "Nothing was written" in message
+    assert "nothing stored changed" in message
     assert stored(db) == before
     assert scrape_log(db)[["attempt", "status", "ok"]].values.tolist() == [[1, 500, False], [2, 500, False], [3, 500, False]]
 

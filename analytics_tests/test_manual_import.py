@@ -14,7 +14,7 @@ import pytest
 from analytics_assets import settings, teams
 from analytics_assets.defs.core.sensors import manual_import_sensor
 from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
-from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets, shared_file, step_failures, table_hash
+from analytics_tests.conftest import materialize_names, materialize_seasons, read_table, resources_for, shared_file, step_failures, table_hash
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 
@@ -64,9 +64,9 @@ def evaluate():
 
 def run(request: dg.RunRequest, db: Path, raise_on_error: bool = True):
     names = [key.to_user_string() for key in request.asset_selection]
-    return dg.materialize(
-        season_assets(names),
-        partition_key=request.partition_key,
+    return materialize_names(
+        names,
+        request.partition_key,
         tags=request.tags,
         resources=resources_for(db),
         raise_on_error=raise_on_error,
@@ -120,8 +120,8 @@ def test_a_file_failing_the_quality_gate_fails_its_run_with_a_note_and_is_left_i
     before = stored(db)
     result = run(request, db, raise_on_error=False)
     message = " ".join(step_failures(result).values())
-    assert not result.success and "Quality gate failed for standings, season(s) 2017" in message
-    assert "standings.wins_equal_losses failed" in message and "nothing was written" in message
+    assert not result.success and "standings season 2017 not stored: refused by rule" in message
+    assert "standings.wins_equal_losses failed" in message and "nothing stored changed" in message
     assert stored(db) == before and csv.read_text() == text
     note = (landing / f"standings_2017.csv{REJECTED_SUFFIX}").read_text()
     assert note.startswith(f"Rejected {csv} (standings, season 2017): it fails the quality gate")

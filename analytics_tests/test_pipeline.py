@@ -114,7 +114,7 @@ def test_a_season_without_data_fails_clearly_and_keeps_stored_data(db_path):
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     message = " ".join(e.event_specific_data.error.message for e in failures)
     assert "No embedded standings for season 2026" in message
-    assert "Nothing was written" in message
+    assert "nothing stored changed" in message
     for table in TABLES:
         pd.testing.assert_frame_equal(_snapshot(db_path, table), before[table])
 
@@ -128,10 +128,9 @@ def test_storage_refuses_an_empty_season_and_keeps_the_old_one(db_path):
     assert len(read_table(db_path, "SELECT * FROM nfl.standings WHERE season = 2018")) == 32
 
 
-def test_a_range_from_the_command_line_is_one_run(tmp_path):
-    # Dagster's own CLI takes --partition-range only for single-run backfill policies; the season
-    # assets split a backfill after the completed seasons (partitions.SEASON_BACKFILL_POLICY), so a
-    # range from a shell goes through make run's entry point: one run for the seasons, one for the outputs.
+def test_a_range_from_the_command_line_is_one_run_per_season_then_the_outputs(tmp_path):
+    # As a backfill runs it: one season per run, so each season's results are its own; then one run
+    # for the all-season outputs over what was stored.
     home = tmp_path / "home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
@@ -141,23 +140,34 @@ def test_a_range_from_the_command_line_is_one_run(tmp_path):
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = {r.dagster_run.job_name: r.dagster_run for r in instance.get_run_records()}
-        assert set(runs) == {"season_pipeline", "all_seasons_outputs"}
-        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs.values())
-        tags = runs["season_pipeline"].tags
-        assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == ("2011", "2014")
+        runs = [r.dagster_run for r in instance.get_run_records()]
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+    assert sorted(r.tags["dagster/partition"] for r in runs if r.job_name == "season_pipeline") == ["2011", "2012", "2013", "2014"]
+    assert [r.job_name for r in runs].count("all_seasons_outputs") == 1
     counts = read_table(tmp_path / "cli.duckdb", "SELECT season, count(*) n FROM nfl.team_season_risk GROUP BY ALL ORDER BY 1")
     assert counts["season"].tolist() == [2011, 2012, 2013, 2014] and (counts["n"] == 32).all()
 
 
-def test_every_season_asset_backfills_its_completed_seasons_in_one_run():
-    from analytics_assets import partitions
+def test_every_season_asset_backfills_one_season_per_run():
     from analytics_assets.definitions import defs
 
     for name in TABLES:
         policy = defs.get_assets_def(name).backfill_policy
-        # 2011-2025 in one run; the season in progress is the only season a backfill of "All" runs apart.
-        assert policy is not None and policy.max_partitions_per_run == partitions.season_in_progress() - partitions.FIRST_SEASON
+        # A season's results are its own only in a run of that season alone (partitions.SEASON_BACKFILL_POLICY).
+        assert policy is not None and policy.max_partitions_per_run == 1
+
+
+def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
+    from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+    from analytics_tests.conftest import resources_for, season_assets, step_failure_descriptions
+
+    assets, selection = season_assets(["standings"])
+    result = dg.materialize(assets, selection=selection, resources=resources_for(db_path), raise_on_error=False,
+                            tags={PARTITION_RANGE_START_TAG: "2016", PARTITION_RANGE_END_TAG: "2017"})
+    assert not result.success
+    message = step_failure_descriptions(result)["fetch_nflverse"]
+    assert "runs one season per run, and this run asks for 2 (2016-2017). Nothing was read or written." in message
+    assert not db_path.exists() or read_table(db_path, "SELECT count(*) n FROM nfl.standings")["n"].item() == 0
 
 
 def test_definitions_load_without_warnings_from_our_code():
@@ -195,13 +205,12 @@ def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_com
     cmd = [sys.executable, "-m", "analytics_assets.run_pipeline", "--from", str(season - 1), "--to", str(season)]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr[-3000:]
-    assert f"Failed: seasons {season} (run " in proc.stderr and f"seasons {season - 1}" not in proc.stderr
+    assert f"Failed: season {season} (run " in proc.stderr and f"season {season - 1} (run" not in proc.stderr
     assert f"season_pipeline {season - 1}: run " in proc.stdout and "all_seasons_outputs: run " in proc.stdout
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = [r.dagster_run for r in instance.get_run_records()]
-    ranges = {(r.tags.get("dagster/asset_partition_range_start"), r.tags.get("dagster/asset_partition_range_end")): r.status
-              for r in runs if r.job_name == "season_pipeline"}
-    assert ranges == {(str(season - 1), str(season - 1)): dg.DagsterRunStatus.SUCCESS, (str(season), str(season)): dg.DagsterRunStatus.FAILURE}
+    seasons = {r.tags.get("dagster/partition"): r.status for r in runs if r.job_name == "season_pipeline"}
+    assert seasons == {str(season - 1): dg.DagsterRunStatus.SUCCESS, str(season): dg.DagsterRunStatus.FAILURE}
     stored = read_table(tmp_path / "cli.duckdb", "SELECT DISTINCT season FROM nfl.team_season_risk ORDER BY 1")
     assert stored["season"].tolist() == [season - 1]
     assert (tmp_path / "reports" / "risk_report.html").exists()

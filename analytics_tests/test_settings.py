@@ -52,12 +52,12 @@ def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_fo
 
 def test_a_run_resolves_the_variables_when_it_starts(monkeypatch, tmp_path):
     """Bound when the code location loads, read when the run starts: the run writes where the variable says then."""
-    from analytics_tests.conftest import season_assets
+    from analytics_tests.conftest import materialize_names
 
     monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(tmp_path / "first.duckdb"))
     resources = code_location().resources
     monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(tmp_path / "second.duckdb"))
-    assert dg.materialize(season_assets(["standings"]), resources=resources, partition_key="2019").success
+    assert materialize_names(["standings"], "2019", resources=resources).success
     assert (tmp_path / "second.duckdb").exists() and not (tmp_path / "first.duckdb").exists()
 
 

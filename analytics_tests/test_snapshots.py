@@ -12,7 +12,7 @@ import pytest
 from analytics_assets import partitions
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import team_pages
-from analytics_tests.conftest import read_table, resources_for, season_assets, step_failures, table_hash
+from analytics_tests.conftest import materialize_names, read_table, resources_for, step_failures, table_hash
 from analytics_tests.outputs_support import figure_from_html, materialize_outputs
 
 SEASON = partitions.season_in_progress()
@@ -56,9 +56,9 @@ def in_progress(embedded_copy):
 
 def refresh(db, as_of: str | None, season: int = SEASON, raise_on_error: bool = True):
     """A refresh of one season as the daily schedule runs it: the core tables, filed under `as_of`."""
-    return dg.materialize(
-        season_assets(["standings", "dead_cap"]),
-        partition_key=str(season),
+    return materialize_names(
+        ["standings", "dead_cap"],
+        str(season),
         tags={partitions.AS_OF_TAG: as_of} if as_of else {},
         resources=resources_for(db),
         raise_on_error=raise_on_error,
@@ -127,8 +127,7 @@ def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progr
     for day, games in (("2026-11-13", 3), ("2026-11-20", 4), ("2026-11-27", 5)):
         in_progress(games=games, dead_scale=1 + games / 50)  # within drift of last season's dead money
         assert refresh(db_path, day).success
-    dg.materialize(season_assets(["team_season_risk"]), partition_key=str(SEASON),
-                   resources=resources_for(db_path))
+    materialize_names(["team_season_risk"], str(SEASON), resources=resources_for(db_path))
     out = tmp_path / "reports"
     result = materialize_outputs(db_path, out)
     assert result.success

@@ -79,7 +79,7 @@ def season_failure(table: str, season: int, exc: Exception, landing_dir: str) ->
     kind = kinds.pop() if len(kinds) == 1 else "failed"
     what = f"{', '.join(parts)} {kind}" if kind != NO_DATA else "no source has it"
     first = f"{table} season {season} not refreshed: {what}; nothing stored changed."
-    lines = [first] + [f"- {label}: {_brief(e)}" for label, e in parts.items()]
+    lines = [first] + [f"- {label}{_where(e)}: {_brief(e)}" for label, e in parts.items()]
     lines.append(f"Now: {_next_step(table, season, kind, parts, landing_dir)}")
     facts: dict[str, str] = {"detail": str(exc), "kind": kind}
     if isinstance(exc, SourceError):
@@ -93,6 +93,11 @@ def _kind(exc: Exception) -> str:
     if isinstance(exc, UnknownTeamError):
         return UNKNOWN_TEAM
     return NO_DATA
+
+
+def _where(exc: Exception) -> str:
+    url = exc.facts.get("url") if isinstance(exc, SourceError) else None
+    return f" ({url})" if url else ""
 
 
 def _brief(exc: Exception) -> str:
