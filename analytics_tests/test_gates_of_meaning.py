@@ -449,7 +449,7 @@ def test_the_launchpad_lists_exactly_each_tables_acceptable_rules():
     }
     assert expected == {t: [r.name for r in RULES if r.table == t and r.acceptable] for t in expected}  # the catalog's declaration
     with dev_server("launchpad-") as server:
-        for job in ("season_pipeline", "season_backfill"):
+        for job in ("season_pipeline",):
             selector = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": job}
             schema = server.gql(SCHEMA_QUERY, {"selector": selector})["runConfigSchemaOrError"]
             assert schema["__typename"] == "RunConfigSchema", schema

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from analytics_assets import storage
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_progress
 
@@ -13,37 +12,10 @@ from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_pr
 SEASON_SELECTION = dg.AssetSelection.checks_for_assets(*(s.raw_asset for s in LIVE_SOURCES.values())) | dg.AssetSelection.assets(
     "standings", "dead_cap", "team_season_risk"
 )
-_SEASON_SELECTION = SEASON_SELECTION
 season_pipeline_job = dg.define_asset_job(
     "season_pipeline",
-    selection=_SEASON_SELECTION,
-    description="Fetch the live sources' pages where a season needs them, ingest, validate and store one or more seasons, then rebuild their risk rows.",
-)
-
-# The same steps with the raw steps of different sites fetching at the same time, each step in its
-# own process forked from a server that has imported the code and the steps' libraries once (each
-# site's pool still admits one fetcher across all runs, and "duckdb" one writer). Process start-up
-# costs a few seconds a run, repaid many times over by a live scrape of several seasons (two paced
-# sites at once: about half the time).
-STEP_PRELOAD = [
-    "analytics_assets.definitions", "analytics_assets.ingestion.core_tables", "analytics_assets.ingestion.raw_pages",
-    "analytics_assets.analytics.risk",
-    # What every step process would otherwise import on its own: SQLAlchemy and Alembic under
-    # Dagster's SQLite storage (about 0.3 s a step), Pandera and tabulate in the core steps.
-    "sqlalchemy", "alembic", "pandera.pandas", "tabulate",
-]
-# The DuckDB writers of one run wait for each other here, in the executor, and start the moment the
-# previous one ends. Left to the "duckdb" pool alone, a writer that finds the slot taken polls
-# for it every 1 s or more (Dagster's fixed back-off), about 1 s lost per hand-over.
-ONE_DUCKDB_WRITER = [{"key": k, "value": v, "limit": 1} for k, v in storage.DUCKDB_WRITER_TAGS.items()]
-season_backfill_job = dg.define_asset_job(
-    "season_backfill",
-    selection=_SEASON_SELECTION,
-    executor_def=dg.multiprocess_executor.configured(
-        {"max_concurrent": 3, "tag_concurrency_limits": ONE_DUCKDB_WRITER, "start_method": {"forkserver": {"preload_modules": STEP_PRELOAD}}},
-        name="sites_in_parallel",
-    ),
-    description="season_pipeline with the live sites fetched in parallel: for live scrapes of many seasons.",
+    selection=SEASON_SELECTION,
+    description="For one season: fetch the live sources' pages where the season needs them, ingest, validate and store it, then rebuild its risk rows.",
 )
 
 # The all-season part: the league summary over every stored season, the charts and the report.

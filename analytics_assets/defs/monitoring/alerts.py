@@ -129,7 +129,7 @@ def post_alert(url: str, payload: dict[str, Any], attempts: int = 3, timeout: fl
 
 
 SEASON_REFRESH_ASSETS = frozenset({"standings", "dead_cap", "team_season_risk"})
-SEASON_JOBS = frozenset({"season_pipeline", "season_backfill"})
+SEASON_JOBS = frozenset({"season_pipeline"})
 
 
 def is_season_refresh(run: dg.DagsterRun) -> bool:
