@@ -75,12 +75,15 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
     )
 
 
-def fetch_raw(
-    context: dg.OpExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
-) -> Iterator[dg.AssetCheckResult]:
+def fetch_season(
+    context: dg.OpExecutionContext | dg.AssetExecutionContext, source: str, season: int, http: HttpClientResource, duckdb: AnalyticsDuckDB,
+    config: AnalyticsSettings,
+) -> tuple[FetchOutcome, int]:
+    """Fetch (or replay, or find not needed) one source's page of the season, record it in the run's
+    fetch record and nfl.scrape_log, and report what happened: the raw asset for the season when it has
+    its page (or needs none), the scrape log when requests were made. Never raises for a site that failed."""
     from analytics_assets.ingestion.core_tables import append_scrape_log
 
-    season = only_season(context.partition_keys, f"{LIVE_SOURCES[source].raw_asset}'s fetch")
     attempts: list[dict] = []
     plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend, config=config)
     try:
@@ -100,7 +103,7 @@ def fetch_raw(
                     "attempts_appended": dg.MetadataValue.int(len(attempts)),
                     "failed_attempts": dg.MetadataValue.int(sum(not a["ok"] for a in attempts)),
                     "source": dg.MetadataValue.text(source),
-                    "season": dg.MetadataValue.int(season),
+                    "season": dg.MetadataValue.text(str(season)),
                 },
             )
         )
@@ -108,6 +111,15 @@ def fetch_raw(
         f"{LIVE_SOURCES[source].label} season {season}: {outcome.describe()}"
     )
     if outcome.status in (FETCHED, ARCHIVED, NOT_NEEDED):
-        # Before the check result: Dagster ties a season's check result to the season's latest materialization.
-        context.log_event(_materialization(source, outcome, plan.requests_made))
-    yield check_result(source, outcome, plan.requests_made)
+        # Before any check result: Dagster ties a season's check result to the season's latest materialization.
+        context.log_event(_materialization(source, outcome, len(attempts)))
+    return outcome, len(attempts)
+
+
+def fetch_raw(
+    context: dg.OpExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+) -> Iterator[dg.AssetCheckResult]:
+    """A raw asset's `fetched` check: fetch the season's page, then say how it went."""
+    season = only_season(context.partition_keys, f"{LIVE_SOURCES[source].raw_asset}'s fetch")
+    outcome, requests = fetch_season(context, source, season, http, duckdb, config)
+    yield check_result(source, outcome, requests)
