@@ -160,9 +160,11 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert after["n"].tolist() == [32, 32] and after["pf"].tolist() == [1, 1]
 
 
-def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monkeypatch, embedded_copy):
-    """`make run` end to end: a degenerate season stops before the summary, charts and report."""
+def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_failed(tmp_path, monkeypatch, embedded_copy):
+    """`make run` end to end: a degenerate season stops before the summary, charts and report; they are
+    rebuilt over the rows that stand, and the report says the season's refresh failed."""
     from analytics_assets import run_pipeline
+    from analytics_tests.test_report import Tables
 
     home = tmp_path / "home"
     home.mkdir()
@@ -181,12 +183,22 @@ def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monke
 
     embedded_copy(all_500)
     assert run_pipeline.main(["--from", "2018", "--to", "2019"]) == 1
-    assert (out / "risk_report.html").read_bytes() == report
     assert _hashes(db) == stored
+    before, after = Tables(report.decode()), Tables((out / "risk_report.html").read_text())
+    for table in ("team-table", "absolute-season-table", "provenance-table"):
+        assert [r for r in after.tables[table]["rows"] if len(r) > 1] == before.tables[table]["rows"], table  # the same figures
+    text = (out / "risk_report.html").read_text()
+    alert = text[text.index('id="refresh-alert"'):]
+    alert = alert[:alert.index("</div>")]
+    # The range run wrote neither season (one transaction), so both seasons' last refresh failed.
+    for season in (2018, 2019):
+        assert f"Season {season}: the last refresh failed" in alert
+    assert "Quality gate failed for standings, season(s) 2019; nothing was written" in alert
     with dg.DagsterInstance.get() as instance:
         runs = [r.dagster_run for r in instance.get_run_records()]
     by_job = {}
     for run in runs:
         by_job.setdefault(run.job_name, []).append(run.status)
     assert by_job["season_pipeline"].count(dg.DagsterRunStatus.FAILURE) == 1
-    assert by_job["all_seasons_outputs"] == [dg.DagsterRunStatus.SUCCESS]  # only the first, good run
+    # Rebuilt after the failure too, over the rows that stand: the report says which refresh failed.
+    assert by_job["all_seasons_outputs"] == [dg.DagsterRunStatus.SUCCESS] * 2

@@ -1,6 +1,7 @@
 """Failed refreshes, read from a real Dagster instance's run storage after real failed and successful
 runs: the report, its Markdown and the season page say which refresh failed, when, its first line, and
-when the season was last good; a later successful refresh clears the mark."""
+when the season was last good; a later successful refresh clears the mark; the daemon rebuilds the
+outputs after a failed refresh."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from analytics_assets.defs.jobs import outputs_after_failed_refresh
 from analytics_assets.reporting import refreshes, team_pages
 from analytics_assets.reporting.templating import when
 from analytics_tests.conftest import materialize_seasons, read_table
@@ -157,3 +159,23 @@ def test_nothing_failed_and_no_history_read_differently(tmp_path):
     assert 'id="refreshes-ok"' in text and 'id="refresh-alert"' not in text
     assert materialize_outputs(db, tmp_path / "none").success  # a fresh instance: no run history at all
     assert 'id="refreshes-none"' in (tmp_path / "none" / "risk_report.html").read_text("utf-8")
+
+
+def _evaluate(instance, result):
+    run = instance.get_run_by_id(result.run_id)
+    (record,) = instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
+    context = dg.build_run_status_sensor_context(
+        sensor_name=outputs_after_failed_refresh.name, dagster_instance=instance, dagster_run=run,
+        dagster_event=record.event_log_entry.dagster_event,
+    ).for_run_failure()
+    return outputs_after_failed_refresh(context)
+
+
+def test_the_daemon_rebuilds_the_outputs_after_a_failed_refresh_only(history, tmp_path):
+    request = _evaluate(history.instance, history.no_facts)
+    assert isinstance(request, dg.RunRequest) and request.run_key == f"after-failed-{history.no_facts.run_id}"
+    assert outputs_after_failed_refresh.job_name == "all_seasons_outputs"
+    # A failed run of the outputs themselves refreshed no season: no rebuild (and no loop).
+    failed_outputs = materialize_outputs(tmp_path / "empty.duckdb", tmp_path / "out", instance=history.instance, raise_on_error=False)
+    assert not failed_outputs.success
+    assert isinstance(_evaluate(history.instance, failed_outputs), dg.SkipReason)

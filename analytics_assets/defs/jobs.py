@@ -4,6 +4,7 @@ import dagster as dg
 
 from analytics_assets import storage
 from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_progress
+from analytics_assets.run_tags import PARTITION_RANGE_START_TAG, PARTITION_TAG
 
 # The per-season part of the graph: raw pages, core tables and the risk mart. The raw steps fetch
 # only what the seasons need (nothing for embedded seasons). Steps run one after the other in the
@@ -58,6 +59,23 @@ all_seasons_outputs_automation = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=5,
     description="Refresh the league summary, the charts and the report after any stored season changes.",
 )
+
+
+# A failed refresh changes no stored season, so the automation above leaves the report as it was, and
+# the report would go on saying nothing failed. This rebuilds it after every failed run of one or more
+# seasons: the report and the season page then show the failure and when the season was last good.
+@dg.run_failure_sensor(
+    name="outputs_after_failed_refresh",
+    request_job=all_seasons_outputs_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+    description="After a run of one or more seasons fails, rebuild the report and the season page so that they show the failure.",
+)
+def outputs_after_failed_refresh(context: dg.RunFailureSensorContext):
+    run = context.dagster_run
+    if PARTITION_TAG not in run.tags and PARTITION_RANGE_START_TAG not in run.tags:
+        return dg.SkipReason(f"Run {run.run_id} ({run.job_name}) ran no season: nothing for the report to mark.")
+    return dg.RunRequest(run_key=f"after-failed-{run.run_id}", tags={"trigger": "outputs_after_failed_refresh"})
 
 
 @dg.schedule(
