@@ -5,13 +5,16 @@
 The per-season assets run one season per run, as a backfill runs them, so that each season's
 results (its pages, its rows, each rule's verdict) are its own and a season that cannot be read
 fails alone. The all-season assets (summary, charts, report) run after them, over whatever was
-stored. Runs are recorded in $DAGSTER_HOME, so they show up in the Dagster UI.
+stored, even when every season run failed: the report and the season page then say which refresh
+failed and when the season was last good. Runs are recorded in $DAGSTER_HOME, so they show up in the
+Dagster UI.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import dagster as dg
 
@@ -54,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             failed.append(f"season {season} (run {result.run_id})")
             print(f"Run {result.run_id} of {SEASON_JOB} for {season} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
-    if len(failed) < len(seasons):
-        # The summary, charts and report over what is stored, including the seasons just written.
+    if len(failed) < len(seasons) or _anything_stored():
+        # The summary, charts and report over what is stored, including the seasons just written; after
+        # a failure too, so that the report tells it.
         result = defs.resolve_job_def(OUTPUTS_JOB).execute_in_process(
             instance=instance, tags={"trigger": "make run"}, run_config=run_config, raise_on_error=False
         )
@@ -70,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DuckDB file: {from_environment(AnalyticsDuckDB, bind=False).path}")
     print(f"Charts and report: {from_environment(AnalyticsSettings, bind=False).output_path}")
     return 0
+
+
+def _anything_stored() -> bool:
+    """Whether nfl.team_season_risk holds any row (the outputs have something to draw)."""
+    db = from_environment(AnalyticsDuckDB, bind=False)
+    if db.path != ":memory:" and not Path(db.path).exists():
+        return False
+    with db.get_connection() as conn:
+        row = conn.execute("SELECT count(*) FROM nfl.team_season_risk").fetchone()
+    return bool(row and row[0])
 
 
 if __name__ == "__main__":

@@ -212,6 +212,17 @@ def outputs(full_db, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def chromium():
+    """Headless Debian Chromium, started once for the test module (skips where it is not installed)."""
+    from analytics_tests.outputs_support import Chromium, require_chromium
+
+    require_chromium()
+    browser = Chromium()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
     """Risk figures computed independently (numpy/scipy) from the reference CSV files."""
     from analytics_tests.test_risk_analytics import expected_risk

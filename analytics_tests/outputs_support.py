@@ -31,13 +31,16 @@ class Outputs:
     seconds: float
 
 
-def materialize_outputs(db: Path, out_dir: Path, assets=OUTPUT_ASSETS, env: dict[str, str] | None = None, raise_on_error: bool = True):
-    """dg.materialize the all-season assets against `db`, writing files to `out_dir` (set for the run only)."""
+def materialize_outputs(
+    db: Path, out_dir: Path, assets=OUTPUT_ASSETS, env: dict[str, str] | None = None, raise_on_error: bool = True, instance=None
+):
+    """dg.materialize the all-season assets against `db`, writing files to `out_dir` (set for the run only),
+    in `instance` when given (the report reads its run history) or an ephemeral one."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ANALYTICS_OUTPUT_DIR", str(out_dir))
         for key, value in (env or {}).items():
             mp.setenv(key, value)
-        return dg.materialize(assets, resources=resources_for(db), raise_on_error=raise_on_error)
+        return dg.materialize(assets, resources=resources_for(db), raise_on_error=raise_on_error, instance=instance)
 
 
 def metadata_of(result) -> dict[str, dict]:
@@ -120,6 +123,64 @@ class BrowserPage:
         return [u for u in self.requests if not (u.startswith("file://") or u.startswith("data:") or u.startswith("blob:"))]
 
 
+CHARTS_DRAWN = ("() => document.querySelectorAll('.plotly-graph-div').length === 0 || "
+                "Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d._fullLayout)")
+
+# Every word of every table cell whose rendered boxes sit on more than one line: a word broken inside
+# ("moder/ate"). A sha256, file name or URL (code.hash, code.ref) may break anywhere and is skipped.
+MID_WORD_BREAKS = r"""() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code.hash, code.ref')) continue;
+      for (const m of node.data.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+        if (boxes.length < 2) continue;
+        const tops = boxes.map(r => r.top), height = Math.min(...boxes.map(r => r.height));
+        if (Math.max(...tops) - Math.min(...tops) > height / 2) {
+          const table = cell.closest('table');
+          broken.push(`${table ? table.id : '?'}: "${m[0]}" in "${cell.textContent.trim().slice(0, 60)}"`);
+        }
+      }
+    }
+  }
+  return broken;
+}"""
+
+OVERFLOWING_TABLES = """() => [...document.querySelectorAll('table')]
+    .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+    .map(t => `${t.id}: ${t.scrollWidth} px in ${t.parentElement.clientWidth} px`)"""
+
+
+class Chromium:
+    """One headless Debian Chromium for a test module, and one tab in it that each page checked is
+    loaded into in turn (a new tab compiles plotly.js again: four times slower a page)."""
+
+    def __init__(self, width: int = 1280, height: int = 900):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        self.tab = BrowserPage(self.browser.new_page(viewport={"width": width, "height": height}))
+
+    def open(self, url: str) -> BrowserPage:
+        """The tab with `url` loaded and every chart drawn; its errors and requests are this page's only."""
+        self.tab.errors.clear()
+        self.tab.requests.clear()
+        self.tab.dialogs.clear()
+        self.tab.page.goto(url, wait_until="load")
+        self.tab.page.wait_for_function(CHARTS_DRAWN, timeout=20000)
+        return self.tab
+
+    def close(self) -> None:
+        self.browser.close()
+        self._playwright.stop()
+
+
 def open_pages(urls: list[str], action=None, width: int = 1280, height: int = 900) -> list[BrowserPage]:
     """Open each URL in headless Debian Chromium, wait for the charts, run `action(page)` and return what was seen."""
     from playwright.sync_api import sync_playwright
@@ -132,8 +193,7 @@ def open_pages(urls: list[str], action=None, width: int = 1280, height: int = 90
                 page = browser.new_page(viewport={"width": width, "height": height})
                 watched = BrowserPage(page)
                 page.goto(url, wait_until="load")
-                page.wait_for_function("() => document.querySelectorAll('.plotly-graph-div').length === 0 || "
-                                       "Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d._fullLayout)", timeout=20000)
+                page.wait_for_function(CHARTS_DRAWN, timeout=20000)
                 if action:
                     action(page)
                 seen.append(watched)

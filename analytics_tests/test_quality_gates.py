@@ -165,9 +165,11 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert after["n"].tolist() == [32, 32] and (after["pf"] - old["pf"]).tolist() == [32, 32]
 
 
-def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monkeypatch, embedded_copy):
-    """`make run` end to end: a degenerate season stops before the summary, charts and report."""
+def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_failed(tmp_path, monkeypatch, embedded_copy):
+    """`make run` end to end: a degenerate season stops before the summary, charts and report; they are
+    rebuilt over the rows that stand, and the report says the season's refresh failed."""
     from analytics_assets import run_pipeline
+    from analytics_tests.test_report import Tables
 
     home = tmp_path / "home"
     home.mkdir()
@@ -195,10 +197,20 @@ def test_a_blocked_season_never_reaches_the_charts_or_the_report(tmp_path, monke
     # The refused season is stored as it was; 2018's figures too (its rows now name the edited file, their source).
     for (table, season), rows in stored.items():
         assert read_table(db, season_rows.format(table, season)).equals(rows), (table, season)
+    before, after = Tables(report.decode()), Tables((out / "risk_report.html").read_text())
+    for table in ("team-table", "absolute-season-table"):
+        assert [r for r in after.tables[table]["rows"] if len(r) > 1] == before.tables[table]["rows"], table  # the same figures
+    text = (out / "risk_report.html").read_text()
+    alert = text[text.index('id="refresh-alert"'):]
+    alert = alert[:alert.index("</div>")]
+    # One season per run: 2018 was stored again, 2019's refresh alone failed.
+    assert "Season 2019: the last refresh failed" in alert and "Season 2018" not in alert
+    assert "standings season 2019 not stored: refused by rule not_degenerate" in alert
     with dg.DagsterInstance.get() as instance:
         runs = [r.dagster_run for r in instance.get_run_records()]
     by_job = {}
     for run in runs:
         by_job.setdefault(run.job_name, []).append(run.status)
     assert by_job["season_pipeline"].count(dg.DagsterRunStatus.FAILURE) == 1
+    # Rebuilt after the failure too, over the rows that stand: the report says which refresh failed.
     assert by_job["all_seasons_outputs"] == [dg.DagsterRunStatus.SUCCESS] * 2

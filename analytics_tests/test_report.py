@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from analytics_assets.analytics import risk
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import charts, report
@@ -89,10 +90,10 @@ def test_headline_findings_match_an_independent_computation(outputs, parsed, ref
     season = reference[reference["season"] == LATEST]
     top = season.loc[season["pct"].idxmax()]
     findings = " ".join(parsed.findings)
-    assert f"In {LATEST}, {top['team']} carried the most dead money: ${top['dead_money_musd']:.1f}M, {top['pct']:.1f}% of the" in findings
-    hell = season[season["high"] & ~season["winning"]]
-    assert f"{len(hell)} of 32 teams were in cap hell in {LATEST}" in findings
-    assert all(team in findings for team in hell["team"])
+    assert f"In {LATEST}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, {top['pct']:.1f}% of the" in findings
+    hell = season[season["high"] & (season["record"] == "losing")]
+    assert f"Absolute view (15% of the cap and .500, whatever the season): {len(hell)} of 32 teams were in cap hell in {LATEST}" in findings
+    assert all(f"{team} (" in findings for team in hell["franchise"])
     means = reference.groupby("season")["pct"].mean()
     assert f"from {means[2011]:.1f}% of the cap in 2011 to {means[LATEST]:.1f}% in {LATEST}" in findings
     slope, _ = np.polyfit(reference["pct"], reference["win_pct"], 1)
@@ -111,13 +112,45 @@ def test_headline_findings_match_an_independent_computation(outputs, parsed, ref
 
 def test_sortable_team_table_of_the_latest_complete_season(parsed, reference, page):
     table = parsed.tables["team-table"]
-    assert table["headers"][:3] == ["Rank", "Team", "Franchise"]
+    assert table["headers"][:3] == ["Rank", "Team", "Conf."]
     rows = table["rows"]
-    season = reference[reference["season"] == LATEST].sort_values(["rank", "team"])
-    assert [r[1]["text"] for r in rows] == season["team"].tolist()
+    season = reference[reference["season"] == LATEST].sort_values(["rank", "franchise"])
+    assert [r[1]["text"] for r in rows] == season["franchise"].tolist()  # LAR, never LA beside it
     pct_col = table["headers"].index("Dead cap %")
     assert np.allclose([float(r[pct_col]["sort"]) for r in rows], season["pct"], atol=1e-9)
     assert 'class="sortable"' in page and "addEventListener(\"click\", sort)" in page
+
+
+def test_the_first_paragraph_is_the_general_managers_computed_from_the_data(outputs, page):
+    header = page[page.index("<header>"):page.index("</header>")]
+    lede = header[header.index('<p class="lede" id="gm-summary">'):]
+    lede = html.unescape(lede[lede.index(">") + 1:lede.index("</p>")])
+    risk = read_table(outputs.db, "SELECT * FROM nfl.team_season_risk")
+    fit = read_table(outputs.db, "SELECT * FROM nfl.league_risk_fit").iloc[0].to_dict()
+    assert lede == report.gm_paragraph(risk, fit, LATEST)
+    assert "Headline findings" not in header  # it comes first, before the findings
+    markdown = (outputs.out_dir / report.SUMMARY_FILE).read_text()
+    assert markdown.split("\n\n")[2] == report.md(lede)
+
+
+def test_each_table_states_its_one_classification_basis(parsed, page):
+    """The team table classifies on the season-relative basis only (no absolute column beside its tier),
+    the absolute view is a table of its own saying so, and tier and class never contradict."""
+    team = parsed.tables["team-table"]
+    assert "Season-relative class" in team["headers"] and not any("Quadrant" in h or "Absolute" in h for h in team["headers"])
+    captions = dict(re.findall(r'<table id="([a-z-]+)"[^>]*><caption>([^<]+)</caption>', page))
+    assert captions["team-table"].startswith("Season-relative basis") and captions["summary-table"].startswith("Season-relative basis")
+    assert captions["absolute-table"].startswith("Absolute basis") and captions["absolute-season-table"].startswith("Absolute basis")
+    tier, cls = team["headers"].index("Tier"), team["headers"].index("Season-relative class")
+    for row in team["rows"]:
+        if row[tier]["text"] in ("high", "extreme"):
+            assert row[cls]["text"].startswith("Above median"), row
+        if row[tier]["text"] == "low":
+            assert row[cls]["text"].startswith("Below median"), row
+    assert [r[0]["text"] for r in parsed.tables["absolute-table"]["rows"]] == [
+        risk.short_name(risk.QUADRANTS[k]) for k in risk.CLASS_KEYS
+    ]
+    assert 'an 8-8 team is ".500", neither winning nor losing' in page
 
 
 def test_league_table_and_pooled_fit(parsed, page):
@@ -203,6 +236,10 @@ def hostile(outputs, tmp_path_factory):
             "INSERT INTO nfl.quality_results VALUES (now(), 'x', 'dead_cap', ?, 'allocations_near_cap', 'WARN', false, 1, ?)",
             [LATEST, HOSTILE_DETAIL],
         )
+        conn.execute(
+            "INSERT INTO nfl.incidents VALUES (now(), 'x', 'dead_cap', ?, 'dead_cap_drift', 'ERROR', 'refused', 'live', ?, NULL, ?, ?, NULL, ?)",
+            [LATEST, HOSTILE_REF, HOSTILE_DETAIL, HOSTILE_DETAIL, HOSTILE_DETAIL],
+        )
     result = materialize_outputs(db, base / "reports", assets=[risk_charts, risk_report])
     assert result.success
     return base / "reports", metadata_of(result)
@@ -217,19 +254,23 @@ def test_source_strings_come_out_escaped(hostile, page):
     text = (out / report.REPORT_FILE).read_text()
     for raw in (HOSTILE_TEAM, HOSTILE_DIVISION, HOSTILE_DETAIL, "<script>alert('ref')</script>"):
         assert raw not in text
-    assert "&lt;script&gt;alert(&#x27;team&#x27;)&lt;/script&gt;" in text
+    # The report names teams by franchise id; the sources' own team code is shown, escaped, on the team page.
+    team_page = (out / "teams" / "SEA.html").read_text()
+    assert HOSTILE_TEAM not in team_page and "&lt;script&gt;alert(&#x27;team&#x27;)&lt;/script&gt;" in team_page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
     assert "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;" in text
     # No tag was injected: the same scripts as in the clean report, and no element with an event handler.
     assert _script_tags(text) == _script_tags(page)
     assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", text)
     team_rows = Tables(text).tables["team-table"]["rows"]
-    assert HOSTILE_TEAM in [r[1]["text"] for r in team_rows]  # shown as text, intact
+    assert HOSTILE_DIVISION in [r[3]["text"] for r in team_rows]  # shown as text, intact
     for chart in charts.CHARTS:
         chart_text = (out / chart.filename).read_text()
         assert "<script>alert" not in chart_text and "<img src=x" not in chart_text
     md = (out / report.SUMMARY_FILE).read_text()
-    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "<script>" not in md and "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;" in md  # the incident's message
+    season_page = (out / "season_in_progress.html").read_text()
+    assert HOSTILE_DETAIL not in season_page and "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;" in season_page
 
 
 def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs, hostile):
@@ -252,8 +293,7 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
         seen[page.url] = {"charts": charts_drawn, "asc": ascending, "desc": descending, "teams": teams}
 
     clean, dirty = (outputs.out_dir / report.REPORT_FILE).as_uri(), (hostile[0] / report.REPORT_FILE).as_uri()
-    pages = open_pages([clean, dirty], inspect)
-    for url, watched in zip([clean, dirty], pages):
+    for url, watched in zip([clean, dirty], open_pages([clean, dirty], inspect)):
         assert watched.errors == [], watched.errors
         assert watched.remote_requests() == [], watched.remote_requests()
         assert watched.dialogs == []  # no injected script ran
@@ -261,7 +301,7 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
         assert seen[url]["asc"] == sorted(seen[url]["asc"]) and seen[url]["desc"] == sorted(seen[url]["desc"], reverse=True)
         assert len(seen[url]["asc"]) == 32
     assert seen[clean]["teams"] == sorted(seen[clean]["teams"])
-    assert HOSTILE_TEAM in seen[dirty]["teams"]
+    assert "SEA" in seen[dirty]["teams"]
 
 
 def test_risk_rows_from_an_older_version_fail_clearly_and_leave_the_files(outputs, tmp_path):

@@ -36,6 +36,9 @@ def expected_risk() -> pd.DataFrame:
         g["tier"] = ["low" if v <= q1 else "moderate" if v <= q3 else "high" if v <= upper else "extreme" for v in x]
         g["high"] = x >= 15.0
         g["winning"] = g["win_pct"].to_numpy() >= 0.5
+        # The record's side from wins against losses, and the dead-cap side against the season's median.
+        g["record"] = np.where(g["wins"] < g["losses"], "losing", np.where(g["wins"] == g["losses"], ".500", "winning"))
+        g["above"] = x >= np.median(x)
         parts.append(g)
     ref = pd.concat(parts)
     nxt = ref[["season", "franchise", "win_pct"]].assign(season=lambda d: d["season"] - 1).rename(columns={"win_pct": "next"})
@@ -73,12 +76,15 @@ def test_risk_tiers_follow_each_seasons_quartiles_and_fence(compared):
     assert set(compared["risk_tier"]) == set(risk.TIERS)
 
 
-def test_quadrants_use_15_percent_and_500(compared):
-    expected = [risk.QUADRANTS[(h, w)] for h, w in zip(compared["high"], compared["winning"])]
+def test_absolute_classes_use_15_percent_and_the_records_three_sides(compared):
+    expected = [risk.QUADRANTS[(h, r)] for h, r in zip(compared["high"], compared["record"])]
     assert (compared["quadrant"] == pd.Series(expected, index=compared.index)).all()
-    cap_hell = compared["quadrant"] == risk.QUADRANTS[(True, False)]
+    cap_hell = compared["quadrant"] == risk.CAP_HELL
     assert ((compared.loc[cap_hell, "pct"] >= 15) & (compared.loc[cap_hell, "win_pct"] < 0.5)).all()
     assert cap_hell.sum() == ((compared["pct"] >= 15) & (compared["win_pct"] < 0.5)).sum() > 0
+    # Every .500 team (8-8, 8-8-1, ...) is in a ".500" class, never with the winners.
+    at_500 = compared["win_pct"] == 0.5
+    assert at_500.sum() > 0 and compared.loc[at_500, "quadrant"].str.contains(r", \.500 \(").all()
 
 
 def test_next_season_change_where_the_next_season_is_stored(compared):
@@ -93,7 +99,7 @@ def test_next_season_change_where_the_next_season_is_stored(compared):
 
 
 def test_boundaries_ties_and_a_flat_season():
-    """Exactly 15% and exactly .500 count as high and as .500-or-better; ties share the best rank."""
+    """Exactly 15% counts as 15%+, exactly .500 is its own side; ties share the best rank."""
     cap = 200.0
     joined = pd.DataFrame(
         {
@@ -109,9 +115,9 @@ def test_boundaries_ties_and_a_flat_season():
         }
     )
     out = risk.team_season_risk(joined).set_index(["season", "team"])
-    assert out.loc[(2030, "A"), "quadrant"] == risk.QUADRANTS[(True, True)]  # 15.0% and 0.500
-    assert out.loc[(2030, "B"), "quadrant"] == risk.QUADRANTS[(True, False)]
-    assert out.loc[(2030, "C"), "quadrant"] == risk.QUADRANTS[(False, True)]
+    assert out.loc[(2030, "A"), "quadrant"] == risk.QUADRANTS[(True, risk.AT_500)]  # 15.0% and 8-8
+    assert out.loc[(2030, "B"), "quadrant"] == risk.QUADRANTS[(True, risk.LOSING)] == risk.CAP_HELL
+    assert out.loc[(2030, "C"), "quadrant"] == risk.QUADRANTS[(False, risk.WINNING)]
     assert out.loc[(2030, "A"), "dead_cap_rank"] == out.loc[(2030, "B"), "dead_cap_rank"] == 2
     assert out.loc[(2030, "D"), "dead_cap_rank"] == 1
     assert out.loc[(2030, "A"), "dead_cap_percentile"] == pytest.approx(75.0)

@@ -79,7 +79,7 @@ def test_season_relative_quadrants_split_at_each_seasons_median(outputs, referen
     merged = stored.merge(reference, on=["season", "franchise"], validate="one_to_one")
     median = merged.groupby("season")["pct"].transform(lambda x: np.median(x.to_numpy()))
     assert np.allclose(merged["season_median_dead_cap_pct"], median, atol=1e-12)
-    expected = [SEASON_QUADRANTS[(bool(p >= m), bool(w >= 0.5))] for p, m, w in zip(merged["pct"], median, merged["win_pct"])]
+    expected = [SEASON_QUADRANTS[(bool(p >= m), r)] for p, m, r in zip(merged["pct"], median, merged["record"])]
     assert merged["season_quadrant"].tolist() == expected
     above = merged[merged["pct"] >= median].groupby("season").size()
     assert above.between(16, 17).all()  # the median splits every season in two, whatever the drift

@@ -13,7 +13,14 @@ from analytics_assets import partitions
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import team_pages
 from analytics_tests.conftest import materialize_names, read_table, resources_for, step_failures, table_hash
-from analytics_tests.outputs_support import figure_from_html, materialize_outputs
+from analytics_tests.outputs_support import (
+    MID_WORD_BREAKS,
+    OVERFLOWING_TABLES,
+    figure_from_html,
+    materialize_outputs,
+    open_pages,
+    require_chromium,
+)
 
 SEASON = partitions.season_in_progress()
 
@@ -142,3 +149,10 @@ def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progr
     report = (out / "risk_report.html").read_text("utf-8")
     assert f"Season {SEASON} as it unfolds: 3 dated snapshot(s), 2026-11-13 to 2026-11-27" in report
     assert 'href="season_in_progress.html"' in report
+    # In Chromium at 1280 px: drawn, no console error, no word broken inside a table cell.
+    require_chromium()
+    seen = {}
+    (watched,) = open_pages([(out / team_pages.SEASON_FILE).as_uri()], lambda page: seen.update(
+        traces=page.evaluate("() => document.getElementById('season-in-progress').data.length"),
+        broken=page.evaluate(MID_WORD_BREAKS), overflowing=page.evaluate(OVERFLOWING_TABLES)))
+    assert watched.errors == [] and seen == {"traces": 64, "broken": [], "overflowing": []}

@@ -23,10 +23,9 @@ import pandas as pd
 from scipy import stats
 
 from analytics_assets.analytics import season_fair
-from analytics_assets.analytics.risk import QUADRANTS, TIERS
+from analytics_assets.analytics.risk import CAP_HELL, TIERS
 
 CONFIDENCE = 0.95
-CAP_HELL = QUADRANTS[(True, False)]
 
 SUMMARY_COLUMNS = [
     "season", "teams", "dead_cap_pct_min", "dead_cap_pct_q1", "dead_cap_pct_median", "dead_cap_pct_q3",

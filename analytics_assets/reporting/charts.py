@@ -1,9 +1,11 @@
 """Charts: pure functions from nfl.team_season_risk rows to Plotly figures, and figures to HTML pages.
 
-Every string that came from a source (team codes, franchise ids, divisions) is HTML-escaped before
-it enters a figure: Plotly renders hover text and labels as a subset of HTML. Colours are the
-Okabe-Ito palette (distinguishable with every common colour-vision deficiency), the heatmap uses
-Cividis, and the quadrants also differ by marker shape.
+Every string that came from a source (franchise ids, divisions) is HTML-escaped before it enters a
+figure: Plotly renders hover text and labels as a subset of HTML. Colours are the Okabe-Ito palette
+(distinguishable with every common colour-vision deficiency), the heatmap uses Cividis, and the
+classes also differ by marker shape. Each chart classifies on one basis and says which: the
+season-relative view (the season's median dead cap and .500) or the absolute view (15% and .500).
+Teams are named by their franchise id (LAR, LV), the one code every table uses.
 """
 
 from __future__ import annotations
@@ -17,30 +19,48 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, WINNING_PCT
+from analytics_assets.analytics.risk import (
+    AT_500,
+    CLASS_KEYS,
+    HIGH_DEAD_CAP_PCT,
+    LOSING,
+    QUADRANTS,
+    SEASON_QUADRANTS,
+    WINNING,
+    WINNING_PCT,
+    short_name,
+)
 from analytics_assets.reporting.catalog import CHART_INFO
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow left out (too faint on white).
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 GREY = "#8C8C8C"
-QUADRANT_STYLE = {  # name -> (colour, marker symbol)
-    QUADRANTS[(True, False)]: ("#D55E00", "x"),
-    QUADRANTS[(True, True)]: ("#E69F00", "diamond"),
-    QUADRANTS[(False, True)]: ("#009E73", "circle"),
-    QUADRANTS[(False, False)]: ("#0072B2", "square"),
+# A colour and a marker shape per (dead-cap side, record side): the same six styles in either view.
+CLASS_STYLE = {
+    (True, LOSING): ("#D55E00", "x"),
+    (True, AT_500): ("#CC79A7", "triangle-up"),
+    (True, WINNING): ("#E69F00", "diamond"),
+    (False, WINNING): ("#009E73", "circle"),
+    (False, AT_500): ("#56B4E9", "triangle-down"),
+    (False, LOSING): ("#0072B2", "square"),
 }
+QUADRANT_STYLE = {QUADRANTS[key]: CLASS_STYLE[key] for key in CLASS_KEYS}  # the absolute view's class -> style
+SEASON_STYLE = {SEASON_QUADRANTS[key]: CLASS_STYLE[key] for key in CLASS_KEYS}  # the season-relative view's
 CONFERENCE_COLOURS = {"AFC": "#D55E00", "NFC": "#0072B2"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"  # local fonts only
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 DEAD_CAP_AXIS = "Dead cap (% of the league salary cap)"
 WIN_AXIS = "Win % ((wins + ties / 2) / games)"
-HOVER = (
+ABSOLUTE_VIEW = f"absolute view: {HIGH_DEAD_CAP_PCT:g}% of the cap and .500"
+SEASON_VIEW = "season-relative view: the season's median dead cap and .500"
+_HOVER_HEAD = (
     "<b>%{customdata[0]}</b> %{customdata[1]}<br>"
     "Record %{customdata[2]} (win %{customdata[5]:.1%})<br>"
     "Dead money $%{customdata[3]:.1f}M = %{customdata[4]:.1f}% of the cap<br>"
-    "%{customdata[6]}, %{customdata[7]} tier<extra></extra>"
 )
+HOVER = _HOVER_HEAD + "%{customdata[6]} (season-relative), %{customdata[7]} tier<extra></extra>"
+HOVER_ABSOLUTE = _HOVER_HEAD + f"%{{customdata[6]}} ({ABSOLUTE_VIEW})<extra></extra>"
 
 
 def _ordered(risk: pd.DataFrame) -> pd.DataFrame:
@@ -58,9 +78,11 @@ def record(df: pd.DataFrame) -> pd.Series:
     return wl.where(df["ties"] == 0, wl + "-" + df["ties"].astype(str))
 
 
-def _customdata(df: pd.DataFrame) -> np.ndarray:
-    cols = [esc(df["team"]), df["season"], record(df), df["dead_money_musd"], df["dead_cap_pct"], df["win_pct"],
-            df["quadrant"].map(html.escape), esc(df["risk_tier"])]
+def _customdata(df: pd.DataFrame, classes: str = "season_quadrant") -> np.ndarray:
+    """Hover fields: franchise, season, record, dead money, dead cap %, win %, the class of `classes`
+    (season_quadrant, or quadrant for the absolute view) by its short name, and the tier."""
+    cols = [esc(df["franchise"]), df["season"], record(df), df["dead_money_musd"], df["dead_cap_pct"], df["win_pct"],
+            df[classes].map(short_name).map(html.escape), esc(df["risk_tier"])]
     return np.column_stack([np.asarray(c, dtype=object) for c in cols])
 
 
@@ -122,92 +144,132 @@ def dead_cap_by_season(risk: pd.DataFrame, highlight: Sequence[str]) -> go.Figur
     )
 
 
-def _quadrant_backdrop(fig: go.Figure, x_max: float) -> None:
-    """Shaded quadrants, dashed cut-offs and a label in each corner."""
-    spans = {  # (high, winning) -> x span, y span
-        (True, False): ((HIGH_DEAD_CAP_PCT, x_max), (0, WINNING_PCT)),
-        (True, True): ((HIGH_DEAD_CAP_PCT, x_max), (WINNING_PCT, 1)),
-        (False, True): ((0, HIGH_DEAD_CAP_PCT), (WINNING_PCT, 1)),
-        (False, False): ((0, HIGH_DEAD_CAP_PCT), (0, WINNING_PCT)),
-    }
-    for key, ((x0, x1), (y0, y1)) in spans.items():
-        name = QUADRANTS[key]
-        colour = QUADRANT_STYLE[name][0]
-        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour, opacity=0.08, line_width=0, layer="below")
-        fig.add_annotation(
-            x=x1 if key[0] else x0, y=y1 if key[1] else y0, xanchor="right" if key[0] else "left",
-            yanchor="top" if key[1] else "bottom", text=name.split(" (")[0], showarrow=False,
-            font={"color": colour, "size": 13}, bgcolor="rgba(255,255,255,0.7)",
-        )
-    fig.add_vline(x=HIGH_DEAD_CAP_PCT, line_dash="dash", line_color=GREY, layer="below")
-    fig.add_hline(y=WINNING_PCT, line_dash="dash", line_color=GREY, layer="below")
+def _backdrop(x_cut: float, x_max: float, names: dict[tuple[bool, str], str]) -> tuple[list[dict], list[dict]]:
+    """Shapes and annotations: four shaded corners split at `x_cut` and .500, the dashed cut-offs, and
+    each corner's class name (the .500 classes sit on the dashed line; the legend names them)."""
+    shapes: list[dict] = []
+    annotations: list[dict] = []
+    for high, rec in ((True, LOSING), (True, WINNING), (False, WINNING), (False, LOSING)):
+        colour = CLASS_STYLE[(high, rec)][0]
+        (x0, x1), (y0, y1) = ((x_cut, x_max) if high else (0, x_cut)), ((WINNING_PCT, 1) if rec == WINNING else (0, WINNING_PCT))
+        shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "xref": "x", "yref": "y",
+                       "fillcolor": colour, "opacity": 0.08, "line": {"width": 0}, "layer": "below"})
+        annotations.append({
+            "x": x1 if high else x0, "y": y1 if rec == WINNING else y0, "xref": "x", "yref": "y",
+            "xanchor": "right" if high else "left", "yanchor": "top" if rec == WINNING else "bottom",
+            "text": html.escape(short_name(names[(high, rec)])), "showarrow": False,
+            "font": {"color": colour, "size": 13}, "bgcolor": "rgba(255,255,255,0.7)",
+        })
+    line = {"color": GREY, "dash": "dash", "width": 1}
+    shapes.append({"type": "line", "x0": x_cut, "x1": x_cut, "y0": 0, "y1": 1, "xref": "x", "yref": "paper", "line": line, "layer": "below"})
+    shapes.append({"type": "line", "x0": 0, "x1": 1, "y0": WINNING_PCT, "y1": WINNING_PCT, "xref": "paper", "yref": "y", "line": line, "layer": "below"})
+    return shapes, annotations
 
 
 def _x_max(risk: pd.DataFrame) -> float:
     return float(np.ceil(max(risk["dead_cap_pct"].max(), HIGH_DEAD_CAP_PCT) / 5) * 5 + 2)
 
 
+def _class_trace(rows: pd.DataFrame, name: str, style: tuple[str, str], classes: str, hover: str, ids: bool = False) -> go.Scatter:
+    """One class's team-seasons. An empty class keeps one blank point, so that its legend entry stays
+    (plotly.js leaves a trace without points out of the legend, which would reshuffle it per frame)."""
+    colour, symbol = style
+    blank = rows.empty
+    return go.Scatter(
+        x=[None] if blank else rows["dead_cap_pct"].tolist(), y=[None] if blank else rows["win_pct"].tolist(),
+        ids=(["none"] if blank else esc(rows["franchise"]).tolist()) if ids else None,
+        mode="markers", name=html.escape(short_name(name)),
+        # The .500 classes sit on the dashed .500 line: larger markers keep them visible on it.
+        marker={"color": colour, "symbol": symbol, "size": 12 if symbol.startswith("triangle") else 9, "line": {"width": 0.5, "color": "white"}},
+        customdata=None if blank else _customdata(rows, classes), hovertemplate=hover,
+    )
+
+
+def season_fair_line(fit: dict | None, x_mean: float, y_mean: float, x_max: float) -> tuple[list[float], list[float], str] | None:
+    """The season fixed-effects fit (the report's headline) as a line through (x_mean, y_mean): its
+    slope is the within-season one, so it is drawn through the means of the team-seasons shown (one
+    season's in a frame, every season's in the pooled scatter, as Stata's xtreg fe reports the
+    average intercept). None without a season-fair fit."""
+    if not fit or fit.get("fe_slope") is None or pd.isna(fit.get("fe_slope")):
+        return None
+    slope = float(fit["fe_slope"])
+    xs = [0.0, x_max]
+    ys = [y_mean + slope * (x - x_mean) for x in xs]
+    label = (
+        f"Season-fair fit: {slope * 1000:+.1f} win-% points per 10 points of dead cap "
+        f"(95% CI {fit['fe_slope_ci_low'] * 1000:+.1f} to {fit['fe_slope_ci_high'] * 1000:+.1f})"
+    )
+    return xs, ys, label
+
+
+def _fit_trace(line: tuple[list[float], list[float], str] | None) -> go.Scatter:
+    xs, ys, label = line if line else ([], [], "Season-fair fit: none stored")
+    return go.Scatter(
+        x=xs, y=ys, mode="lines", name=html.escape(label), line={"color": "#000000", "width": 2},
+        hovertemplate="Season-fair fit: win %{y:.1%} at %{x:.1f}% dead cap<extra></extra>",
+    )
+
+
 def dead_cap_vs_win_pct(risk: pd.DataFrame, fit: dict | None = None) -> go.Figure:
-    """Every team-season, one trace per quadrant over shaded quadrants, plus the pooled OLS line when given."""
+    """Every team-season in the absolute view (15% and .500), one trace per class with any team, plus
+    the season-fair fit when stored (not the pooled one: it mixes the league's drift in)."""
     risk = _ordered(risk)
     x_max = _x_max(risk)
-    fig = go.Figure()
-    _quadrant_backdrop(fig, x_max)
-    for name, (colour, symbol) in QUADRANT_STYLE.items():
-        rows = risk[risk["quadrant"] == name].sort_values(["season", "team"])
-        fig.add_trace(
-            go.Scatter(
-                x=rows["dead_cap_pct"], y=rows["win_pct"], mode="markers", name=html.escape(name),
-                marker={"color": colour, "symbol": symbol, "size": 8, "opacity": 0.8, "line": {"width": 0.5, "color": "white"}},
-                customdata=_customdata(rows), hovertemplate=HOVER,
-            )
-        )
-    if fit:
-        xs = np.array([0.0, x_max])
-        label = (
-            f"Pooled OLS fit, {fit['first_season']}-{fit['last_season']}: {fit['slope'] * 1000:+.1f} win-% points per "
-            f"10 pp of dead cap (95% CI {fit['slope_ci_low'] * 1000:+.1f} to {fit['slope_ci_high'] * 1000:+.1f})"
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=xs, y=fit["intercept"] + fit["slope"] * xs, mode="lines", name=label,
-                line={"color": "#000000", "width": 2}, hovertemplate="Fitted win %{y:.1%} at %{x:.1f}% dead cap<extra></extra>",
-            )
-        )
+    shapes, annotations = _backdrop(HIGH_DEAD_CAP_PCT, x_max, QUADRANTS)
+    fig = go.Figure(layout={"shapes": shapes, "annotations": annotations})
+    for key in CLASS_KEYS:
+        rows = risk[risk["quadrant"] == QUADRANTS[key]]
+        if len(rows):
+            fig.add_trace(_class_trace(rows, QUADRANTS[key], CLASS_STYLE[key], "quadrant", HOVER_ABSOLUTE))
+    line = season_fair_line(fit, float(risk["dead_cap_pct"].mean()), float(risk["win_pct"].mean()), x_max)
+    if line:
+        fig.add_trace(_fit_trace(line))
     seasons = f"{int(risk['season'].min())}-{int(risk['season'].max())}"
     return _layout(
-        fig, f"Dead cap % against win %, every team-season {seasons}", 640,
+        fig, f"Dead cap % against win %, every team-season {seasons} ({ABSOLUTE_VIEW})", 640,
         xaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "range": [0, x_max]},
         yaxis={"title": {"text": WIN_AXIS}, "tickformat": ".0%", "range": [-0.02, 1.02]},
         legend={"orientation": "h", "y": -0.15},
     )
 
 
-def league_history_animation(risk: pd.DataFrame) -> go.Figure:
-    """The dead cap against win % scatter season by season: one frame per season, play/pause and a slider."""
+def history_title(season: int, median: float) -> str:
+    return f"League history, {season}: dead cap % against win %, split at the {season} median ({median:.1f}% of the cap) and .500"
+
+
+def league_history_animation(risk: pd.DataFrame, fit: dict | None = None) -> go.Figure:
+    """The scatter season by season in the season-relative view: one frame per season with its own
+    median line, classes, title and season-fair line; play/pause and a season slider.
+
+    Every frame has the same seven traces (the six classes, some empty, then the fit line) and is
+    redrawn whole, with no transition: plotly.js interpolates marker paths between frames otherwise,
+    and a circle's arc flags interpolated to fractions are invalid SVG (a console error per point).
+    """
     risk = _ordered(risk)
     x_max = _x_max(risk)
     seasons = sorted(int(s) for s in risk["season"].unique())
 
-    def scatter(season: int) -> go.Scatter:
+    def frame(season: int) -> tuple[list[go.Scatter], dict]:
         rows = risk[risk["season"] == season].sort_values("franchise")
-        colours = rows["quadrant"].map(lambda q: QUADRANT_STYLE[q][0])
-        symbols = rows["quadrant"].map(lambda q: QUADRANT_STYLE[q][1])
-        return go.Scatter(
-            x=rows["dead_cap_pct"], y=rows["win_pct"], ids=esc(rows["franchise"]), text=esc(rows["team"]),
-            # Markers only: 32 labels in one scatter overlap wherever teams cluster; hover names the team.
-            mode="markers",
-            marker={"color": colours.tolist(), "symbol": symbols.tolist(), "size": 10, "line": {"width": 0.5, "color": "white"}},
-            customdata=_customdata(rows), hovertemplate=HOVER, name=str(season), showlegend=False,
-        )
+        median = float(rows["season_median_dead_cap_pct"].iloc[0])
+        traces = []
+        for key in CLASS_KEYS:
+            members = rows[rows["season_quadrant"] == SEASON_QUADRANTS[key]]
+            traces.append(_class_trace(members, SEASON_QUADRANTS[key], CLASS_STYLE[key], "season_quadrant", HOVER, ids=True))
+        line = season_fair_line(fit, float(rows["dead_cap_pct"].mean()), float(rows["win_pct"].mean()), x_max)
+        traces.append(_fit_trace(line))
+        shapes, annotations = _backdrop(median, x_max, SEASON_QUADRANTS)
+        annotations.append({"x": median, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                            "text": f"{season} median {median:.1f}%", "font": {"color": "#000000", "size": 12}})
+        layout = {"title": {"text": history_title(season, median)}, "shapes": shapes, "annotations": annotations}
+        return traces, layout
 
-    # The season shown is the slider's ("Season 2017"), which moves with every frame; a season in
-    # the title would stay at the first one while the animation plays (frames skip the relayout).
-    title = f"League history: dead cap % against win %, {seasons[0]}-{seasons[-1]} season by season"
-
-    fig = go.Figure(data=[scatter(seasons[0])], frames=[go.Frame(name=str(s), data=[scatter(s)]) for s in seasons])
-    _quadrant_backdrop(fig, x_max)
-    step_args = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    built = {s: frame(s) for s in seasons}
+    first_traces, first_layout = built[seasons[0]]
+    fig = go.Figure(data=first_traces, layout=first_layout,
+                    frames=[go.Frame(name=str(s), data=built[s][0], layout=built[s][1]) for s in seasons])
+    # redraw: frames carry layout (title, median line); no transition: see the docstring.
+    step_args = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
         updatemenus=[
             {
@@ -215,7 +277,8 @@ def league_history_animation(risk: pd.DataFrame) -> go.Figure:
                 "pad": {"r": 10, "t": 10}, "showactive": False,
                 "buttons": [
                     {"label": "Play", "method": "animate",
-                     "args": [None, {"frame": {"duration": 900, "redraw": False}, "fromcurrent": True, "transition": {"duration": 400}}]},
+                     "args": [None, {"frame": {"duration": 800, "redraw": True}, "fromcurrent": True, "mode": "immediate",
+                                     "transition": {"duration": 0}}]},
                     {"label": "Pause", "method": "animate", "args": [[None], step_args]},
                 ],
             }
@@ -229,29 +292,30 @@ def league_history_animation(risk: pd.DataFrame) -> go.Figure:
         ],
     )
     return _layout(
-        fig, title, 680,
+        fig, first_layout["title"]["text"], 720,
         xaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "range": [0, x_max]},
         yaxis={"title": {"text": WIN_AXIS}, "tickformat": ".0%", "range": [-0.04, 1.06]},
+        legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
     ).update_layout(margin={"b": 150})
 
 
 def dead_cap_heatmap(risk: pd.DataFrame) -> go.Figure:
-    """Franchise x season grid of dead_cap_pct (Cividis), the season's team code and record on hover."""
+    """Franchise x season grid of dead_cap_pct (Cividis), dead money and record on hover."""
     risk = _ordered(risk)
-    df = risk.assign(franchise=esc(risk["franchise"]), team=esc(risk["team"]), record=record(risk))
+    df = risk.assign(franchise=esc(risk["franchise"]), record=record(risk))
     franchises = sorted(df["franchise"].unique(), reverse=True)  # A at the top
     seasons = sorted(df["season"].unique())
 
     def grid(column: str, dtype=object) -> np.ndarray:
         return df.pivot(index="franchise", columns="season", values=column).reindex(index=franchises, columns=seasons).to_numpy(dtype)
 
-    custom = np.dstack([grid("team"), grid("dead_money_musd"), grid("record")])
+    custom = np.dstack([grid("dead_money_musd"), grid("record")])
     fig = go.Figure(
         go.Heatmap(
             z=grid("dead_cap_pct", float), x=seasons, y=franchises, customdata=custom,
             colorscale="Cividis", colorbar={"title": {"text": "Dead cap<br>(% of cap)"}, "ticksuffix": "%"},
             texttemplate="%{z:.0f}", textfont={"size": 10}, xgap=1, ygap=1,
-            hovertemplate="<b>%{customdata[0]}</b> %{x} (franchise %{y})<br>Dead cap %{z:.1f}% of the cap, $%{customdata[1]:.1f}M<br>Record %{customdata[2]}<extra></extra>",
+            hovertemplate="<b>%{y}</b> %{x}<br>Dead cap %{z:.1f}% of the cap, $%{customdata[0]:.1f}M<br>Record %{customdata[1]}<extra></extra>",
         )
     )
     return _layout(
@@ -299,7 +363,7 @@ class Chart:
 _BUILDERS: dict[str, Callable[[pd.DataFrame, Sequence[str], dict | None], go.Figure]] = {
     "chart_dead_cap_by_season": lambda risk, highlight, fit: dead_cap_by_season(risk, highlight),
     "chart_dead_cap_vs_win_pct": lambda risk, highlight, fit: dead_cap_vs_win_pct(risk, fit),
-    "chart_league_history": lambda risk, highlight, fit: league_history_animation(risk),
+    "chart_league_history": lambda risk, highlight, fit: league_history_animation(risk, fit),
     "chart_dead_cap_heatmap": lambda risk, highlight, fit: dead_cap_heatmap(risk),
     "chart_conference_dead_cap": lambda risk, highlight, fit: conference_dead_cap(risk),
 }

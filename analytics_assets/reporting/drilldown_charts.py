@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, WINNING_PCT
-from analytics_assets.reporting.charts import GREY, HOVER, OKABE_ITO, QUADRANT_STYLE, _customdata, _layout, record
+from analytics_assets.analytics.risk import WINNING_PCT, short_name
+from analytics_assets.reporting.charts import GREY, HOVER, OKABE_ITO, SEASON_STYLE, _customdata, _layout, record
 
 BAND = "rgba(140,140,140,0.22)"
 
@@ -44,11 +44,10 @@ def _league_history(risk: pd.DataFrame) -> go.Figure:
                         subplot_titles=("Dead cap (% of the league salary cap)", "Win %"))
     _band(fig, seasons, pct[0.25], pct[0.75], pct[0.5], "dead cap", 1, ".1f")
     _band(fig, seasons, win[0.25], win[0.75], win[0.5], "win %", 2, ".1%")
-    for quadrant, (qcolour, symbol) in QUADRANT_STYLE.items():  # legend keys for the marker colours and shapes
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=html.escape(quadrant.split(" (")[0]), legendgroup="quadrants",
+    # Legend keys for the marker colours and shapes: the season-relative classes, as the bands are the season's.
+    for name, (qcolour, symbol) in SEASON_STYLE.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=html.escape(short_name(name)), legendgroup="quadrants",
                                  marker={"color": qcolour, "symbol": symbol, "size": 10}, hoverinfo="skip"), row=1, col=1)
-    fig.add_hline(y=HIGH_DEAD_CAP_PCT, line_dash="dash", line_color=GREY, row=1, col=1,
-                  annotation_text=f"{HIGH_DEAD_CAP_PCT:g}% (cap-hell line)", annotation_position="top left")
     fig.add_hline(y=WINNING_PCT, line_dash="dash", line_color=GREY, row=2, col=1)
     fig.update_yaxes(ticksuffix="%", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[-0.03, 1.03], row=2, col=1)
@@ -76,7 +75,7 @@ class FranchiseHistories:
         """The chart as a Plotly figure dict (chart_div renders it)."""
         rows = self.risk[self.risk["franchise"] == franchise]
         name = html.escape(franchise)
-        markers = {"color": [QUADRANT_STYLE[q][0] for q in rows["quadrant"]], "symbol": [QUADRANT_STYLE[q][1] for q in rows["quadrant"]],
+        markers = {"color": [SEASON_STYLE[q][0] for q in rows["season_quadrant"]], "symbol": [SEASON_STYLE[q][1] for q in rows["season_quadrant"]],
                    "size": 10, "line": {"width": 1, "color": "white"}}
         traces = [
             go.Scatter(
@@ -92,8 +91,11 @@ class FranchiseHistories:
         return fig
 
 
-def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Figure:
-    """Win % (top) and dead money (bottom) per team by snapshot date: one line per team, toggled together."""
+def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Figure | None:
+    """Win % (top) and dead money (bottom) per team by snapshot date: one line per team, toggled together.
+    None without any snapshot: the page says so in a sentence instead of drawing empty axes."""
+    if standings.empty and dead_cap.empty:
+        return None
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Win % by snapshot date", "Dead money ($M) by snapshot date"))
     standings = standings.sort_values(["franchise", "as_of"], kind="stable")
@@ -107,14 +109,14 @@ def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Fi
         d = dead_cap[dead_cap["franchise"] == franchise]
         style = {"line": {"color": colour, "dash": dash, "width": 1.8}, "marker": {"color": colour, "size": 6}}
         if len(s):
-            custom = np.column_stack([s["team"].astype(str).map(html.escape), record(s), s["games"]])
+            custom = np.column_stack([s["franchise"].astype(str).map(html.escape), record(s), s["games"]])
             fig.add_trace(go.Scatter(
                 x=s["as_of"].astype(str).tolist(), y=s["win_pct"].tolist(), mode="lines+markers", name=name, legendgroup=name,
                 customdata=custom, hovertemplate="<b>%{customdata[0]}</b> on %{x}<br>Record %{customdata[1]} after %{customdata[2]} games (win %{y:.1%})<extra></extra>",
                 **style,
             ), row=1, col=1)
         if len(d):
-            custom = np.column_stack([d["team"].astype(str).map(html.escape), d["dead_money_musd"] / d["league_salary_cap_musd"] * 100])
+            custom = np.column_stack([d["franchise"].astype(str).map(html.escape), d["dead_money_musd"] / d["league_salary_cap_musd"] * 100])
             fig.add_trace(go.Scatter(
                 x=d["as_of"].astype(str).tolist(), y=d["dead_money_musd"].tolist(), mode="lines+markers", name=name, legendgroup=name,
                 showlegend=not len(s), customdata=custom,
@@ -125,6 +127,5 @@ def season_in_progress(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> go.Fi
     fig.update_yaxes(tickprefix="$", ticksuffix="M", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(type="category", categoryorder="category ascending")
     fig.update_xaxes(title_text="Snapshot date (as_of)", row=2, col=1)
-    season = int(pd.concat([standings["season"], dead_cap["season"]]).max()) if franchises else None
-    title = f"Season {season} in progress, by snapshot date" if season else "Season in progress: no snapshots stored yet"
-    return _layout(fig, title, 820, legend={"title": {"text": "Franchise (click to hide)"}})
+    season = int(pd.concat([standings["season"], dead_cap["season"]]).max())
+    return _layout(fig, f"Season {season} in progress, by snapshot date", 820, legend={"title": {"text": "Franchise (click to hide)"}})

@@ -9,6 +9,7 @@ import numbers
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -17,8 +18,8 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from analytics_assets import partitions, slo
-from analytics_assets.analytics.risk import QUADRANTS
-from analytics_assets.reporting import charts, report, team_pages
+from analytics_assets.analytics.risk import QUADRANTS, SEASON_QUADRANTS
+from analytics_assets.reporting import charts, refreshes, report, team_pages
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import SCHEMA, AnalyticsDuckDB
 
@@ -99,9 +100,10 @@ def _require_risk(risk: pd.DataFrame, what: str, out: Path) -> None:
                 "for at least one season first."
             )
         )
-    stale = sorted(set(risk["quadrant"]) - set(QUADRANTS.values()))
+    stale = sorted((set(risk["quadrant"]) - set(QUADRANTS.values())) | (set(risk["season_quadrant"]) - set(SEASON_QUADRANTS.values())))
     if stale:
-        seasons = sorted(int(s) for s in risk.loc[risk["quadrant"].isin(stale), "season"].unique())
+        old = risk["quadrant"].isin(stale) | risk["season_quadrant"].isin(stale)
+        seasons = sorted(int(s) for s in risk.loc[old, "season"].unique())
         raise dg.Failure(
             description=(
                 f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does not "
@@ -176,18 +178,39 @@ def declared_rules() -> pd.DataFrame:
     )
 
 
+def scraper_slo(conn: duckdb.DuckDBPyConnection, now: datetime | None) -> list[tuple[str, slo.ScrapeSlo]]:
+    """The SLO overall, then per source, over the window ending at `now`."""
+    return [("all sources", slo.scrape_slo(conn, now=now)), *slo.scrape_slo_by_source(conn, now=now).items()]
+
+
+def latest_attempt(conn: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the newest scrape attempt was made: the season page measures the SLO up to it, not up to the
+    clock, so that the same data gives the same page."""
+    row = conn.execute(f"SELECT max(fetched_at) FROM {SCHEMA}.scrape_log").fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
 def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
+    generated_at = report.utc_now()
+    # Dagster's run history: each season's latest refresh (the failed ones are marked on the pages).
+    latest_refreshes = refreshes.latest_refreshes(context.instance)
     with duckdb.get_connection() as conn:
         risk, fit = read_risk(conn), read_fit(conn)
         summary = conn.execute(f"SELECT * FROM {SCHEMA}.league_risk_summary ORDER BY season").df()
         quality = conn.execute(LATEST_QUALITY_SQL).df()
         provenance = conn.execute(PROVENANCE_SQL).df()
-        scraper = [("all sources", slo.scrape_slo(conn)), *slo.scrape_slo_by_source(conn).items()]
+        # The report's SLO is as of its "Generated" time, its one clock-dependent text.
+        scraper = scraper_slo(conn, generated_at)
+        last_attempt = latest_attempt(conn)
+        season_slo = scraper_slo(conn, last_attempt) if last_attempt is not None else []
         team_provenance = conn.execute(TEAM_PROVENANCE_SQL).df()
         standings_snapshots, dead_cap_snapshots = read_snapshots(conn)
         incidents = conn.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}").df()
         acceptances = conn.execute(f"SELECT * FROM {SCHEMA}.gate_acceptances ORDER BY accepted_at").df()
+        versions = conn.execute(f"SELECT table_name, season, run_id, written_at FROM {SCHEMA}.partition_versions").df()
+    failed = refreshes.failed_refreshes(latest_refreshes, versions)
+    refreshed = [int(r["season"]) for r in latest_refreshes]
     _require_risk(risk, "report files", config.output_path)
     if summary.empty:
         context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
@@ -199,7 +222,7 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, con
         quality=quality,
         provenance=provenance,
         latest_season=latest_complete_season(sorted(int(s) for s in risk["season"].unique())),
-        generated_at=report.utc_now(),
+        generated_at=generated_at,
         charts=[(chart, chart.build(risk, highlight, fit)) for chart in charts.CHARTS],
         rules=declared_rules(),
         highlight=highlight,
@@ -207,11 +230,16 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, con
         snapshot_season=team_pages.latest_snapshot_season(standings_snapshots, dead_cap_snapshots),
         incidents=incidents,
         acceptances=acceptances,
+        failed_refreshes=failed,
+        refreshed_seasons=refreshed,
         snapshot_dates=sorted({str(d) for d in pd.concat([standings_snapshots["as_of"], dead_cap_snapshots["as_of"]])}),
     )
     built = report.build(inputs)
     pages = team_pages.team_pages(risk, team_provenance)
-    season_html = team_pages.season_page(standings_snapshots, dead_cap_snapshots)
+    season_html = team_pages.season_page(
+        standings_snapshots, dead_cap_snapshots, failed=failed, refreshed=bool(refreshed), incidents=incidents,
+        slos=season_slo, slo_rows=report.slo_table_rows(season_slo),
+    )
     out = _output_dir(config)
     ensure_plotly_bundle(out)
     teams_dir = out / team_pages.TEAMS_DIR
@@ -236,6 +264,7 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, con
         "team_pages_dir": dg.MetadataValue.path(str(teams_dir)),
         "season_in_progress_path": dg.MetadataValue.path(str(season_path)),
         "snapshot_dates": dg.MetadataValue.int(len(inputs.snapshot_dates)),
+        "failed_refreshes": dg.MetadataValue.text(", ".join(str(s) for s in failed["season"]) or "none"),
         "findings": dg.MetadataValue.md("\n".join(f"- {report.md(f.text)}" for f in built.findings)),
         "build_seconds": dg.MetadataValue.float(round(time.perf_counter() - started, 3)),
     }

@@ -19,8 +19,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS, TIERS, WINNING_PCT
-from analytics_assets.reporting import templating
+from analytics_assets.analytics.risk import (
+    AT_500,
+    CAP_HELL,
+    CLASS_KEYS,
+    HIGH_DEAD_CAP_PCT,
+    LOSING,
+    QUADRANTS,
+    RECORD_WORDS,
+    SEASON_QUADRANTS,
+    TIERS,
+    WINNING,
+    record_side,
+    short_name,
+)
+from analytics_assets.reporting import status, templating
 from analytics_assets.reporting.charts import FONT, Chart, chart_div, record
 from analytics_assets.reporting.team_pages import SEASON_FILE, TEAMS_DIR, team_href
 from analytics_assets.reporting.templating import Cell, cell, missing, num, when
@@ -29,7 +42,6 @@ from analytics_assets.slo import ScrapeSlo, alert_text, format_budget, format_bu
 REPORT_FILE = "risk_report.html"
 SUMMARY_FILE = "risk_report.md"
 PLOTLY_JS = "plotly.min.js"
-CAP_HELL = QUADRANTS[(True, False)]
 
 
 ACCEPTED_PREFIX = "ACCEPTED"  # how nfl.quality_results marks a failure a person accepted
@@ -52,6 +64,8 @@ class ReportInputs:
     snapshot_dates: Sequence[str] = ()  # its snapshot dates, oldest first
     incidents: pd.DataFrame | None = None  # recent nfl.incidents rows, newest first
     acceptances: pd.DataFrame | None = None  # nfl.gate_acceptances: flagged rules a person accepted
+    failed_refreshes: pd.DataFrame | None = None  # refreshes.failed_refreshes: seasons whose latest refresh failed
+    refreshed_seasons: Sequence[int] = ()  # seasons with any refresh in the instance's run history (failed ones too)
 
 
 @dataclass(frozen=True)
@@ -68,11 +82,75 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- formatting
+# ---------------------------------------------------------------- the first paragraph
 
 
-def _quadrant_short(name: str) -> str:
-    return name.split(" (")[0]
+def _record_split(rows: pd.DataFrame) -> str:
+    """"9 finished below .500, 2 at .500 and 5 above" for a group of teams."""
+    sides = pd.Series(record_side(rows["wins"], rows["losses"])).value_counts()
+    parts = [f"{int(sides.get(LOSING, 0))} finished below .500"]
+    if sides.get(AT_500, 0):
+        parts.append(f"{int(sides[AT_500])} at .500")
+    parts.append(f"{int(sides.get(WINNING, 0))} above .500")
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def gm_paragraph(risk: pd.DataFrame, fit: dict | None, latest: int) -> str:
+    """The report's first paragraph, in plain words for a general manager, computed from the data:
+    what a dead-money decision has gone with in wins, how the latest season's teams split on either
+    side of its median, and what dead cap says about next season."""
+    season = risk[risk["season"] == latest]
+    if season.empty:
+        return f"No team-season of {latest} is stored, so there is nothing to say about it yet."
+    games = int(season["games"].max())
+    cap = float(season["league_salary_cap_musd"].iloc[0])
+    median = float(season["season_median_dead_cap_pct"].iloc[0])
+    above = season[season["dead_cap_pct"] >= median]
+    below = season[season["dead_cap_pct"] < median]
+    sentences = []
+    if fit and not missing(fit.get("fe_slope")):
+        per_10m = 10 / cap * 100  # $10M as points of the latest cap
+        wins = [-fit[k] * per_10m * games for k in ("fe_slope", "fe_slope_ci_high", "fe_slope_ci_low")]  # fewer wins: low, high
+        if fit["fe_slope_ci_high"] < 0:
+            share = fit.get("fe_within_r_squared")
+            explains = (f" It is a real but small drag: dead money accounts for {share:.0%} of the differences in records "
+                        "within a season, so most of a record is something else.") if not missing(share) else ""
+            sentences.append(
+                f"Dead money goes with fewer wins, but not many. Within the same season, every $10M of dead money ({per_10m:.1f}% of "
+                f"the {latest} cap of ${cap:.1f}M) has gone with about {wins[0]:.2f} fewer wins over {games} games "
+                f"(95% interval {wins[1]:.2f} to {wins[2]:.2f}).{explains}"
+            )
+        elif fit["fe_slope_ci_low"] > 0:
+            sentences.append(
+                f"Within the same season, teams with more dead money have won slightly more: every $10M ({per_10m:.1f}% of the "
+                f"{latest} cap) has gone with about {-wins[0]:.2f} more wins over {games} games (95% interval {-wins[2]:.2f} to {-wins[1]:.2f})."
+            )
+        else:
+            sentences.append(
+                "Within the same season, dead money has shown no clear link with winning: the 95% interval of its effect "
+                f"runs from {wins[2]:+.2f} to {wins[1]:+.2f} wins per $10M over {games} games, either way."
+            )
+    sentences.append(
+        f"In {latest}, of the {len(above)} teams at or above the league's median dead money ({median:.1f}% of the cap), "
+        f"{_record_split(above)}; of the {len(below)} below it, {_record_split(below)}."
+    )
+    if fit and not missing(fit.get("next_slope")):
+        per_10m = 10 / cap * 100
+        lo, hi = (fit[k] * per_10m * games for k in ("next_slope_ci_low", "next_slope_ci_high"))  # wins next season per $10M
+        if lo <= 0 <= hi:
+            sentences.append(
+                "Once this season's record is known, dead money has said nothing measurable about next season "
+                f"(95% interval {lo:+.2f} to {hi:+.2f} wins per $10M): no evidence that carrying it deepens a slide, "
+                "or that clearing it brings a rebound."
+            )
+        else:
+            direction = "better" if lo > 0 else "worse"
+            sentences.append(
+                f"Given this season's record, teams with more dead money have done {direction} the next season "
+                f"(95% interval {lo:+.2f} to {hi:+.2f} wins per $10M)."
+            )
+    sentences.append("These are associations across teams, not the measured effect of any one decision.")
+    return " ".join(sentences)
 
 
 # ---------------------------------------------------------------- findings
@@ -82,24 +160,29 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
     risk, latest = inputs.risk, inputs.latest_season
     season = risk[risk["season"] == latest]
     findings: list[Finding] = []
+    fit = inputs.fit
+    summary = inputs.summary.sort_values("season")
+    if fit and not missing(fit.get("fe_slope")):
+        findings.append(_season_fair_finding(fit, summary, latest))  # the headline
     if not season.empty:
-        top = season.sort_values(["dead_cap_pct", "team"], ascending=[False, True]).iloc[0]
+        top = season.sort_values(["dead_cap_pct", "franchise"], ascending=[False, True]).iloc[0]
+        side = record_side([top["wins"]], [top["losses"]])[0]
         findings.append(Finding(
             "top_dead_cap",
-            f"In {latest}, {top['team']} carried the most dead money: ${top['dead_money_musd']:.1f}M, "
+            f"In {latest}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, "
             f"{top['dead_cap_pct']:.1f}% of the ${top['league_salary_cap_musd']:.1f}M cap, and went "
-            f"{record(season.loc[[top.name]]).iloc[0]} ({_quadrant_short(top['quadrant']).lower()}).",
-            f"{top['team']} {top['dead_cap_pct']:.1f}%",
+            f"{record(season.loc[[top.name]]).iloc[0]} ({RECORD_WORDS[side]}).",
+            f"{top['franchise']} {top['dead_cap_pct']:.1f}%",
         ))
-        hell = season[season["quadrant"] == CAP_HELL].sort_values("dead_cap_pct", ascending=False)
-        names = ", ".join(f"{r.team} ({r.dead_cap_pct:.1f}%, {r.wins}-{r.losses}{'-' + str(r.ties) if r.ties else ''})" for r in hell.itertuples())
+        findings.append(_season_relative_finding(risk, season, latest))
+        hell = season[season["quadrant"] == CAP_HELL].sort_values(["dead_cap_pct", "franchise"], ascending=[False, True])
+        names = ", ".join(f"{r.franchise} ({r.dead_cap_pct:.1f}%, {rec})" for r, rec in zip(hell.itertuples(), record(hell)))
         findings.append(Finding(
             "cap_hell_teams",
-            f"{len(hell)} of {len(season)} teams were in cap hell in {latest} (dead cap {HIGH_DEAD_CAP_PCT:g}%+ "
-            f"and below .500)" + (f": {names}." if len(hell) else "."),
+            f"Absolute view ({HIGH_DEAD_CAP_PCT:g}% of the cap and .500, whatever the season): {len(hell)} of {len(season)} teams "
+            f"were in cap hell in {latest} (dead cap {HIGH_DEAD_CAP_PCT:g}%+ and below .500)" + (f": {names}." if len(hell) else "."),
             int(len(hell)),
         ))
-    summary = inputs.summary.sort_values("season")
     if len(summary) >= 2:
         first, last = summary.iloc[0], summary[summary["season"] == latest]
         last = last.iloc[0] if not last.empty else summary.iloc[-1]
@@ -111,11 +194,6 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
             f"(median {first['dead_cap_pct_median']:.1f}% to {last['dead_cap_pct_median']:.1f}%).",
             round(float(last["dead_cap_pct_mean"] - first["dead_cap_pct_mean"]), 2),
         ))
-    fit = inputs.fit
-    if fit and not missing(fit.get("fe_slope")):
-        findings.insert(0, _season_fair_finding(fit, summary, latest))  # the headline
-    if not season.empty and "season_quadrant" in season:
-        findings.append(_season_relative_finding(risk, season, latest))
     if fit:
         per10, lo, hi = fit["slope"] * 1000, fit["slope_ci_low"] * 1000, fit["slope_ci_high"] * 1000
         direction = "fewer" if per10 < 0 else "more"
@@ -191,12 +269,13 @@ def _season_relative_finding(risk: pd.DataFrame, season: pd.DataFrame, latest: i
     over = int((season["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
     over_first = int((first["dead_cap_pct"] >= HIGH_DEAD_CAP_PCT).sum())
     median = float(season["season_median_dead_cap_pct"].iloc[0])
-    hell = int((season["season_quadrant"] == SEASON_QUADRANTS[(True, False)]).sum())
+    above = season[season["dead_cap_pct"] >= median]
+    hell = int((season["season_quadrant"] == SEASON_QUADRANTS[(True, LOSING)]).sum())
     return Finding(
         "season_relative_quadrant",
-        f"The fixed {HIGH_DEAD_CAP_PCT:g}% line had {over} of {len(season)} teams above it in {latest} against {over_first} of "
-        f"{len(first)} in {first_season}. Against {latest}'s own median dead cap ({median:.1f}%), {hell} teams were above "
-        "the median and below .500.",
+        f"Season-relative view: of the {len(above)} teams at or above {latest}'s median dead cap ({median:.1f}% of the cap), "
+        f"{_record_split(above)}. The fixed {HIGH_DEAD_CAP_PCT:g}% line, by contrast, had {over} of {len(season)} teams "
+        f"above it in {latest} against {over_first} of {len(first)} in {first_season}.",
         hell,
     )
 
@@ -265,53 +344,84 @@ def quality_overview(quality: pd.DataFrame, rules: pd.DataFrame | None = None) -
 
 
 def _team_rows(season: pd.DataFrame) -> list[list[Cell]]:
+    """The latest season's teams on the season-relative basis only: tier and class both come from the season."""
     rows = []
-    ordered = season.sort_values("dead_cap_rank")
+    ordered = season.sort_values(["dead_cap_rank", "franchise"])
     for r, rec in zip(ordered.itertuples(), record(ordered)):
         change = r.next_season_win_pct_change
         rows.append([
             cell(r.dead_cap_rank, r.dead_cap_rank, True),
-            cell(r.team, tag="b"), cell(r.franchise, href=team_href(r.franchise)), cell(r.conference), cell(r.division, cls="nowrap"),
+            cell(r.franchise, tag="b", href=team_href(r.franchise)), cell(r.conference), cell(r.division, cls="nowrap"),
             cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
             cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
             cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
             cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
             cell(num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
             cell(r.risk_tier, TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{r.risk_tier}"),
-            cell(_quadrant_short(r.quadrant), title=r.quadrant, cls="nowrap" + (" q-hell" if r.quadrant == CAP_HELL else "")),
-            cell(_quadrant_short(r.season_quadrant), title=r.season_quadrant, cls="nowrap"),
+            cell(short_name(r.season_quadrant), title=r.season_quadrant,
+                 cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else "")),
             cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
         ])
     return rows
 
 
-TEAM_HEADERS = ["Rank", "Team", "Franchise", "Conf.", "Division", "Record", "Win %", "Dead money ($M)", "Dead cap %",
-                "Percentile", "z-score", "Tier", "Quadrant", "Season-relative quadrant", "Next season: win % change (points)"]
+def _absolute_rows(season: pd.DataFrame) -> list[list[Cell]]:
+    """The latest season on the absolute basis: each class, how many teams and which."""
+    rows = []
+    for key in CLASS_KEYS:
+        name = QUADRANTS[key]
+        members = season[season["quadrant"] == name].sort_values(["dead_cap_pct", "franchise"], ascending=[False, True])
+        rows.append([
+            cell(short_name(name), title=name, cls="q-hell" if name == CAP_HELL else ""), cell(len(members), len(members), True),
+            cell(", ".join(members["franchise"]) or "none"),
+        ])
+    return rows
+
+
+def _absolute_by_season_rows(risk: pd.DataFrame) -> list[list[Cell]]:
+    """Per season on the absolute basis: the teams at 15%+ and their records."""
+    rows = []
+    for season, g in risk.groupby("season"):
+        counts = g["quadrant"].value_counts()
+        high = [int(counts.get(QUADRANTS[(True, side)], 0)) for side in (LOSING, AT_500, WINNING)]
+        rows.append([cell(season, season, True), cell(len(g), len(g), True), cell(sum(high), sum(high), True),
+                     *(cell(n, n, True) for n in high)])
+    return rows
+
+
+TEAM_HEADERS = ["Rank", "Team", "Conf.", "Division", "Record", "Win %", "Dead money ($M)", "Dead cap %",
+                "Percentile", "z-score", "Tier", "Season-relative class", "Win % change next season (points)"]
+ABSOLUTE_HEADERS = ["Absolute class", "Teams", "Which"]
+ABSOLUTE_BY_SEASON_HEADERS = ["Season", "Teams", f"Teams at {HIGH_DEAD_CAP_PCT:g}%+", "15%+, below .500 (cap hell)", "15%+, .500", "15%+, above .500"]
 FIT_HEADERS = ["Model", "What it estimates", "Team-seasons", "Win-% points per 10 points of dead cap", "95% interval",
                "Interval method", "p-value"]
 SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max %", "Mean %", "Extreme above %",
-                   "Spearman rho", "p-value", *(t.capitalize() for t in TIERS), "Cap hell"]
+                   "Spearman rho", "p-value", *(t.capitalize() for t in TIERS), "Above median, losing"]
 QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
                    "Failure detail", "Last checked"]
 SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
 SLO_ALERT_HEADERS = ["Alert", "Long window: burn rate", "Short window: burn rate", "Threshold (both windows above it)", "Firing"]
 PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at", "Accepted by a person"]
-INCIDENT_HEADERS = ["When", "Season", "Table", "Rule", "Outcome", "Source", "Expected", "Seen", "Raw page or file"]
+INCIDENT_HEADERS = status.INCIDENT_HEADERS
 ACCEPTANCE_HEADERS = ["Season", "Table", "Rule", "Accepted by", "When", "Reason", "Value seen"]
 
 
-def _summary_rows(summary: pd.DataFrame) -> list[list[Cell]]:
+def _summary_rows(summary: pd.DataFrame, risk: pd.DataFrame, notes: dict[int, str]) -> list:
+    """One row per season; a season whose last refresh failed is followed by the failure (status.with_notes)."""
+    losing_above = (risk["season_quadrant"] == SEASON_QUADRANTS[(True, LOSING)]).groupby(risk["season"]).sum()
     rows = []
-    for r in summary.sort_values("season").itertuples():
+    ordered = summary.sort_values("season")
+    for r in ordered.itertuples():
+        n = int(losing_above.get(r.season, 0))
         rows.append([
             cell(r.season, r.season, True), cell(r.teams, r.teams, True),
             *(cell(num(getattr(r, c), ".1f"), getattr(r, c), True) for c in
               ("dead_cap_pct_min", "dead_cap_pct_q1", "dead_cap_pct_median", "dead_cap_pct_q3", "dead_cap_pct_max", "dead_cap_pct_mean", "extreme_fence_pct")),
             cell(num(r.spearman_rho, "+.3f"), r.spearman_rho, True), cell(num(r.spearman_p, ".3g"), r.spearman_p, True),
             *(cell(getattr(r, f"teams_{t}"), getattr(r, f"teams_{t}"), True) for t in TIERS),
-            cell(r.teams_cap_hell, r.teams_cap_hell, True),
+            cell(n, n, True),
         ])
-    return rows
+    return status.with_notes(rows, [int(s) for s in ordered["season"]], notes)
 
 
 def _fit_rows(fit: dict) -> list[list[Cell]]:
@@ -347,7 +457,7 @@ def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
             cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.severity),
             cell(r.status, cls="status-" + str(r.status).split()[0]),
             cell(r.seasons_checked, r.seasons_checked, True), cell(r.failing_seasons if r.seasons_failing else "none"),
-            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(when(r.checked_at), cls="nowrap"),
+            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(when(r.checked_at)),
         ])
     return rows
 
@@ -361,30 +471,19 @@ def _accepted_by_season(acceptances: pd.DataFrame | None) -> dict[tuple[int, str
     return {key: "; ".join(dict.fromkeys(v)) for key, v in notes.items()}
 
 
-def _provenance_rows(provenance: pd.DataFrame, acceptances: pd.DataFrame | None = None) -> list[list[Cell]]:
+def _provenance_rows(provenance: pd.DataFrame, acceptances: pd.DataFrame | None, notes: dict[int, str]) -> list:
+    """Where each stored season came from; a season whose last refresh failed is followed by the failure."""
     accepted = _accepted_by_season(acceptances)
-    return [
+    ordered = provenance.sort_values(["season", "table_name", "source_ref"])
+    rows = [
         [
             cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
             cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(when(r.loaded_at), cls="nowrap"),
             cell(accepted.get((int(r.season), r.table_name), "")),
         ]
-        for r in provenance.sort_values(["season", "table_name", "source_ref"]).itertuples()
+        for r in ordered.itertuples()
     ]
-
-
-def _incident_rows(incidents: pd.DataFrame | None) -> list[list[Cell]]:
-    if incidents is None:
-        return []
-    return [
-        [
-            cell(when(r.incident_at), cls="nowrap"), cell(r.season, r.season, True), cell(r.table_name),
-            cell(r.rule, cls="nowrap", tag="code"), cell(r.outcome, cls="status-" + ("failed" if r.outcome == "refused" else "warning")),
-            cell(f"{r.source or ''} {r.source_ref or ''}".strip(), tag="code", tag_class="ref"), cell(r.expected), cell(r.seen),
-            cell(r.raw_path or "", tag="code", tag_class="ref"),
-        ]
-        for r in incidents.itertuples()
-    ]
+    return status.with_notes(rows, [int(s) for s in ordered["season"]], notes)
 
 
 def _acceptance_rows(acceptances: pd.DataFrame | None) -> list[list[Cell]]:
@@ -452,7 +551,10 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
     risk = inputs.risk
     seasons = sorted(int(s) for s in risk["season"].unique())
     latest = inputs.latest_season
+    season = risk[risk["season"] == latest]
     overview = quality_overview(inputs.quality, inputs.rules)
+    notes = status.refresh_notes(inputs.failed_refreshes)
+    refreshed = {int(s) for s in inputs.refreshed_seasons}
     charts = [
         {"key": chart.key, "div": Markup(chart_div(fig, "report-" + chart.key)), "description": chart.description, "filename": chart.filename}
         for chart, fig in inputs.charts
@@ -466,16 +568,22 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         season_count=len(seasons),
         team_seasons=len(risk),
         latest=latest,
+        latest_median=num(season["season_median_dead_cap_pct"].iloc[0], ".1f") if len(season) else None,
         generated_at=when(inputs.generated_at),
         quality_line=quality_line(overview),
         summary_file=SUMMARY_FILE,
+        gm_paragraph=gm_paragraph(risk, inputs.fit, latest),
+        failure_notes=[text for _, text in sorted(notes.items())],
         findings=findings,
         high_dead_cap_pct=f"{HIGH_DEAD_CAP_PCT:g}",
-        winning_pct=f"{WINNING_PCT:.3f}",
         highlight=", ".join(inputs.highlight) or "none",
         charts=charts,
         team_headers=TEAM_HEADERS,
-        team_rows=_team_rows(risk[risk["season"] == latest]),
+        team_rows=_team_rows(season),
+        absolute_headers=ABSOLUTE_HEADERS,
+        absolute_rows=_absolute_rows(season),
+        absolute_by_season_headers=ABSOLUTE_BY_SEASON_HEADERS,
+        absolute_by_season_rows=_absolute_by_season_rows(risk),
         fit=inputs.fit,
         fit_headers=FIT_HEADERS,
         fit_rows=_fit_rows(inputs.fit) if inputs.fit and "fe_slope" in inputs.fit else [],
@@ -484,15 +592,18 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
         snapshot_season=inputs.snapshot_season,
         snapshot_dates=list(inputs.snapshot_dates),
         summary_headers=SUMMARY_HEADERS,
-        summary_rows=_summary_rows(inputs.summary),
+        summary_rows=_summary_rows(inputs.summary, risk, notes),
+        failed_headers=status.FAILED_HEADERS,
+        failed_rows=status.failed_rows(inputs.failed_refreshes),
+        refresh_history=bool(refreshed),
         quality_headers=QUALITY_HEADERS,
         quality_rows=_quality_rows(overview),
         slo_headers=SLO_HEADERS,
         **_slo_context(inputs.scraper_slo),
         provenance_headers=PROVENANCE_HEADERS,
-        provenance_rows=_provenance_rows(inputs.provenance, inputs.acceptances),
+        provenance_rows=_provenance_rows(inputs.provenance, inputs.acceptances, notes),
         incident_headers=INCIDENT_HEADERS,
-        incident_rows=_incident_rows(inputs.incidents),
+        incident_rows=status.incident_rows(inputs.incidents),
         acceptance_headers=ACCEPTANCE_HEADERS,
         acceptance_rows=_acceptance_rows(inputs.acceptances),
     )
@@ -512,24 +623,36 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     seasons = sorted(int(s) for s in inputs.risk["season"].unique())
     overview = quality_overview(inputs.quality, inputs.rules)
     counts = overview["status"].value_counts()
+    notes = status.refresh_notes(inputs.failed_refreshes)
     lines = [
         "# NFL dead-cap risk report",
         "",
         f"Seasons {seasons[0]}-{seasons[-1]}, latest complete season {latest}. Generated {when(inputs.generated_at)}. "
         f"Full report with charts: [{REPORT_FILE}]({REPORT_FILE}).",
         "",
+        md(gm_paragraph(inputs.risk, inputs.fit, latest)),
+        "",
+    ]
+    if notes:
+        lines += ["## Failed refreshes", "", *(f"- {md(text)}" for _, text in sorted(notes.items())), ""]
+    lines += [
         "## Headline findings",
         "",
         *(f"- {md(f.text)}" for f in findings),
         "",
         f"## {latest}: the {top} teams with the most dead cap",
         "",
-        "| Rank | Team | Record | Dead money ($M) | Dead cap % | Tier | Quadrant |",
+        "Season-relative basis: tier from the season's quartiles, class from its median dead cap and the record.",
+        "",
+        "| Rank | Team | Record | Dead money ($M) | Dead cap % | Tier | Season-relative class |",
         "|---:|---|---|---:|---:|---|---|",
     ]
-    season = inputs.risk[inputs.risk["season"] == latest].sort_values("dead_cap_rank").head(top)
+    season = inputs.risk[inputs.risk["season"] == latest].sort_values(["dead_cap_rank", "franchise"]).head(top)
     for r, rec in zip(season.itertuples(), record(season)):
-        lines.append(f"| {r.dead_cap_rank} | {md(r.team)} | {md(rec)} | {r.dead_money_musd:.1f} | {r.dead_cap_pct:.1f} | {md(r.risk_tier)} | {md(r.quadrant)} |")
+        lines.append(
+            f"| {r.dead_cap_rank} | {md(r.franchise)} | {md(rec)} | {r.dead_money_musd:.1f} | {r.dead_cap_pct:.1f} | {md(r.risk_tier)} "
+            f"| {md(short_name(r.season_quadrant))} |"
+        )
     lines += [
         "",
         "## Data quality",
@@ -543,8 +666,12 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
         lines += ["", "Accepted by a person (break glass):", ""]
         for r in inputs.acceptances.sort_values(["season", "accepted_at"]).itertuples():
             lines.append(f"- {r.season} `{md(r.table_name)}.{md(r.rule)}` accepted by {md(r.accepted_by)}: {md(r.reason)}")
+    lines += ["", "## Recent incidents", ""]
     if inputs.incidents is not None and not inputs.incidents.empty:
-        lines += ["", f"{len(inputs.incidents)} recent incident(s) in nfl.incidents, newest: {md(inputs.incidents.iloc[0]['message'])}"]
+        lines += [f"- {when(r.incident_at)}, season {r.season}, `{md(r.table_name)}.{md(r.rule)}` {md(r.outcome)}: {md(r.message)}"
+                  for r in inputs.incidents.itertuples()]
+    else:
+        lines.append("None recorded in nfl.incidents.")
     if inputs.scraper_slo:
         lines += ["", "## Scraper SLO", "", slo_markdown(inputs.scraper_slo[0][1], dict(inputs.scraper_slo[1:]))]
     lines += ["", "## Charts", "", *(f"- [{md(chart.title)}]({chart.filename})" for chart, _ in inputs.charts), ""]
@@ -558,3 +685,7 @@ def build(inputs: ReportInputs) -> Report:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# The season page shows the same SLO table (measured up to the latest scrape attempt, not the clock).
+slo_table_rows = _slo_rows

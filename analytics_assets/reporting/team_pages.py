@@ -8,28 +8,33 @@ the same data gives byte-identical files.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
-from analytics_assets.analytics.risk import HIGH_DEAD_CAP_PCT, QUADRANTS, SEASON_QUADRANTS
-from analytics_assets.reporting import templating
+from analytics_assets.analytics.risk import CAP_HELL, CLASS_KEYS, HIGH_DEAD_CAP_PCT, LOSING, QUADRANTS, SEASON_QUADRANTS, short_name
+from analytics_assets.reporting import status, templating
 from analytics_assets.reporting.charts import FONT, chart_div, record
 from analytics_assets.reporting.drilldown_charts import FranchiseHistories, season_in_progress
 from analytics_assets.reporting.templating import cell, missing, num, when
+from analytics_assets.slo import ScrapeSlo
+from analytics_assets.teams import FRANCHISES
 
 TEAMS_DIR = "teams"
 SEASON_FILE = "season_in_progress.html"
 REPORT_FILE = "risk_report.html"
 _FRANCHISE_ID = re.compile(r"[A-Z0-9]{2,4}")
 
-SEASON_HEADERS = ["Season", "Team", "Record", "Win %", "Dead money ($M)", "Dead cap %", "League median %", "Percentile",
-                  "Tier", "Quadrant", "Season-relative quadrant", "Next season: win % change (points)"]
-QUADRANT_HEADERS = ["Cut", "Quadrant", "Seasons", "Which"]
-PROVENANCE_HEADERS = ["Season", "Table", "Team", "Source", "File or URL", "sha256", "Loaded at"]
-SNAPSHOT_HEADERS = ["Franchise", "Team", "First snapshot", "Record then", "Latest snapshot", "Record now", "Win % now",
+SEASON_HEADERS = ["Season", "Record", "Win %", "Dead money ($M)", "Dead cap %", "League median %", "Percentile",
+                  "Tier", "Season-relative class", "Win % change next season (points)"]
+CLASS_HEADERS = ["Class", "Seasons", "Which"]
+PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Loaded at"]
+SNAPSHOT_HEADERS = ["Team", "First snapshot", "Record then", "Latest snapshot", "Record now", "Win % now",
                     "Win % change (points)", "Dead money then ($M)", "Dead money now ($M)", "Dead money change ($M)"]
+SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
+_REGISTRY = {f.franchise_id: f for f in FRANCHISES}
 
 
 def page_name(franchise: str) -> str:
@@ -47,19 +52,38 @@ def team_href(franchise: str) -> str:
     return f"{TEAMS_DIR}/{page_name(franchise)}"
 
 
-def _codes(rows: pd.DataFrame) -> str:
-    """"OAK 2011-2019, LV 2020-2025": the codes the franchise played under, in order."""
-    spans = rows.groupby("team", sort=False)["season"].agg(["min", "max"]).sort_values("min")
-    return ", ".join(f"{team} {lo}" + (f"-{hi}" if hi != lo else "") for team, (lo, hi) in spans.iterrows())
+def _spans(pairs: pd.DataFrame, column: str) -> str:
+    """"OAK 2011-2019, LV 2020-2025": each value of `column` with the seasons it covers, in order."""
+    spans = pairs.groupby(column, sort=False)["season"].agg(["min", "max"]).sort_values("min")
+    return ", ".join(f"{value} {lo}" + (f"-{hi}" if hi != lo else "") for value, (lo, hi) in spans.iterrows())
 
 
-def _quadrant_rows(rows: pd.DataFrame) -> list:
+def _codes(rows: pd.DataFrame, provenance: pd.DataFrame) -> str:
+    """The codes the sources used for the franchise, by season ("OAK 2011-2019, LV 2020-2025"); the
+    standings and dead-cap sources can differ (LA against LAR for the Rams)."""
+    pairs = pd.concat([rows[["season", "team"]], provenance[["season", "team"]]]).drop_duplicates()
+    return _spans(pairs.sort_values(["season", "team"]), "team")
+
+
+def _names(franchise: str, rows: pd.DataFrame) -> str:
+    """"Oakland Raiders 2011-2019, Las Vegas Raiders 2020-2025" from the team registry."""
+    known = _REGISTRY.get(franchise)
+    if known is None:
+        return f"Franchise {franchise}"
+    names = pd.DataFrame({"season": rows["season"].astype(int)})
+    eras = [known.era(s) for s in names["season"]]
+    names["name"] = [era.name if era else franchise for era in eras]
+    return _spans(names, "name")
+
+
+def _class_rows(rows: pd.DataFrame, column: str, names: dict) -> list:
     out = []
-    for cut, column, names in (("15% and .500", "quadrant", QUADRANTS), ("season median and .500", "season_quadrant", SEASON_QUADRANTS)):
-        for name in names.values():
-            seasons = sorted(int(s) for s in rows.loc[rows[column] == name, "season"])
-            out.append([cell(cut), cell(name.split(" (")[0], title=name), cell(len(seasons), len(seasons), True),
-                        cell(", ".join(map(str, seasons)) or "none")])
+    for key in CLASS_KEYS:
+        name = names[key]
+        seasons = sorted(int(s) for s in rows.loc[rows[column] == name, "season"])
+        hell = name in (CAP_HELL, SEASON_QUADRANTS[(True, LOSING)])
+        out.append([cell(short_name(name), title=name, cls="q-hell" if hell else ""), cell(len(seasons), len(seasons), True),
+                    cell(", ".join(map(str, seasons)) or "none")])
     return out
 
 
@@ -68,12 +92,12 @@ def _season_rows(rows: pd.DataFrame) -> list:
     for r, rec in zip(rows.itertuples(), record(rows)):
         change = r.next_season_win_pct_change
         out.append([
-            cell(r.season, r.season, True), cell(r.team, tag="b"), cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
+            cell(r.season, r.season, True), cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
             cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True), cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
             cell(num(r.season_median_dead_cap_pct, ".1f"), r.season_median_dead_cap_pct, True),
             cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True), cell(r.risk_tier, cls=f"tier-{r.risk_tier}"),
-            cell(r.quadrant.split(" (")[0], title=r.quadrant, cls="nowrap" + (" q-hell" if r.quadrant == QUADRANTS[(True, False)] else "")),
-            cell(r.season_quadrant.split(" (")[0], title=r.season_quadrant, cls="nowrap"),
+            cell(short_name(r.season_quadrant), title=r.season_quadrant,
+                 cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else "")),
             cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
         ])
     return out
@@ -81,7 +105,7 @@ def _season_rows(rows: pd.DataFrame) -> list:
 
 def _provenance_rows(provenance: pd.DataFrame) -> list:
     return [
-        [cell(r.season, r.season, True), cell(r.table_name), cell(r.team), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
+        [cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
          cell(r.raw_sha256, tag="code", tag_class="hash"), cell(when(r.loaded_at), cls="nowrap")]
         for r in provenance.sort_values(["season", "table_name"]).itertuples()
     ]
@@ -96,25 +120,28 @@ def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame, hist
         raise ValueError(f"Franchise {franchise!r} has no rows in nfl.team_season_risk.")
     latest = rows.iloc[-1]
     franchises = sorted(risk["franchise"].unique())
+    own = provenance[provenance["franchise"] == franchise]
     return templating.render(
         "team.html",
         font=Markup(FONT),
         plotly_js="../plotly.min.js",
         report_file=REPORT_FILE,
         franchise=franchise,
-        codes=_codes(rows),
+        names=_names(franchise, rows),
+        codes=_codes(rows, own),
         division=latest["division"],
         season_count=len(rows),
         first_season=int(rows["season"].min()),
         last_season=int(rows["season"].max()),
         chart=Markup(chart_div((histories or FranchiseHistories(risk)).figure(franchise), "franchise-history")),
         high_dead_cap_pct=f"{HIGH_DEAD_CAP_PCT:g}",
-        quadrant_headers=QUADRANT_HEADERS,
-        quadrant_rows=_quadrant_rows(rows),
+        class_headers=CLASS_HEADERS,
+        season_class_rows=_class_rows(rows, "season_quadrant", SEASON_QUADRANTS),
+        absolute_class_rows=_class_rows(rows, "quadrant", QUADRANTS),
         season_headers=SEASON_HEADERS,
         season_rows=_season_rows(rows),
         provenance_headers=PROVENANCE_HEADERS,
-        provenance_rows=_provenance_rows(provenance[provenance["franchise"] == franchise]),
+        provenance_rows=_provenance_rows(own),
         franchises=[{"name": f, "href": page_name(f)} for f in franchises if f != franchise],
     )
 
@@ -138,7 +165,7 @@ def _snapshot_rows(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> list:
         dead_then: Any = d["dead_money_musd"].iloc[0] if len(d) else None
         dead_now: Any = d["dead_money_musd"].iloc[-1] if len(d) else None
         out.append([
-            cell(franchise, href=team_href(franchise)), cell(last["team"].iloc[0] if len(s) else d["team"].iloc[-1], tag="b"),
+            cell(franchise, tag="b", href=team_href(franchise)),
             cell(str(s["as_of"].iloc[0]) if len(s) else None), cell(record(first).iloc[0] if len(s) else None),
             cell(str(s["as_of"].iloc[-1]) if len(s) else None), cell(record(last).iloc[0] if len(s) else None),
             cell(num(last["win_pct"].iloc[0], ".3f") if len(s) else None, last["win_pct"].iloc[0] if len(s) else None, True),
@@ -154,13 +181,27 @@ def latest_snapshot_season(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> i
     return int(seasons.max()) if len(seasons) else None
 
 
-def season_page(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> str:
-    """The season in progress by snapshot date: the newest season with snapshots (every one of its dates)."""
+def season_page(
+    standings: pd.DataFrame,
+    dead_cap: pd.DataFrame,
+    failed: pd.DataFrame | None = None,
+    refreshed: bool = False,
+    incidents: pd.DataFrame | None = None,
+    slos: Sequence[tuple[str, ScrapeSlo]] = (),
+    slo_rows: Sequence = (),
+) -> str:
+    """The season in progress by snapshot date (the newest season with snapshots, every one of its
+    dates), and the pipeline's state beside it: failed refreshes (refreshes.failed_refreshes), whether
+    the instance holds any refresh at all, recent incidents and the scraper SLO (`slos`, measured up
+    to the latest scrape attempt by the caller so that the page does not depend on the clock, and
+    `slo_rows`, the report's SLO table of them)."""
     season = latest_snapshot_season(standings, dead_cap)
     if season is not None:
         standings, dead_cap = standings[standings["season"] == season], dead_cap[dead_cap["season"] == season]
     dates = sorted({str(d) for d in pd.concat([standings["as_of"], dead_cap["as_of"]])})
     title = f"Season {season} in progress, by snapshot date" if season is not None else "Season in progress"
+    figure = season_in_progress(standings, dead_cap)
+    notes = status.refresh_notes(failed)
     return templating.render(
         "season_in_progress.html",
         font=Markup(FONT),
@@ -168,7 +209,16 @@ def season_page(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> str:
         report_file=REPORT_FILE,
         title=title,
         dates=dates,
-        chart=Markup(chart_div(season_in_progress(standings, dead_cap), "season-in-progress")),
+        chart=Markup(chart_div(figure, "season-in-progress")) if figure is not None else None,
         headers=SNAPSHOT_HEADERS,
         rows=_snapshot_rows(standings, dead_cap),
+        failure_notes=[text for _, text in sorted(notes.items())],
+        failed_headers=status.FAILED_HEADERS,
+        failed_rows=status.failed_rows(failed),
+        refresh_history=refreshed,
+        incident_headers=status.INCIDENT_HEADERS,
+        incident_rows=status.incident_rows(incidents),
+        slo_sentence=status.slo_sentence(slos),
+        slo_headers=SLO_HEADERS,
+        slo_rows=list(slo_rows),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,23 @@ def _finalize(value):
     if isinstance(value, Markup):
         return value
     return Markup(html.escape(str(value)))
+
+
+# A word with a hyphen inside ("z-score", "Pro-Football-Reference", "2026-12-07"), or a word and the
+# percent sign after it ("Win %", which a narrow column would otherwise split over two lines).
+_HYPHENATED = re.compile(r"\S*\w-(?=\w)\S*|\S+ %(?=[\s)]|$)")
+
+
+def unbroken(value):
+    """Cell text, escaped as `_finalize` does, with each hyphenated word (and "word %") in a <span
+    class="nb">: a browser may end a line after a hyphen ("z-/score"), which reads as two words."""
+    if missing(value) or isinstance(value, Markup):
+        return _finalize(value)
+    text, out, last = str(value), [], 0
+    for match in _HYPHENATED.finditer(text):
+        out += [html.escape(text[last:match.start()]), '<span class="nb">', html.escape(match.group()), "</span>"]
+        last = match.end()
+    return Markup("".join(out) + html.escape(text[last:]))
 
 
 def num(value, fmt: str) -> str:
@@ -64,6 +82,14 @@ class Cell:
         return " ".join(c for c in ("n" if self.numeric else "", self.cls) if c)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A row of one cell across the whole table, kept after the row before it when the table is sorted."""
+
+    text: str
+    cls: str = ""
+
+
 def cell(text, sort=None, numeric: bool = False, cls: str = "", **kw) -> Cell:
     if sort is not None and missing(sort):
         sort = ""
@@ -82,6 +108,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,  # a misspelt variable fails the render instead of vanishing
     )
     env.filters["num"] = num
+    env.filters["unbroken"] = unbroken
+    env.tests["note"] = lambda row: isinstance(row, Note)
     return env
 
 

@@ -123,13 +123,17 @@ def report_automation(operations_assets: tuple[str, ...]) -> dg.AutomationCondit
         .allow(dg.AssetSelection.assets(*operations_assets))
         .with_label("any_operations_record_added")
     )
+    # Nothing to report on before the league summary exists (no season stored yet).
+    summarised = ~dg.AutomationCondition.any_deps_match(dg.AutomationCondition.missing()).allow(
+        dg.AssetSelection.assets("league_risk_summary")
+    ).with_label("league_risk_summary exists")
     return (
         dg.AutomationCondition.eager()
         .without(~dg.AutomationCondition.any_deps_missing())
         .replace("any_deps_updated", _DEPS_CONTENT_CHANGED | happened)
         .replace("any_deps_in_progress", _DEPS_RUN_IN_PROGRESS)
-        .with_label("eager on content or on a new scrape attempt, incident or failed refresh")
-    )
+        & summarised
+    ).with_label("eager on content or on a new scrape attempt, incident or failed refresh")
 
 
 @dg.asset(

@@ -22,7 +22,7 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets.json_logs import partition_label
-from analytics_assets.run_tags import BACKFILL_TAG, IMPLICIT_ASSET_JOB
+from analytics_assets.run_tags import BACKFILL_TAG, IMPLICIT_ASSET_JOB, PARTITION_RANGE_START_TAG, PARTITION_TAG
 
 WEBHOOK_ENV = "ANALYTICS_ALERT_WEBHOOK_URL"
 WEBSERVER_URL_ENV = "ANALYTICS_WEBSERVER_URL"
@@ -128,18 +128,11 @@ def post_alert(url: str, payload: dict[str, Any], attempts: int = 3, timeout: fl
     )
 
 
-SEASON_REFRESH_ASSETS = frozenset({"standings", "dead_cap", "team_season_risk"})
-SEASON_JOBS = frozenset({"season_pipeline"})
-
-
 def is_season_refresh(run: dg.DagsterRun) -> bool:
-    """A run that was to refresh seasons (a season job, or season assets launched from the UI): its
-    failure is a failed refresh the report shows. A failed report run is not (it would rebuild itself)."""
-    if run.job_name in SEASON_JOBS:
-        return True
-    selected = {key.to_user_string() for key in run.asset_selection or ()}
-    checked = {key.asset_key.to_user_string() for key in run.asset_check_selection or ()}
-    return bool(selected & SEASON_REFRESH_ASSETS) or any(key.startswith("raw_") for key in checked)
+    """A run that was to refresh a season: every season-partitioned asset is one (raw pages, core
+    tables, risk rows), so a run with a season's partition tag is one. Its failure is a failed refresh
+    the report shows; a failed report run is not (it would rebuild itself)."""
+    return PARTITION_TAG in run.tags or PARTITION_RANGE_START_TAG in run.tags
 
 
 def record_failed_refresh(context: dg.RunFailureSensorContext, payload: dict[str, Any]) -> None:

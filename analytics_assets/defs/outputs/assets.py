@@ -15,6 +15,8 @@ from analytics_assets.reporting.catalog import CHART_INFO
 from analytics_assets.settings import AnalyticsSettings
 from analytics_assets.storage import DUCKDB_WRITER_TAGS, AnalyticsDuckDB
 
+FIT_CHARTS = ("chart_dead_cap_vs_win_pct", "chart_league_history")
+
 
 def _chart_specs() -> list[dg.AssetSpec]:
     # Built in a function: a module-level list of specs would be loaded from the defs folder as
@@ -24,7 +26,8 @@ def _chart_specs() -> list[dg.AssetSpec]:
             chart.key,
             group_name="outputs",
             description=f"{chart.title}: {chart.description} ({chart.filename} in $ANALYTICS_OUTPUT_DIR)",
-            deps=["team_season_risk", "league_risk_summary"] if chart.key == "chart_dead_cap_vs_win_pct" else ["team_season_risk"],
+            # The two scatters draw the season-fair fit, which league_risk_summary stores.
+            deps=["team_season_risk", "league_risk_summary"] if chart.key in FIT_CHARTS else ["team_season_risk"],
             kinds={"plotly", "html"},
             owners=OWNERS,
             tags=layer_tags("outputs"),
@@ -51,11 +54,12 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, sett
     deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap", *OPERATIONS_ASSETS],
     automation_condition=report_automation(OPERATIONS_ASSETS),
     description=(
-        "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: headline findings computed from the data, the "
-        "charts, a sortable per-team table of the latest complete season, the league by season, every quality "
-        "rule's latest result and the provenance of every season; plus risk_report.md beside it, a page per "
-        "franchise in teams/ (linked from the team table) and season_in_progress.html (the season in progress by "
-        "snapshot date)."
+        "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: a first paragraph for a general manager and "
+        "headline findings computed from the data, the charts, a sortable per-team table of the latest complete "
+        "season, the league by season, failed refreshes (from Dagster's run history), every quality rule's latest "
+        "result, recent incidents, the scraper SLO and the provenance of every season; plus risk_report.md beside "
+        "it, a page per franchise in teams/ (linked from the team table) and season_in_progress.html (the season in "
+        "progress by snapshot date, with failed refreshes, incidents and the SLO)."
     ),
 )
 def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings) -> dg.MaterializeResult:
