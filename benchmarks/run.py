@@ -226,6 +226,10 @@ def fmt(value: float, unit: str) -> str:
     return f"{value:g}"
 
 
+def plural(count: float, noun: str) -> str:
+    return f"{count:.0f} {noun}{'' if round(count) == 1 else 's'}"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "**MISS**"
 
@@ -392,10 +396,10 @@ class Bench:
         def job_runs(key: str) -> str:
             job = key.split(".", 1)[1]
             count = int(f[f"golden.count.{job}"].median)
-            return f"{count} run{'s' if count != 1 else ''} of {job} {f[key].median:.2f} s"
+            return f"{plural(count, 'run')} of {job} {f[key].median:.2f} s"
 
         breakdown = (
-            f"start-up and imports {f['golden.outside_runs'].median:.2f} s + "
+            f"outside the runs (start-up, imports, and creating each run) {f['golden.outside_runs'].median:.2f} s + "
             + " + ".join(job_runs(k) for k in runs)
             + "; slowest steps (summed over the runs): " + ", ".join(f"{k.split('.', 2)[2]} {f[k].median:.2f} s" for k in steps)
         )
@@ -697,7 +701,7 @@ class Bench:
                          f"ui.{name}.refresh", target="<= 15 s", result=verdict(self.figures[f"ui.{name}.refresh"].median <= 15))
             if f"ui.{name}.refresh_backfill" in self.figures:
                 self.row("8", f"UI ({label}): the same after the {n}-season backfill (end of its last run to end of the last rebuild)",
-                         f"ui.{name}.refresh_backfill", figure=f"{f[f'ui.{name}.refresh_backfill.rebuilds'].median:.0f} rebuilds from the launch on",
+                         f"ui.{name}.refresh_backfill", figure=plural(f[f"ui.{name}.refresh_backfill.rebuilds"].median, "rebuild") + " from the launch on",
                          target="<= 15 s", result=verdict(self.figures[f"ui.{name}.refresh_backfill"].median <= 15))
             rebuilds = sum(r["rebuilds_after_identical_rows"] for r in results[name])
             self.row("8", f"UI ({label}): rebuilds after storing identical rows again", figure=str(rebuilds), target="0", result=verdict(rebuilds == 0))
