@@ -38,7 +38,7 @@ dev: env  ## Dagster UI on 127.0.0.1:$(PORT) with the daemon
 	@# dg dev runs in a process group of its own, stopped as a whole on Ctrl-C or SIGTERM.
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) exec $(VENV)/bin/python scripts/dev_server.py -- $(VENV)/bin/dg dev --host 127.0.0.1 --port $(PORT)
 
-bench: env  ## speed, memory and scale side by side (about 12 min; BENCH_ARGS="--quick" for a smoke pass)
+bench: env  ## speed, memory and scale side by side (15 min or more; BENCH_ARGS="--quick" for a smoke pass)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 deploy-test:  ## build the compose deployment and run it for real (root or sudo; 5 to 15 min, see README)

@@ -1,19 +1,23 @@
 """The framework floor: `make run`'s graph with no-op bodies, run the way `make run` runs it.
 
-The same assets (keys, dependencies, partitions, backfill policies, pools), the same asset checks
-(in their assets' steps or in steps of their own), the same jobs and selections, the in-process
-executor and the same Dagster instance; each step only reports its assets materialized and its
-checks passed. What `make run` takes beyond this is our own work
-(reading, validating, storing, computing, drawing), the rest is Dagster's.
+The same assets (keys, dependencies, partitions, backfill policies, pools; the raw pages as the
+same external specs), the same asset checks (in their assets' steps or in steps of their own: the
+raw pages' blocking `fetched` checks are the `fetch_<source>` steps), the same jobs and selections,
+the in-process executor and the same Dagster instance, and the same runs: `season_pipeline` once
+per season, then `all_seasons_outputs`, in one process. Each step only reports what its real
+counterpart reports on success: an asset step its assets materialized and its checks passed, a
+fetch step its raw page materialized and its `fetched` check passed (a blocking check must report,
+or the steps after it are skipped). What `make run` takes beyond this is our own work (reading,
+validating, storing, computing, drawing), the rest is Dagster's.
 
     python benchmarks/floor_pipeline.py [--from 2011] [--to 2025]
 
-With `--scrape`, the floor of a live scrape instead: `season_backfill`'s graph and executor (a
-process per step, forked from the same preloaded server, the same pools and DuckDB tag limit) in one
-run, where each raw step of a paced site only waits out the politeness schedule of its seasons
-((seasons - 1) x the rate limit between its first and last request) and every other step is a no-op.
-What the live scrape takes beyond this is our own work (fetching, archiving, parsing, validating,
-storing); the rest is Dagster's and the sites' pacing.
+With `--scrape`, the floor of a live scrape instead: the `season_pipeline` runs alone, one per
+season, where the fetch step of each paced site only waits out that site's spacing (the rate
+limit, ANALYTICS_HTTP_MIN_INTERVAL_S, default 3 s, between two of its requests, counted across the
+runs as the HTTP client counts it) and every other step is a no-op. What the live scrape takes beyond
+this is our own work (fetching, archiving, parsing, validating, storing); the rest is Dagster's and
+the sites' pacing.
 
     python benchmarks/floor_pipeline.py --scrape [--from 2011] [--to 2025]
 """
@@ -21,7 +25,6 @@ storing); the rest is Dagster's and the sites' pacing.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,30 +36,35 @@ if str(REPO) not in sys.path:
 import dagster as dg  # noqa: E402
 
 from analytics_assets.definitions import defs as real_defs  # noqa: E402
-from analytics_assets.run_pipeline import PIPELINE_JOBS  # noqa: E402
+from analytics_assets.defs.raw.assets import FETCHED  # noqa: E402
+from analytics_assets.ingestion.source_catalog import LIVE_SOURCES  # noqa: E402
+from analytics_assets.run_pipeline import PIPELINE_JOBS, SEASON_JOB  # noqa: E402
 
-# Seasons of the scrape floor's run (0: the golden path's floor). An environment variable, so that the
-# step processes, which rebuild the job from this module, pace their raw steps the same way.
-SCRAPE_SEASONS = int(os.environ.get("FLOOR_SCRAPE_SEASONS", "0"))
-SCRAPE_JOB = "season_backfill"
+# The scrape floor's pacing: seconds between two "requests" to a paced site (None: the golden
+# path's floor, no pacing), and when each site was last "requested". The runs share this process
+# (in-process executor), so a module-level clock spans them, as the spacing files do for the real client.
+PACING: dict[str, float | None] = {"interval_s": None}
+_last_request: dict[str, float] = {}
 
 
-def _paced_wait_s(assets_def: dg.AssetsDefinition, seasons: int) -> float:
-    """How long a raw step of a paced site spends between its first and last request (0 elsewhere)."""
-    from analytics_assets.ingestion.http_resource import HttpClientResource
-    from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
-    from analytics_assets.settings import from_environment
+def _paced_source(check_key: dg.AssetCheckKey) -> str | None:
+    """The live source whose fetch this check is, if that site is paced page by page (not a one-file source)."""
+    source = next((s for s in LIVE_SOURCES.values() if dg.AssetKey(s.raw_asset) == check_key.asset_key), None)
+    return source.name if source is not None and not source.one_file else None
 
-    source = next((s for s in LIVE_SOURCES.values() if s.raw_asset == assets_def.node_def.name), None)
-    if source is None or source.one_file:
-        return 0.0
-    # The rate limit the real scrape would use (ANALYTICS_HTTP_MIN_INTERVAL_S, default 3 s).
-    return (seasons - 1) * from_environment(HttpClientResource, bind=False).min_interval_s
+
+def _wait_out_spacing(source: str) -> None:
+    interval = PACING["interval_s"]
+    if interval is None:
+        return
+    last = _last_request.get(source)
+    if last is not None:
+        time.sleep(max(0.0, last + interval - time.monotonic()))
+    _last_request[source] = time.monotonic()
 
 
 def _noop(assets_def: dg.AssetsDefinition) -> dg.AssetsDefinition:
     specs = [spec.replace_attributes(automation_condition=None) for spec in assets_def.specs]
-    paced = _paced_wait_s(assets_def, SCRAPE_SEASONS) if SCRAPE_SEASONS else 0.0
 
     @dg.multi_asset(
         specs=specs,
@@ -64,12 +72,10 @@ def _noop(assets_def: dg.AssetsDefinition) -> dg.AssetsDefinition:
         name=assets_def.node_def.name,
         can_subset=True,
         pool=getattr(assets_def.node_def, "pool", None),
-        op_tags=dict(assets_def.node_def.tags),  # the DuckDB writers' tag, limited by season_backfill's executor
+        op_tags=dict(assets_def.node_def.tags),
         backfill_policy=assets_def.backfill_policy,
     )
     def noop(context):
-        if paced:
-            time.sleep(paced)
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key)
         for check in context.selected_asset_check_keys:
@@ -79,7 +85,9 @@ def _noop(assets_def: dg.AssetsDefinition) -> dg.AssetsDefinition:
 
 
 def _noop_checks(checks_def: dg.AssetChecksDefinition) -> dg.AssetChecksDefinition:
-    """A check that is its own step (not part of an asset's), passing without looking."""
+    """A check that is its own step (the raw pages' `fetched`): a fetch reports its raw page
+    materialized, as the real one does for a page it fetched, replayed or did not need; every check
+    then passes without looking."""
 
     @dg.multi_asset_check(
         specs=list(checks_def.check_specs), name=checks_def.node_def.name, can_subset=True,
@@ -87,57 +95,63 @@ def _noop_checks(checks_def: dg.AssetChecksDefinition) -> dg.AssetChecksDefiniti
     )
     def noop(context):
         for check in context.selected_asset_check_keys:
+            if check.name == FETCHED:
+                source = _paced_source(check)
+                if source is not None:
+                    _wait_out_spacing(source)
+                op_context = context.op_execution_context
+                op_context.log_event(dg.AssetMaterialization(asset_key=check.asset_key, partition=op_context.partition_key))
             yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True)
 
     return noop
 
 
 def floor_defs() -> dg.Definitions:
-    assets = [_noop(a) for a in real_defs.get_repository_def().assets_defs_by_key.values()]
-    unique = {a.node_def.name: a for a in assets}
+    repository = real_defs.get_repository_def()
+    assets: dict[str, dg.AssetsDefinition] = {}
+    for assets_def in repository.assets_defs_by_key.values():
+        if assets_def.is_executable:
+            assets.setdefault(assets_def.node_def.name, _noop(assets_def))
+        else:  # the raw pages and the operations records: external specs, as in the product
+            assets.setdefault(",".join(sorted(k.to_user_string() for k in assets_def.keys)), assets_def)
     checks = [_noop_checks(c) for c in real_defs.asset_checks or [] if isinstance(c, dg.AssetChecksDefinition)]
     # Each job with the selection it is defined with (a resolved job's own asset_selection is not
     # that: it is empty, and a job defined with it would run every asset).
     defined = {job.name: job for job in real_defs.jobs or [] if hasattr(job, "selection")}  # define_asset_job's
     jobs = [dg.define_asset_job(name, selection=defined[name].selection) for name in PIPELINE_JOBS]
-    # The scrape's job with its own executor (multiprocess, forkserver, preloads, DuckDB tag limit).
-    scrape = defined[SCRAPE_JOB]
-    jobs.append(dg.define_asset_job(SCRAPE_JOB, selection=scrape.selection, executor_def=scrape.executor_def))
-    return dg.Definitions(assets=list(unique.values()), asset_checks=checks, jobs=jobs, executor=dg.in_process_executor)
-
-
-def scrape_floor_job() -> dg.JobDefinition:
-    """Module level, so that each step process rebuilds the same job."""
-    return floor_defs().resolve_job_def(SCRAPE_JOB)
+    return dg.Definitions(assets=list(assets.values()), asset_checks=checks, jobs=jobs, executor=dg.in_process_executor)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--from", dest="first", default="2011")
-    parser.add_argument("--to", dest="last", default="2025")
-    parser.add_argument("--scrape", action="store_true", help="the live scrape's floor (season_backfill, paced raw steps)")
+    parser.add_argument("--from", dest="first", type=int, default=2011)
+    parser.add_argument("--to", dest="last", type=int, default=2025)
+    parser.add_argument("--scrape", action="store_true", help="the live scrape's floor (season_pipeline runs alone, paced fetch steps)")
     args = parser.parse_args(argv)
-    instance = dg.DagsterInstance.get()
-    tags = {PARTITION_RANGE_START_TAG: args.first, PARTITION_RANGE_END_TAG: args.last, "trigger": "framework floor"}
     if args.scrape:
-        if SCRAPE_SEASONS != int(args.last) - int(args.first) + 1:
-            print(f"--scrape needs FLOOR_SCRAPE_SEASONS={int(args.last) - int(args.first) + 1} in the environment", file=sys.stderr)
-            return 2
-        result = dg.execute_job(dg.reconstructable(scrape_floor_job), instance=instance, tags=tags, raise_on_error=False,
-                                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-        print(f"{SCRAPE_JOB}: run {result.run_id} {'succeeded' if result.success else 'failed'} (paced no-op bodies)")
-        return 0 if result.success else 1
+        from analytics_assets.ingestion.http_resource import HttpClientResource
+        from analytics_assets.settings import from_environment
+
+        # The rate limit the real scrape would use (ANALYTICS_HTTP_MIN_INTERVAL_S, default 3 s).
+        PACING["interval_s"] = from_environment(HttpClientResource, bind=False).min_interval_s
+    instance = dg.DagsterInstance.get()
     defs = floor_defs()
-    for job in (defs.resolve_job_def(name) for name in PIPELINE_JOBS):
-        result = job.execute_in_process(instance=instance, tags=tags if job.partitions_def else {"trigger": "framework floor"},
-                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}, raise_on_error=False)
-        if not result.success:
-            print(f"Run {result.run_id} of {job.name} failed", file=sys.stderr)
-            return 1
-        print(f"{job.name}: run {result.run_id} succeeded (no-op bodies)")
-    return 0
+    # The console as each real counterpart sets it: `make run` shows warnings and errors, the
+    # benchmark worker (the live scrape) every event.
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO" if args.scrape else "WARNING"}}}}
+    tags = {"trigger": "framework floor"}
+    failed = False
+    season_job = defs.resolve_job_def(SEASON_JOB)
+    for season in range(args.first, args.last + 1):
+        result = season_job.execute_in_process(instance=instance, partition_key=str(season), tags=tags, run_config=run_config, raise_on_error=False)
+        print(f"{SEASON_JOB} {season}: run {result.run_id} {'succeeded' if result.success else 'failed'} (no-op bodies)")
+        failed = failed or not result.success
+    if not args.scrape:
+        for name in PIPELINE_JOBS[1:]:
+            result = defs.resolve_job_def(name).execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+            print(f"{name}: run {result.run_id} {'succeeded' if result.success else 'failed'} (no-op bodies)")
+            failed = failed or not result.success
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

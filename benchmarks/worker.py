@@ -3,11 +3,12 @@
     python -m benchmarks.worker season-run --first 2011 --last 2025 --out result.json
     python -m benchmarks.worker scale --sizes 100,1000,10000 --repeat 5 --out result.json
 
-`season-run` runs the `season_pipeline` job (raw pages, standings, dead_cap, team_season_risk; or
-`--job season_backfill`, the same with the sites fetched in parallel) over a range
-of seasons in one run, exactly as the daily schedule and backfills do, against the Dagster
-instance in $DAGSTER_HOME and the folders in the ANALYTICS_* variables. `scale` feeds synthetic
-leagues straight into the pure risk and summary functions.
+`season-run` runs the `season_pipeline` job (each raw page's fetch, standings, dead_cap,
+team_season_risk) for each season from --first to --last, one run per season one after the other
+in this process, as `make run` (analytics_assets.run_pipeline), the daily schedule and a backfill's
+runs do, against the Dagster instance in $DAGSTER_HOME and the folders in the ANALYTICS_* variables.
+A season that fails does not stop the next ones (as in `make run`); the result says which failed.
+`scale` feeds synthetic leagues straight into the pure risk and summary functions.
 """
 
 from __future__ import annotations
@@ -21,44 +22,35 @@ import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 
-
-def season_pipeline():
-    from analytics_assets.definitions import defs
-
-    return defs.resolve_job_def("season_pipeline")
+SEASON_JOB = "season_pipeline"
 
 
-def season_backfill():
-    from analytics_assets.definitions import defs
-
-    return defs.resolve_job_def("season_backfill")
-
-
-JOBS = {"season_pipeline": season_pipeline, "season_backfill": season_backfill}
-
-
-def season_run(first: int, last: int, job_name: str = "season_pipeline") -> dict:
+def season_run(first: int, last: int) -> dict:
+    """One run of season_pipeline per season in [first, last]: per-run and total times, and success."""
     import dagster as dg
 
-    from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+    from analytics_assets.definitions import defs
 
     imported = time.perf_counter()
     instance = dg.DagsterInstance.get()
-    job = JOBS[job_name]()
+    job = defs.resolve_job_def(SEASON_JOB)
     ready = time.perf_counter()
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if first == last:
-        tags = {"dagster/partition": str(first)}
-    else:
-        tags = {PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)}
-    if job.executor_def.name == dg.in_process_executor.name:
-        result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
-    else:  # as the daemon runs it: the job's own executor, steps in parallel processes
-        result = dg.execute_job(dg.reconstructable(JOBS[job_name]), instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
+    runs: list[dict] = []
+    steps: dict[str, float] = {}
+    for season in range(first, last + 1):
+        started = time.perf_counter()
+        result = job.execute_in_process(instance=instance, partition_key=str(season), run_config=run_config, raise_on_error=False)
+        run_s = time.perf_counter() - started
+        run_steps = step_durations(instance, result.run_id)
+        for step, seconds in run_steps.items():
+            steps[step] = steps.get(step, 0.0) + seconds
+        runs.append({"season": season, "run_id": result.run_id, "success": result.success, "run_s": run_s, "steps": run_steps})
     done = time.perf_counter()
     return {
         "import_s": imported - STARTED, "instance_s": ready - imported, "run_s": done - ready,
-        "steps": step_durations(instance, result.run_id), "success": result.success, "run_id": result.run_id,
+        "runs": runs, "steps": steps, "success": all(r["success"] for r in runs),
+        "failed": [r["season"] for r in runs if not r["success"]],
     }
 
 
@@ -138,14 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--first", type=int, required=True)
     run.add_argument("--last", type=int, required=True)
     run.add_argument("--out", required=True)
-    run.add_argument("--job", default="season_pipeline", choices=sorted(JOBS))
     sc = sub.add_parser("scale")
     sc.add_argument("--sizes", default="100,1000,10000")
     sc.add_argument("--repeat", type=int, default=5)
     sc.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.task == "season-run":
-        result = season_run(args.first, args.last, args.job)
+        result = season_run(args.first, args.last)
     else:
         result = scale([int(s) for s in args.sizes.split(",")], args.repeat)
     with open(args.out, "w") as f:
