@@ -138,6 +138,10 @@ def _check_statuses(server, asset: str) -> dict[str, dict[str, str]]:
         for r in statuses.get("ranges", []):
             for season in range(int(r["startKey"]), int(r["endKey"]) + 1):
                 seasons[str(season)] = r["status"]
+        for field, status in (("succeededPartitions", "SUCCEEDED"), ("failedPartitions", "FAILED"), ("skippedPartitions", "SKIPPED"),
+                              ("executionFailedPartitions", "EXECUTION_FAILED")):
+            for season in statuses.get(field, []):
+                seasons[season] = status
         out[check["name"]] = seasons
     return out
 
