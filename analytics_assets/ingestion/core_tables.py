@@ -271,7 +271,7 @@ def load_core_table(
         writes = storage.replace_seasons(conn, table, {season: frame}, run_id=context.run.run_id, snapshot=snapshot)
         metadata = table_metadata(conn, table, [season], writes)
         per_season = season_metadata(conn, table, [season], writes)
-        version = content_version(conn, table)
+        version = content_version(conn, table, season)
     for path in plan.after_write():
         context.log.info(f"{table}: manual import stored and moved to {path}")
     metadata.update(per_season[season])

@@ -85,7 +85,7 @@ def team_season_risk(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB)
         writes = storage.replace_seasons(conn, "team_season_risk", frames, run_id=context.run.run_id)
         metadata = table_metadata(conn, "team_season_risk", seasons, writes)
         metadata.update(season_metadata(conn, "team_season_risk", seasons, writes)[season])
-        version = content_version(conn, "team_season_risk")
+        version = content_version(conn, "team_season_risk", season)
     yield dg.MaterializeResult(
         metadata=metadata, check_results=gate.check_results("team_season_risk", reports), data_version=version
     )
