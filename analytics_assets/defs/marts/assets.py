@@ -124,9 +124,9 @@ def report_automation(operations_assets: tuple[str, ...]) -> dg.AutomationCondit
         .with_label("any_operations_record_added")
     )
     # Nothing to report on before the league summary exists (no season stored yet).
-    summarised = ~dg.AutomationCondition.any_deps_match(dg.AutomationCondition.missing()).allow(
-        dg.AssetSelection.assets("league_risk_summary")
-    ).with_label("league_risk_summary exists")
+    summarised = ~dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.missing() & ~dg.AutomationCondition.will_be_requested()
+    ).allow(dg.AssetSelection.assets("league_risk_summary")).with_label("league_risk_summary exists or is requested")
     return (
         dg.AutomationCondition.eager()
         .without(~dg.AutomationCondition.any_deps_missing())
