@@ -4,99 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import pandas as pd
 import pytest
 
-from analytics_assets.definitions import defs
-from analytics_assets.defs.resources import environment_resources
-from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.deploy_support import deployment  # noqa: F401 (the session-wide deployment fixture)
+from analytics_assets import partitions
+from analytics_assets.ingestion import embedded
+from analytics_tests.support.runs import materialize_seasons
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
-SEASON_ASSETS = ["standings", "dead_cap", "team_season_risk"]
 # The raw assets a core asset reads from the archive: always fetched (their `fetched` check) with it, as the job does.
-RAW_OF = {"standings": ["raw_nflverse_games", "raw_pfr_season_page"], "dead_cap": ["raw_spotrac_cap_page"]}
-
-
-class SeasonRuns:
-    """The runs of a range of seasons, one season per run (as a backfill runs them), read as one result."""
-
-    def __init__(self, results: list):
-        self.results = results
-
-    @property
-    def success(self) -> bool:
-        return all(r.success for r in self.results)
-
-    @property
-    def all_events(self) -> list:
-        return [e for r in self.results for e in r.all_events]
-
-    @property
-    def run_id(self) -> str:
-        return self.results[-1].run_id
-
-    def __getattr__(self, name: str):
-        if len(self.results) != 1:
-            raise AttributeError(f"{name}: a result of {len(self.results)} runs; read .results[i]")
-        return getattr(self.results[0], name)
-
-
-def shared_file(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared data folder sits beside the repo in CI")
-    return path
-
-
-def season_assets(names=SEASON_ASSETS) -> tuple[list, dg.AssetSelection]:
-    """The definitions a run of `names` needs (with their raw pages' fetches), and what it selects."""
-    raws = list(dict.fromkeys(raw for name in names for raw in RAW_OF.get(name, [])))
-    checks = [c for c in defs.asset_checks or [] if any(k.asset_key.to_user_string() in raws for k in c.check_keys)]
-    from analytics_assets.defs.raw.assets import raw_assets
-
-    assets = [defs.get_assets_def(name) for name in names] + [spec for spec in raw_assets if spec.key.to_user_string() in raws]
-    selection = dg.AssetSelection.assets(*names) | dg.AssetSelection.checks_for_assets(*raws) if raws else dg.AssetSelection.assets(*names)
-    return [*assets, *checks], selection
-
-
-def materialize_names(names, partition_key: str, **kwargs):
-    """dg.materialize of the season assets `names` (with their raw pages' fetches) for one season."""
-    assets, selection = season_assets(names)
-    return dg.materialize(assets, selection=selection, partition_key=partition_key, **kwargs)
-
-
-def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict:
-    """The code location's resources as the environment has them now, on the DuckDB file `db_path`."""
-    return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
-
-
-def materialize_seasons(
-    db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
-):
-    """Materialize the per-season assets for each season of [first, last], one run per season as a backfill
-    runs them, against `db_path` (plus any run `tags`); stops at the first failed run."""
-    last = first if last is None else last
-    assets, selection = season_assets(names)
-    results = []
-    for season in range(first, last + 1):
-        result = dg.materialize(
-            assets, selection=selection, partition_key=str(season), resources=resources_for(db_path, http),
-            tags=tags, instance=instance, raise_on_error=raise_on_error,
-        )
-        results.append(result)
-        if not result.success:
-            break
-    return SeasonRuns(results)
-
-
-def read_table(db_path: Path, sql: str, params=None) -> pd.DataFrame:
-    with duckdb.connect(str(db_path), read_only=True) as conn:
-        return conn.execute(sql, params or []).df()
 
 
 @pytest.fixture(scope="session")
@@ -144,49 +59,6 @@ def embedded_copy(tmp_path, monkeypatch):
     embedded.load.cache_clear()
 
 
-def step_failures(result) -> dict[str, str]:
-    """Each failed step's error as the UI shows it, followed by the failure's `detail` metadata (the full
-    text of what each source answered) when it has one."""
-    out = {}
-    for e in result.all_events:
-        if e.event_type_value != "STEP_FAILURE":
-            continue
-        user = e.event_specific_data.user_failure_data
-        detail = user.metadata.get("detail") if user is not None else None
-        out[e.step_key] = e.event_specific_data.error.message + (f"\nDetail: {detail.value}" if detail is not None else "")
-    return out
-
-
-def step_failure_descriptions(result) -> dict[str, str]:
-    """Each failed step's description alone: what the person on call reads first."""
-    return {
-        e.step_key: e.event_specific_data.user_failure_data.description
-        for e in result.all_events
-        if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.user_failure_data is not None
-    }
-
-
-def skipped_steps(result) -> set[str]:
-    return {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
-
-
-def check_evaluations(result) -> dict[tuple[str, str], bool]:
-    return {
-        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-
-
-def table_hash(db_path: Path, table: str) -> tuple[int, str]:
-    """Row count and a content hash of a whole table, independent of row order."""
-    with duckdb.connect(str(db_path), read_only=True) as conn:
-        count, digest = conn.execute(
-            f"SELECT count(*), coalesce(sum(hash(t::VARCHAR))::VARCHAR, '0') FROM nfl.{table} t"
-        ).fetchone()
-    return int(count), digest
-
-
 @pytest.fixture(scope="session", autouse=True)
 def offline_sources(tmp_path_factory):
     """No test reaches the internet: embedded sources unless a test asks for live ones, live base URLs
@@ -206,7 +78,7 @@ def offline_sources(tmp_path_factory):
 @pytest.fixture(scope="module")
 def outputs(full_db, tmp_path_factory):
     """The summary, charts and report built once on a copy of the full database."""
-    from analytics_tests.outputs_support import session_outputs
+    from analytics_tests.support.outputs import session_outputs
 
     return session_outputs(full_db, tmp_path_factory)
 
@@ -214,7 +86,7 @@ def outputs(full_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium():
     """Headless Debian Chromium, started once for the test module (skips where it is not installed)."""
-    from analytics_tests.outputs_support import Chromium, require_chromium
+    from analytics_tests.support.outputs import Chromium, require_chromium
 
     require_chromium()
     browser = Chromium()
@@ -225,7 +97,7 @@ def chromium():
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
     """Risk figures computed independently (numpy/scipy) from the reference CSV files."""
-    from analytics_tests.test_risk_analytics import expected_risk
+    from analytics_tests.support.reference import expected_risk
 
     return expected_risk()
 
@@ -238,3 +110,51 @@ def db(seeded, tmp_path) -> Path:
     path = tmp_path / "analytics.duckdb"
     shutil.copy(seeded, path)
     return path
+
+
+@pytest.fixture
+def landing(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    monkeypatch.setenv("ANALYTICS_LANDING_DIR", str(folder))
+    return folder
+
+
+SEASON = partitions.season_in_progress()
+
+
+def _week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
+    first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
+    (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
+    last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
+    wins = 1 + (last.index < 16) * (games - 2)
+    margin = 7 * (2 * wins - games)
+    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
+                      points_for=20 * games + margin, points_against=20 * games - margin)
+    money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
+    # Each team's figures move differently from last season's (a copy of last season is refused as such).
+    spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31
+    money["dead_money_musd"] = (money["dead_money_musd"] * spread * dead_scale).round(3)
+    money["total_cap_allocations_musd"] = (money["total_cap_allocations_musd"] * 1.03).round(3)
+    return pd.concat([standings, now], ignore_index=True), pd.concat([dead, money], ignore_index=True)
+
+
+@pytest.fixture
+def in_progress(embedded_copy):
+    """The embedded facts plus the season in progress (and its league cap), rewritten week by week."""
+    folder = embedded.EMBEDDED_DIR  # the test's copy (embedded_copy points the package at it)
+    standings = pd.read_csv(folder / embedded.STANDINGS_FILE)
+    dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE)
+    caps = pd.read_csv(folder / embedded.SALARY_CAP_FILE)
+    if SEASON not in set(caps["season"]):
+        pd.concat([caps, caps[caps["season"] == SEASON - 1].assign(season=SEASON)]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
+
+    def week(games: int, dead_scale: float = 1.0) -> None:
+        s, d = _week(standings, dead, games, dead_scale)
+        s.to_csv(folder / embedded.STANDINGS_FILE, index=False)
+        d.to_csv(folder / embedded.DEAD_MONEY_FILE, index=False)
+        embedded.load.cache_clear()
+
+    return week
+

@@ -17,8 +17,8 @@ from analytics_assets.defs.jobs import season_pipeline_job
 from analytics_assets.defs.monitoring import alerts
 from analytics_assets.defs.monitoring.alerts import AlertDeliveryError, alert_on_run_failure, failure_payload
 from analytics_assets.partitions import season_in_progress
-from analytics_tests.conftest import resources_for
-from analytics_tests.deploy_support import WebhookSink
+from analytics_tests.support.deploy import WebhookSink
+from analytics_tests.support.runs import resources_for
 
 STORED_SEASON = 2025
 

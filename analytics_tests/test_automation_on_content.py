@@ -6,8 +6,8 @@ import dagster as dg
 import pytest
 
 from analytics_assets.definitions import defs
-from analytics_tests.conftest import materialize_seasons, resources_for
-from analytics_tests.outputs_support import OUTPUT_ASSETS
+from analytics_tests.support.outputs import OUTPUT_ASSETS
+from analytics_tests.support.runs import materialize_seasons, resources_for
 
 OUTPUTS = {"league_risk_summary", "risk_report"}
 

@@ -31,9 +31,8 @@ import pytest
 from analytics_assets import partitions
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.quality.catalog import rules_for
-from analytics_tests.deploy_support import WebhookSink
-from analytics_tests.test_browser_ui import _shot, _wait
-from analytics_tests.ui_support import chromium_page, dev_server
+from analytics_tests.support.deploy import WebhookSink
+from analytics_tests.support.ui import chromium_page, dev_server, shot, wait_until
 
 SEASON = partitions.season_in_progress()
 COMPLETED = (str(partitions.FIRST_SEASON), str(SEASON - 1))
@@ -114,7 +113,7 @@ def _backfills_done(server, count: int) -> list[dict]:
         finished = [b for b in results if b["status"] not in ("REQUESTED", "CANCELING")]
         return finished if len(finished) >= count else None
 
-    return _wait(done, 900, f"{count} backfill(s) done")
+    return wait_until(done, 900, f"{count} backfill(s) done")
 
 
 def _runs(server) -> list[dict]:
@@ -186,7 +185,7 @@ def offline_all(server, page):
     _launch_all_from_job_page(page, server)
     backfills = _backfills_done(server, 2)
     run_id = _launch_the_daily_refresh_run(server)
-    _wait(lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")], 300, "the run done")
+    wait_until(lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")], 300, "the run done")
     failed = [r for r in _runs(server) if r["status"] == "FAILURE"]
     return {"backfills": backfills, "failed": failed}
 
@@ -259,7 +258,7 @@ def test_the_report_is_rebuilt_after_the_failure_and_tells_it(server, offline_al
         got = server.gql(LATEST_MATERIALIZATION, {"k": {"path": ["risk_report"]}})["assetNodeOrError"]["assetMaterializations"]
         return got if got and float(got[0]["timestamp"]) / 1000 > last_failure else None
 
-    _wait(rebuilt_after, 300, "the report rebuilt after the failed refresh")
+    wait_until(rebuilt_after, 300, "the report rebuilt after the failed refresh")
     reports = Path(server.env["ANALYTICS_OUTPUT_DIR"])
     report = (reports / "risk_report.html").read_text()
     season_page = (reports / "season_in_progress.html").read_text()
@@ -276,19 +275,19 @@ def test_screens_after_the_offline_all(server, page, offline_all):
     body = page.locator("body")
     expect(body).to_contain_text("Failed (1)")
     expect(body).to_contain_text(f"Materialized ({SEASON - partitions.FIRST_SEASON})")
-    _shot(page, "offline_all_partitions")
+    shot(page, "offline_all_partitions")
     page.goto(f"{server.url}/assets/raw_pfr_season_page?view=partitions", wait_until="networkidle")
     expect(page.locator("body")).to_contain_text("Missing (1)")
-    _shot(page, "offline_all_raw_partitions")
+    shot(page, "offline_all_raw_partitions")
     page.goto(f"{server.url}/assets/standings?view=checks", wait_until="networkidle")
     expect(page.get_by_text("win_pct_formula").first).to_be_visible()
-    _shot(page, "offline_all_checks")
+    shot(page, "offline_all_checks")
 
 
 def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(server, offline_all, webhook):
     failed = [r["runId"] for r in offline_all["failed"]]
     assert len(failed) == 3
-    alerts = _wait(lambda: (lambda got: got if len(got) == len(failed) else None)(
+    alerts = wait_until(lambda: (lambda got: got if len(got) == len(failed) else None)(
         {rid: webhook.payloads_for(rid) for rid in failed if webhook.payloads_for(rid)}), 180, "an alert for every failed run")
     texts = {rid: payloads[0]["text"] for rid, payloads in alerts.items()}
     assert all("__ASSET_JOB" not in text for text in texts.values()), texts

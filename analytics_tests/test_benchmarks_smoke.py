@@ -18,7 +18,7 @@ from analytics_assets.ingestion import pfr, spotrac
 from analytics_assets.ingestion.normalize import Provenance, dead_cap_rows, standings_rows
 from analytics_assets.quality import rules
 from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
-from analytics_tests.conftest import REPO, shared_file
+from analytics_tests.support.data import REPO, shared_file
 
 PROVENANCE = Provenance("live", "http://127.0.0.1/", "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
 HEADER = "| # | measurement | median | min | max | figure | target | result |"

@@ -18,8 +18,9 @@ import pytest
 from analytics_assets.ingestion.errors import ResponseTooLargeError, RetriesExhaustedError
 from analytics_assets.ingestion.http_client import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT_S, HttpClientResource, PoliteClient
 from analytics_assets.settings import from_environment
-from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
+from analytics_tests.support.data import read_table, shared_file, table_hash
+from analytics_tests.support.http_server import PFR_2017_PATH, Reply
+from analytics_tests.support.runs import materialize_seasons, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 DEADLINE_S = 2.0

@@ -17,8 +17,8 @@ import dagster as dg
 import pytest
 
 from analytics_assets.run_tags import PARTITION_TAG
-from analytics_tests.deploy_support import read_duckdb
-from analytics_tests.ui_support import CHROMIUM, CHROMIUM_ARGS
+from analytics_tests.support.deploy import read_duckdb
+from analytics_tests.support.ui import CHROMIUM, CHROMIUM_ARGS
 
 SEASON = 2024
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")

@@ -8,15 +8,11 @@ success, each season's own metadata, and no failed (red) season or check.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
-from analytics_tests.ui_support import chromium_page, dev_server
+from analytics_tests.support.ui import chromium_page, dev_server, shot, wait_until
 
 PARTITION_STATS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   partitionStats { numMaterialized numFailed numMaterializing } } } }"""
@@ -36,12 +32,6 @@ def page(server):
         yield pg
 
 
-def _shot(page, name: str) -> None:
-    folder = Path(os.environ.get("ANALYTICS_TEST_ARTIFACTS", tempfile.gettempdir())) / "browser_ui"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
 def _launch_from_asset_page(page, server, partitions: str, expected: int) -> None:
     from playwright.sync_api import expect
 
@@ -49,7 +39,7 @@ def _launch_from_asset_page(page, server, partitions: str, expected: int) -> Non
     try:
         page.get_by_role("button", name=re.compile("Materialize")).first.click()
     except Exception:
-        _shot(page, "failure")
+        shot(page, "failure")
         raise
     # On a fresh instance the raw assets upstream of standings were never materialized: Dagster asks
     # first. Materializing standings alone is right for embedded seasons (no page is read).
@@ -74,16 +64,6 @@ def _launch_from_asset_page(page, server, partitions: str, expected: int) -> Non
     expect(dialog).to_be_hidden()
 
 
-def _wait(predicate, timeout: float, what: str):
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"{what} not reached in {timeout} s")
-
-
 def _stats(server, name: str) -> dict:
     return server.gql(PARTITION_STATS, {"k": {"path": [name]}})["assetNodeOrError"]["partitionStats"]
 
@@ -93,15 +73,15 @@ def test_materialize_a_season_then_backfill_three_from_the_asset_page(server, pa
 
     # One season: 2024.
     _launch_from_asset_page(page, server, "2024", 1)
-    _wait(lambda: _stats(server, "standings")["numMaterialized"] >= 1, 240, "2024 materialized")
+    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 1, 240, "2024 materialized")
 
     # A 3-season backfill from the same page: 2021-2023.
     _launch_from_asset_page(page, server, "[2021...2023]", 3)
-    _wait(lambda: _stats(server, "standings")["numMaterialized"] >= 4, 300, "the backfill's seasons materialized")
+    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 4, 300, "the backfill's seasons materialized")
     page.goto(f"{server.url}/overview/backfills", wait_until="networkidle")
     expect(page.get_by_role("button", name="3 partitions")).to_be_visible()
     expect(page.locator("body")).to_contain_text(re.compile(r"Success\s*Nov|Success"), timeout=120_000)
-    _shot(page, "backfills")
+    shot(page, "backfills")
 
     # No red anywhere: every season stored, none failed.
     stats = _stats(server, "standings")
@@ -116,13 +96,13 @@ def test_materialize_a_season_then_backfill_three_from_the_asset_page(server, pa
     expect(body).to_contain_text(re.compile(r"dagster/row_count\s*32\s*season\s*2022"))  # that season's 32 rows
     expect(body).to_contain_text(re.compile(r"source\s*embedded"))
     expect(body).to_contain_text(re.compile(r"run_seasons\s*2022"))  # one season per run
-    _shot(page, "partition_2022")
+    shot(page, "partition_2022")
 
     # The checks view: every check passed, or (a rule with nothing to judge on embedded facts) was skipped.
     page.goto(f"{server.url}/assets/standings?view=checks", wait_until="networkidle")
     expect(page.get_by_text("win_pct_formula").first).to_be_visible()
     expect(body).not_to_contain_text("Execution failed")
-    _shot(page, "checks")
+    shot(page, "checks")
     checks = server.gql(CHECKS, {"k": {"path": ["standings"]}})["assetNodeOrError"]["assetChecksOrError"]["checks"]
     statuses = {c["name"]: (c["executionForLatestMaterialization"] or {}).get("status") for c in checks}
     assert statuses and all(s in ("SUCCEEDED", "SKIPPED", None) for s in statuses.values()), statuses

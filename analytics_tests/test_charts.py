@@ -11,8 +11,8 @@ from plotly.offline import get_plotlyjs
 from analytics_assets import settings
 from analytics_assets.analytics import risk
 from analytics_assets.reporting import charts
-from analytics_tests.conftest import read_table
-from analytics_tests.outputs_support import figure_from_html
+from analytics_tests.support.data import read_table
+from analytics_tests.support.outputs import figure_from_html
 
 SEASONS = list(range(2011, 2026))
 PALETTE = {c.upper() for c in charts.OKABE_ITO} | {charts.GREY.upper(), "#000000"}

@@ -9,8 +9,8 @@ import pytest
 
 from analytics_assets.analytics import risk, summary
 from analytics_assets.reporting import report, team_pages
-from analytics_tests.conftest import read_table, shared_file
-from analytics_tests.test_report import Tables
+from analytics_tests.support.data import read_table, shared_file
+from analytics_tests.support.html import Tables
 
 
 def _season(wins, losses, dead_money, ties=None, cap: float = 200.0) -> pd.DataFrame:

@@ -25,17 +25,7 @@ import yaml
 
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
 from analytics_assets.run_tags import BACKFILL_TAG, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
-from analytics_tests.deploy_support import (
-    DEPLOY,
-    LOCATION,
-    PG_PASSWORD,
-    PG_USER,
-    REPO,
-    fresh_database,
-    postgres_unreachable_reason,
-    read_duckdb,
-    wait_for,
-)
+from analytics_tests.support.deploy import DEPLOY, LOCATION, PG_PASSWORD, PG_USER, REPO, fresh_database, postgres_unreachable_reason, read_duckdb, wait_for
 
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
@@ -210,7 +200,7 @@ def test_compose_file_wires_the_services_volumes_and_credentials():
 
 def test_every_setting_variable_reaches_the_code_location_and_every_run_container():
     """A variable the code location binds as dg.EnvVar is read again in the run's container: it must be passed there."""
-    from analytics_tests.test_settings import setting_variables
+    from analytics_tests.support.settings import setting_variables
 
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     passed_to_services = set(compose["x-dagster-env"])

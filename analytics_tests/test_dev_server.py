@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from analytics_tests.conftest import REPO
+from analytics_tests.support.data import REPO
 
 
 def _free_port() -> int:

@@ -21,10 +21,11 @@ from analytics_assets.ingestion.core_tables import build_season, season_context
 from analytics_assets.ingestion.manual_import import LandingFile, sha256_of
 from analytics_assets.quality import gate, rules
 from analytics_assets.quality.catalog import RULES, _others_equal
-from analytics_tests.conftest import materialize_names, materialize_seasons, read_table, resources_for, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
-from analytics_tests.test_live_ingestion import http_for
-from analytics_tests.test_manual_import import landing, pfr_export, spotrac_dead_cap  # noqa: F401 (fixture)
+from analytics_tests.support.data import read_table, shared_file, table_hash
+from analytics_tests.support.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply
+from analytics_tests.support.landing import pfr_export, spotrac_dead_cap
+from analytics_tests.support.live import http_for
+from analytics_tests.support.runs import materialize_names, materialize_seasons, resources_for, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions", "team_season_risk"]
 
@@ -441,7 +442,7 @@ def test_the_launchpad_lists_exactly_each_tables_acceptable_rules():
     """What the launchpad reads from the webserver (GraphQL, as the UI asks it): the accept_rules field
     of each gated step is a list of an enum holding exactly that table's acceptable rules, its
     description names them, the default config shows the field, and any other name is refused."""
-    from analytics_tests.ui_support import dev_server
+    from analytics_tests.support.ui import dev_server
 
     expected = {
         "standings": ["record_agrees_with_points", "points_drift", "season_progress"],
@@ -523,7 +524,7 @@ def test_a_stale_copy_of_the_season_in_progress_is_refused(db, landing):
 
 
 def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_incidents(db, landing, tmp_path):
-    from analytics_tests.outputs_support import materialize_outputs
+    from analytics_tests.support.outputs import materialize_outputs
 
     assert materialize_seasons(db, 2023, 2024, names=["standings"]).success
     assert not landing_run(db, landing, "dead_cap", 2024, drifted_2024()).success  # refused first: an incident

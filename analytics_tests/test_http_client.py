@@ -19,7 +19,7 @@ from analytics_assets.ingestion.http_client import (
     parse_retry_after,
     truncation_problem,
 )
-from analytics_tests.http_server import PFR_2017_PATH, Reply, closed_port_url, page_server  # noqa: F401
+from analytics_tests.support.http_server import PFR_2017_PATH, Reply, closed_port_url
 
 
 class Sleeps(list):

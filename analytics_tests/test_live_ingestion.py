@@ -16,24 +16,14 @@ import pytest
 from analytics_assets.ingestion import pfr
 from analytics_assets.ingestion.archive import RawArchive
 from analytics_assets.ingestion.errors import LayoutChangedError
-from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.live import LiveSources
-from analytics_assets.settings import from_environment
-from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply, page_server  # noqa: F401
+from analytics_tests.support.data import read_table, shared_file, table_hash
+from analytics_tests.support.http_server import PFR_2017_PATH, SPOTRAC_2024_PATH, Reply
+from analytics_tests.support.live import http_for
+from analytics_tests.support.runs import materialize_seasons, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 COLS = ["season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "points_for", "points_against"]
-
-
-def http_for(server, archive: Path, **overrides) -> HttpClientResource:
-    """Short intervals and backoff for the tests (the rate limit itself is measured in test_http_client)."""
-    config = dict(
-        pfr_base_url=server.base_url, spotrac_base_url=server.base_url, min_interval_s=0.0, max_attempts=3,
-        backoff_base_s=0.01, backoff_max_s=0.02, read_timeout_s=2.0, archive_dir=str(archive),
-    )
-    config.update(overrides)
-    return from_environment(HttpClientResource, bind=False, **config)
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +229,7 @@ def test_every_attempt_is_a_json_log_line_with_season_source_url_and_attempt(db,
     import dagster as dg
     import yaml
 
-    from analytics_tests.conftest import REPO
+    from analytics_tests.support.data import REPO
 
     python_logs = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())["python_logs"]
     log_file = tmp_path / "run.jsonl"

@@ -11,20 +11,14 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from analytics_assets import settings, teams
+from analytics_assets import settings
 from analytics_assets.defs.core.sensors import manual_import_sensor
 from analytics_assets.ingestion.manual_import import REJECTED_SUFFIX
-from analytics_tests.conftest import materialize_names, materialize_seasons, read_table, resources_for, shared_file, step_failures, table_hash
+from analytics_tests.support.data import read_table, table_hash
+from analytics_tests.support.landing import pfr_export, reference_standings, spotrac_dead_cap
+from analytics_tests.support.runs import materialize_names, materialize_seasons, resources_for, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions"]
-
-
-@pytest.fixture
-def landing(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    monkeypatch.setenv("ANALYTICS_LANDING_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -32,30 +26,6 @@ def seeded(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "analytics.duckdb"
     assert materialize_seasons(path, 2017, names=["standings", "dead_cap"]).success
     return path
-
-
-def reference_standings(season: int) -> pd.DataFrame:
-    ref = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
-    return ref[ref["season"] == season].reset_index(drop=True)
-
-
-def pfr_export(season: int) -> str:
-    """Standings the way PFR's "Get table as CSV" gives them: full names, * and + markers, division rows."""
-    ref = reference_standings(season)
-    lines = ["Tm,W,L,T,W-L%,PF,PA,PD"]
-    for division, rows in ref.groupby("division"):
-        lines.append(f"{division},,,,,,,")
-        for i, r in enumerate(rows.itertuples()):
-            name = teams.resolve(r.team, "nflverse", season).name + ("*" if i == 0 else "")
-            pct = (r.wins + r.ties / 2) / r.games
-            lines.append(f"{name},{r.wins},{r.losses},{r.ties},{pct:.3f},{r.points_for},{r.points_against},{r.points_for - r.points_against}")
-    return "\n".join(lines) + "\n"
-
-
-def spotrac_dead_cap(season: int) -> str:
-    ref = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
-    ref = ref[ref["season"] == season]
-    return ref[["team", "dead_money_musd", "total_cap_allocations_musd"]].to_csv(index=False)
 
 
 def evaluate():

@@ -21,8 +21,9 @@ from analytics_assets.ingestion import nflverse
 from analytics_assets.ingestion.http_client import HttpClientResource
 from analytics_assets.ingestion.reconcile import reconcile
 from analytics_assets.settings import from_environment
-from analytics_tests.conftest import check_evaluations, materialize_seasons, read_table, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
+from analytics_tests.support.data import read_table, shared_file, table_hash
+from analytics_tests.support.http_server import PFR_2017_PATH, Reply
+from analytics_tests.support.runs import check_evaluations, materialize_seasons, step_failures
 
 GAMES_PATH = "/nflverse/nfldata/master/data/games.csv"
 RECORD = ["games", "wins", "losses", "ties", "points_for", "points_against"]

@@ -19,7 +19,7 @@ from analytics_assets.definitions import defs
 from analytics_assets.defs.monitoring.freshness import SEASON_ASSETS, SEASON_IN_PROGRESS_FRESHNESS
 from analytics_assets.json_logs import JsonFormatter, scrape_fields
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_partitions
-from analytics_tests.deploy_support import DEPLOY
+from analytics_tests.support.deploy import DEPLOY
 
 
 def test_plain_record_with_scrape_fields_is_one_json_line():

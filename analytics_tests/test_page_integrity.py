@@ -18,9 +18,10 @@ import pytest
 from analytics_assets.ingestion import page_checks
 from analytics_assets.ingestion.archive import RawArchive
 from analytics_assets.ingestion.http_client import Attempt, HttpClientResource
-from analytics_tests.conftest import materialize_seasons, read_table, shared_file, step_failures, table_hash
-from analytics_tests.http_server import PFR_2017_PATH, Reply, page_server  # noqa: F401
-from analytics_tests.test_live_ingestion import http_for as live_http_for
+from analytics_tests.support.data import read_table, shared_file, table_hash
+from analytics_tests.support.http_server import PFR_2017_PATH, Reply
+from analytics_tests.support.live import http_for as live_http_for
+from analytics_tests.support.runs import materialize_seasons, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions"]
 

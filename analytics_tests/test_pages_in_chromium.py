@@ -4,7 +4,7 @@ no request off the machine; no word broken inside a table cell; no table wider t
 
 from __future__ import annotations
 
-from analytics_tests.outputs_support import MID_WORD_BREAKS, OVERFLOWING_TABLES
+from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES
 
 HISTORY = "chart_league_history"
 TITLE = "document.querySelector('#{div} .gtitle').textContent"

@@ -12,8 +12,8 @@ from analytics_assets.ingestion import pfr, spotrac
 from analytics_assets.ingestion.errors import LayoutChangedError
 from analytics_assets.ingestion.html_tables import parse_page
 from analytics_assets.ingestion.normalize import Provenance, dead_cap_rows, standings_rows
-from analytics_tests.conftest import shared_file
-from analytics_tests.http_server import pfr_2017_page, spotrac_2024_page
+from analytics_tests.support.data import shared_file
+from analytics_tests.support.http_server import pfr_2017_page, spotrac_2024_page
 
 PFR_URL = "https://www.pro-football-reference.com/years/2017/index.htm"
 SPOTRAC_URL = "https://www.spotrac.com/nfl/cap/2024/"

@@ -10,15 +10,8 @@ from analytics_assets import partitions
 from analytics_assets.definitions import defs
 from analytics_assets.quality.catalog import rules_for
 from analytics_assets.run_tags import BACKFILL_TAG
-from analytics_tests.conftest import (
-    check_evaluations,
-    materialize_seasons,
-    read_table,
-    step_failure_descriptions,
-    step_failures,
-    table_hash,
-)
-from analytics_tests.test_snapshots import in_progress  # noqa: F401 (fixture)
+from analytics_tests.support.data import read_table, table_hash
+from analytics_tests.support.runs import check_evaluations, materialize_seasons, step_failure_descriptions, step_failures
 
 STANDINGS_RULES = {r.name for r in rules_for("standings")}
 SLO = "scraper_slo"
@@ -174,7 +167,7 @@ def test_a_check_executed_alone_judges_the_season_as_stored_and_writes_nothing(d
     assert materialize_seasons(db_path, 2019).success
     before = {t: table_hash(db_path, t) for t in ("standings", "partition_versions", "quality_results")}
     standings = defs.get_assets_def("standings")
-    from analytics_tests.conftest import resources_for
+    from analytics_tests.support.runs import resources_for
 
     # Execute on one check in the UI: a run of that check alone, the asset not selected.
     key = dg.AssetCheckKey(dg.AssetKey("standings"), "record_agrees_with_points")

@@ -12,7 +12,8 @@ import pytest
 
 from analytics_assets import storage
 from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import REPO, materialize_seasons, read_table, shared_file
+from analytics_tests.support.data import REPO, read_table, shared_file
+from analytics_tests.support.runs import materialize_seasons
 
 TABLES = ["standings", "dead_cap", "team_season_risk"]
 
@@ -159,7 +160,7 @@ def test_every_season_asset_backfills_one_season_per_run():
 
 def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
     from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-    from analytics_tests.conftest import resources_for, season_assets, step_failure_descriptions
+    from analytics_tests.support.runs import resources_for, season_assets, step_failure_descriptions
 
     assets, selection = season_assets(["standings"])
     result = dg.materialize(assets, selection=selection, resources=resources_for(db_path), raise_on_error=False,

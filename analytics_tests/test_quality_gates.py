@@ -11,14 +11,8 @@ import textwrap
 import dagster as dg
 import pytest
 
-from analytics_tests.conftest import (
-    REPO,
-    check_evaluations,
-    materialize_seasons,
-    read_table,
-    step_failures,
-    table_hash,
-)
+from analytics_tests.support.data import REPO, read_table, table_hash
+from analytics_tests.support.runs import check_evaluations, materialize_seasons, step_failures
 
 TABLES = ["standings", "dead_cap", "team_season_risk"]
 
@@ -169,7 +163,7 @@ def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_f
     """`make run` end to end: a degenerate season stops before the summary, charts and report; they are
     rebuilt over the rows that stand, and the report says the season's refresh failed."""
     from analytics_assets import run_pipeline
-    from analytics_tests.test_report import Tables
+    from analytics_tests.support.html import Tables
 
     home = tmp_path / "home"
     home.mkdir()

@@ -18,9 +18,10 @@ import pytest
 from analytics_assets.defs.monitoring.alerts import alert_on_run_failure
 from analytics_assets.reporting import refreshes, team_pages
 from analytics_assets.reporting.templating import when
-from analytics_tests.conftest import materialize_seasons, read_table
-from analytics_tests.outputs_support import MID_WORD_BREAKS, OVERFLOWING_TABLES, materialize_outputs, open_pages, require_chromium
-from analytics_tests.test_report import Tables
+from analytics_tests.support.data import read_table
+from analytics_tests.support.html import Tables
+from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, materialize_outputs, open_pages, require_chromium
+from analytics_tests.support.runs import materialize_seasons
 
 
 @dataclass

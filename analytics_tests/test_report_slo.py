@@ -9,7 +9,7 @@ import duckdb
 
 from analytics_assets.reporting.report import _slo_context
 from analytics_assets.slo import ScrapeSlo, slo_from_attempts
-from analytics_tests.outputs_support import materialize_outputs
+from analytics_tests.support.outputs import materialize_outputs
 
 
 def _attempts(db, rows):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from analytics_tests.conftest import read_table, shared_file
+from analytics_tests.support.data import read_table, shared_file
 
 SEASONS = (2016, 2017)  # both in the nflverse export the benchmark pages are built from
 
@@ -59,7 +59,7 @@ def run_backfill(home) -> list[str]:
 
 
 def test_a_live_backfill_fetches_each_page_once_and_replays_it_afterwards(tmp_path, servers):
-    from analytics_tests.conftest import REPO
+    from analytics_tests.support.data import REPO
 
     nfl, pfr, spotrac = servers
     home = tmp_path / "home"

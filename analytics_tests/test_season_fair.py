@@ -11,7 +11,7 @@ import statsmodels.formula.api as smf
 from analytics_assets.analytics import season_fair, summary
 from analytics_assets.analytics.risk import SEASON_QUADRANTS
 from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import read_table
+from analytics_tests.support.data import read_table
 
 FIT_SQL = "SELECT * FROM nfl.league_risk_fit"
 

@@ -10,16 +10,9 @@ import pytest
 from analytics_assets import settings
 from analytics_assets.definitions import code_location
 from analytics_assets.ingestion.http_client import HttpClientResource
-from analytics_assets.settings import AnalyticsSettings, env_var_of, from_environment
-from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import REPO
-
-RESOURCES = {"duckdb": AnalyticsDuckDB, "http": HttpClientResource, "settings": AnalyticsSettings}
-
-
-def setting_variables() -> dict[str, str]:
-    """Every environment variable a setting reads -> the resource field it sets."""
-    return {var: f"{key}.{field}" for key, cls in RESOURCES.items() for field in cls.model_fields if (var := env_var_of(cls, field))}
+from analytics_assets.settings import AnalyticsSettings, from_environment
+from analytics_tests.support.data import REPO
+from analytics_tests.support.settings import setting_variables
 
 
 def test_every_variable_sets_exactly_one_field_and_is_documented():
@@ -52,7 +45,7 @@ def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_fo
 
 def test_a_run_resolves_the_variables_when_it_starts(monkeypatch, tmp_path):
     """Bound when the code location loads, read when the run starts: the run writes where the variable says then."""
-    from analytics_tests.conftest import materialize_names
+    from analytics_tests.support.runs import materialize_names
 
     monkeypatch.setenv("ANALYTICS_DUCKDB_PATH", str(tmp_path / "first.duckdb"))
     resources = code_location().resources

@@ -31,7 +31,8 @@ from analytics_assets.slo import (
     slo_text,
 )
 from analytics_assets.storage import AnalyticsDuckDB
-from analytics_tests.conftest import read_table, resources_for
+from analytics_tests.support.data import read_table
+from analytics_tests.support.runs import resources_for
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 # A figure with float noise: a run of 6+ decimals (0.0010000000000000009, -998.9999999999991), an

@@ -7,58 +7,14 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
-import pytest
 
 from analytics_assets import partitions
-from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import team_pages
-from analytics_tests.conftest import materialize_names, read_table, resources_for, step_failures, table_hash
-from analytics_tests.outputs_support import (
-    MID_WORD_BREAKS,
-    OVERFLOWING_TABLES,
-    figure_from_html,
-    materialize_outputs,
-    open_pages,
-    require_chromium,
-)
+from analytics_tests.support.data import read_table, table_hash
+from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, figure_from_html, materialize_outputs, open_pages, require_chromium
+from analytics_tests.support.runs import materialize_names, resources_for, step_failures
 
 SEASON = partitions.season_in_progress()
-
-
-def _week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
-    first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
-    (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
-    last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
-    wins = 1 + (last.index < 16) * (games - 2)
-    margin = 7 * (2 * wins - games)
-    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
-                      points_for=20 * games + margin, points_against=20 * games - margin)
-    money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
-    # Each team's figures move differently from last season's (a copy of last season is refused as such).
-    spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31
-    money["dead_money_musd"] = (money["dead_money_musd"] * spread * dead_scale).round(3)
-    money["total_cap_allocations_musd"] = (money["total_cap_allocations_musd"] * 1.03).round(3)
-    return pd.concat([standings, now], ignore_index=True), pd.concat([dead, money], ignore_index=True)
-
-
-@pytest.fixture
-def in_progress(embedded_copy):
-    """The embedded facts plus the season in progress (and its league cap), rewritten week by week."""
-    folder = embedded.EMBEDDED_DIR  # the test's copy (embedded_copy points the package at it)
-    standings = pd.read_csv(folder / embedded.STANDINGS_FILE)
-    dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE)
-    caps = pd.read_csv(folder / embedded.SALARY_CAP_FILE)
-    if SEASON not in set(caps["season"]):
-        pd.concat([caps, caps[caps["season"] == SEASON - 1].assign(season=SEASON)]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
-
-    def week(games: int, dead_scale: float = 1.0) -> None:
-        s, d = _week(standings, dead, games, dead_scale)
-        s.to_csv(folder / embedded.STANDINGS_FILE, index=False)
-        d.to_csv(folder / embedded.DEAD_MONEY_FILE, index=False)
-        embedded.load.cache_clear()
-
-    return week
 
 
 def refresh(db, as_of: str | None, season: int = SEASON, raise_on_error: bool = True):

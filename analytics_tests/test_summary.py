@@ -15,8 +15,9 @@ from scipy import stats
 from analytics_assets.analytics import summary
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.reporting import charts
-from analytics_tests.conftest import materialize_seasons, read_table, resources_for, season_assets
-from analytics_tests.outputs_support import materialize_outputs
+from analytics_tests.support.data import read_table
+from analytics_tests.support.outputs import materialize_outputs
+from analytics_tests.support.runs import materialize_seasons, resources_for, season_assets
 
 
 def test_one_row_per_stored_season_with_the_documented_columns(outputs):

@@ -12,9 +12,9 @@ from analytics_assets.analytics import risk
 from analytics_assets.analytics.risk import QUADRANTS, SEASON_QUADRANTS
 from analytics_assets.defs.outputs.assets import risk_report
 from analytics_assets.reporting import team_pages
-from analytics_tests.conftest import read_table
-from analytics_tests.outputs_support import materialize_outputs
-from analytics_tests.test_report import Tables
+from analytics_tests.support.data import read_table
+from analytics_tests.support.html import Tables
+from analytics_tests.support.outputs import materialize_outputs
 
 FRANCHISES = 32
 

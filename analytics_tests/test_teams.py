@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from analytics_assets import teams
-from analytics_tests.conftest import shared_file
+from analytics_tests.support.data import shared_file
 
 
 @pytest.mark.parametrize(

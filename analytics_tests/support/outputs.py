@@ -17,8 +17,8 @@ import pytest
 
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
-from analytics_tests.conftest import resources_for
-from analytics_tests.ui_support import CHROMIUM, CHROMIUM_ARGS
+from analytics_tests.support.runs import resources_for
+from analytics_tests.support.ui import CHROMIUM, CHROMIUM_ARGS
 
 OUTPUT_ASSETS = [league_risk_summary, risk_charts, risk_report]
 

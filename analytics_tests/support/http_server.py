@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from analytics_tests.conftest import shared_file
+from analytics_tests.support.data import shared_file
 
 PFR_2017_PATH = "/years/2017/index.htm"
 SPOTRAC_2024_PATH = "/nfl/cap/2024/"

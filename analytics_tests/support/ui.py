@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from analytics_tests.conftest import REPO
+from analytics_tests.support.data import REPO
 
 CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
 # Nothing reaches the network on its own: no sync, no component updates, no QUIC.
@@ -56,3 +57,20 @@ def chromium_page() -> Iterator:
         finally:
             context.close()
             browser.close()
+
+
+def shot(page, name: str) -> None:
+    folder = Path(os.environ.get("ANALYTICS_TEST_ARTIFACTS", tempfile.gettempdir())) / "browser_ui"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def wait_until(predicate, timeout: float, what: str):
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what} not reached in {timeout} s")
+

@@ -1,0 +1,1 @@
+"""What the tests share besides fixtures: runs, data, pages, servers, browsers."""
