@@ -109,7 +109,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from analytics_assets import storage
-    from analytics_tests.conftest import materialize_seasons
+    from analytics_tests.support.runs import materialize_seasons
     original, calls = storage.content_sha256, []
     def pausing(df, key):
         calls.append(1)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 SHARED_DATA = REPO.parent / "shared" / "data"

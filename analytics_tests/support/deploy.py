@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 BIN = Path(sys.executable).parent
 LOCATION = "analytics_assets"
