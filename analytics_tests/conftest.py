@@ -1,7 +1,10 @@
-"""Shared fixtures: a real DuckDB file per test (or per session) and real Dagster materializations."""
+"""Shared fixtures (real DuckDB files, real materializations, the session's Chromium, dg dev, the
+deployment) and the suite's rules: every test belongs to one tier, and the tests that share a
+process-wide fixture run on one worker."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -9,17 +12,108 @@ import pytest
 
 from analytics_assets import partitions
 from analytics_assets.ingestion import embedded
+from analytics_tests.support.landing import in_progress_week
 from analytics_tests.support.runs import materialize_seasons
 
 # The raw assets a core asset reads from the archive: always fetched (their `fetched` check) with it, as the job does.
 
 
+TIERS = ("unit", "integration", "browser", "deploy")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Every test has exactly one tier marker (its own or its module's); the tests
+    sharing `dev_server` run on one worker, in file order with the offline story last, every other
+    module on one worker of its own (its module fixtures are built once)."""
+    untiered = []
+    for item in items:
+        if len({m.name for m in item.iter_markers() if m.name in TIERS}) != 1:
+            untiered.append(item.nodeid)
+        group = "dev_server" if "dev_server" in getattr(item, "fixturenames", ()) else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+    if untiered:
+        raise pytest.UsageError(f"tests without exactly one tier marker ({', '.join(TIERS)}): {untiered[:10]}")
+    items.sort(key=lambda item: "test_backfill_offline" in item.nodeid)  # stable: the offline "All" after the rest
+
+
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (`CI` set, as `.ci/run` sets it) a skipped test fails the session: a skip there means a
+    package or service the suite needs is missing, and a suite that skipped it proved nothing."""
+    if not os.environ.get("CI") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and exitstatus == pytest.ExitCode.OK:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; in CI every test must run:", red=True)
+        for report in skipped[:20]:
+            reporter.write_line(f"  {report.nodeid}: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_UNIT_ITEM: list[str] = []  # the unit test being set up or run, if any
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _as_unit(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _as_unit(item))
+
+
+def _as_unit(item):
+    """While a unit test (and any fixture first built for it) runs, a Dagster job or a new process fails
+    it: a test that needs one belongs to another tier."""
+    if item.get_closest_marker("unit") is not None:
+        _UNIT_ITEM.append(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        _UNIT_ITEM.clear()
+
+
+def pytest_configure(config):
+    import subprocess
+
+    import dagster as dg
+
+    def guarded(original):
+        def call(*args, **kwargs):
+            if _UNIT_ITEM:
+                raise AssertionError(f"{_UNIT_ITEM[0]} is marked unit but runs a Dagster job or starts a process: mark it integration")
+            return original(*args, **kwargs)
+
+        return call
+
+    dg.JobDefinition.execute_in_process = guarded(dg.JobDefinition.execute_in_process)
+    subprocess.Popen.__init__ = guarded(subprocess.Popen.__init__)
+
+
 @pytest.fixture(scope="session")
-def full_db(tmp_path_factory) -> Path:
-    """One DuckDB file holding every embedded season, 2011-2025, built by a real materialization."""
-    path = tmp_path_factory.mktemp("full") / "analytics.duckdb"
-    result = materialize_seasons(path, 2011, 2025)
-    assert result.success
+def shared_root(tmp_path_factory) -> Path:
+    """A folder every worker of the session sees (pytest-xdist gives each worker a base folder of its own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def full_db(shared_root) -> Path:
+    """One DuckDB file holding every embedded season, 2011-2025, built by a real materialization once
+    per session (the first worker to ask builds it, the other waits); tests only read it."""
+    from filelock import FileLock
+
+    path = shared_root / "full" / "analytics.duckdb"
+    with FileLock(str(shared_root / "full.lock")):
+        if not (shared_root / "full" / "built").exists():
+            path.parent.mkdir(exist_ok=True)
+            result = materialize_seasons(path, 2011, 2025)
+            assert result.success
+            (shared_root / "full" / "built").touch()
     return path
 
 
@@ -120,26 +214,6 @@ def landing(tmp_path, monkeypatch) -> Path:
     return folder
 
 
-SEASON = partitions.season_in_progress()
-
-
-def _week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
-    first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
-    (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
-    last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
-    wins = 1 + (last.index < 16) * (games - 2)
-    margin = 7 * (2 * wins - games)
-    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
-                      points_for=20 * games + margin, points_against=20 * games - margin)
-    money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
-    # Each team's figures move differently from last season's (a copy of last season is refused as such).
-    spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31
-    money["dead_money_musd"] = (money["dead_money_musd"] * spread * dead_scale).round(3)
-    money["total_cap_allocations_musd"] = (money["total_cap_allocations_musd"] * 1.03).round(3)
-    return pd.concat([standings, now], ignore_index=True), pd.concat([dead, money], ignore_index=True)
-
-
 @pytest.fixture
 def in_progress(embedded_copy):
     """The embedded facts plus the season in progress (and its league cap), rewritten week by week."""
@@ -147,14 +221,68 @@ def in_progress(embedded_copy):
     standings = pd.read_csv(folder / embedded.STANDINGS_FILE)
     dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE)
     caps = pd.read_csv(folder / embedded.SALARY_CAP_FILE)
-    if SEASON not in set(caps["season"]):
-        pd.concat([caps, caps[caps["season"] == SEASON - 1].assign(season=SEASON)]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
+    if partitions.season_in_progress() not in set(caps["season"]):
+        pd.concat([caps, caps[caps["season"] == partitions.season_in_progress() - 1].assign(season=partitions.season_in_progress())]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
 
     def week(games: int, dead_scale: float = 1.0) -> None:
-        s, d = _week(standings, dead, games, dead_scale)
+        s, d = in_progress_week(standings, dead, games, dead_scale)
         s.to_csv(folder / embedded.STANDINGS_FILE, index=False)
         d.to_csv(folder / embedded.DEAD_MONEY_FILE, index=False)
         embedded.load.cache_clear()
 
     return week
 
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The session's headless Chromium (one per worker)."""
+    from analytics_tests.support.browser import shared_browser
+
+    return shared_browser()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_browser_at_the_end():
+    yield
+    from analytics_tests.support.browser import close_shared_browser
+
+    close_shared_browser()
+
+
+@pytest.fixture
+def page_server():
+    """A local HTTP server with the saved PFR 2017 and Spotrac 2024 pages at their real paths."""
+    from analytics_tests.support.http_server import saved_page_server
+
+    with saved_page_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory):
+    """PostgreSQL + code server + webserver + daemon, shared by the deployment and browser tests."""
+    from analytics_tests.support.deploy import running_deployment
+
+    with running_deployment(tmp_path_factory.mktemp("deployment")) as d:
+        yield d
+
+
+@pytest.fixture(scope="session")
+def dev_webhook():
+    """Where the shared dg dev's alert sensor posts."""
+    from analytics_tests.support.deploy import WebhookSink
+
+    with WebhookSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def dev_server(dev_webhook):
+    """`make dev`'s processes (webserver, daemon, code server) on a temporary instance, offline: the
+    completed seasons from the embedded facts, every live site on a closed port. Shared by the browser
+    tests of the session (they run on one worker, the offline "All" story last)."""
+    from analytics_tests.support.ui import OFFLINE, running_dev_server
+
+    with running_dev_server("analytics-dev-test-", env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": dev_webhook.url}) as srv:
+        yield srv

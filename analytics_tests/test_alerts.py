@@ -79,6 +79,7 @@ def _evaluate_sensor(failed: FailedRun) -> None:
     alert_on_run_failure(context)
 
 
+@pytest.mark.integration
 def test_failed_run_posts_run_job_step_and_error_to_the_webhook(failed_run, monkeypatch):
     # Run storage: the run failed, and at the standings / dead-cap steps.
     instance = failed_run.instance
@@ -111,6 +112,7 @@ def test_failed_run_posts_run_job_step_and_error_to_the_webhook(failed_run, monk
     assert {season for _, season, _, _ in failed_run.stored_before} == {STORED_SEASON}
 
 
+@pytest.mark.integration
 def test_without_a_webhook_the_alert_is_logged(failed_run, monkeypatch, caplog):
     monkeypatch.delenv(alerts.WEBHOOK_ENV, raising=False)
     with caplog.at_level(logging.WARNING, logger=alerts.__name__):
@@ -120,6 +122,7 @@ def test_without_a_webhook_the_alert_is_logged(failed_run, monkeypatch, caplog):
     assert f"{alerts.WEBHOOK_ENV} is unset" in logged[0] and failed_run.run.run_id in logged[0]
 
 
+@pytest.mark.integration
 def test_a_failing_webhook_fails_the_tick_so_the_alert_is_retried(failed_run, monkeypatch):
     with WebhookSink(status=503) as sink:
         monkeypatch.setenv(alerts.WEBHOOK_ENV, sink.url)
@@ -129,6 +132,7 @@ def test_a_failing_webhook_fails_the_tick_so_the_alert_is_retried(failed_run, mo
     assert len(sink.received) == 3  # 5xx is retried, then the tick fails and Dagster evaluates the run again
 
 
+@pytest.mark.unit
 def test_a_run_that_failed_before_any_step_still_says_why():
     run = dg.DagsterRun(job_name="season_pipeline", run_id="0123456789abcdef", status=dg.DagsterRunStatus.FAILURE, tags={"dagster/partition": "2019"})
     payload = failure_payload(run, [], "Run worker exited unexpectedly (OOM killed).", None)
@@ -138,6 +142,7 @@ def test_a_run_that_failed_before_any_step_still_says_why():
     assert payload["run_url"] is None
 
 
+@pytest.mark.unit
 def test_a_run_launched_from_the_asset_catalog_is_named_by_its_assets_not_dagsters_implicit_job():
     run = dg.DagsterRun(
         job_name="__ASSET_JOB", run_id="1e535e96ffff", status=dg.DagsterRunStatus.FAILURE,

@@ -9,6 +9,8 @@ from analytics_assets.definitions import defs
 from analytics_tests.support.outputs import OUTPUT_ASSETS
 from analytics_tests.support.runs import materialize_seasons, resources_for
 
+pytestmark = pytest.mark.integration
+
 OUTPUTS = {"league_risk_summary", "risk_report"}
 
 

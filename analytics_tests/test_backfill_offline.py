@@ -1,5 +1,6 @@
 """The offline "All" story, clicked as a person clicks it in the Dagster UI (Debian's Chromium), against
-`make dev`'s processes (webserver, daemon, code server) on a temporary instance.
+`make dev`'s processes (webserver, daemon, code server) on the session's temporary instance (the
+browser tests before it have stored four seasons there).
 
 No site answers (every live URL points at a closed local port) and the season in progress was never
 stored. "All" is launched twice: from the `standings` asset page and from the `season_pipeline` job.
@@ -31,23 +32,17 @@ import pytest
 from analytics_assets import partitions
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.quality.catalog import rules_for
-from analytics_tests.support.deploy import WebhookSink
-from analytics_tests.support.ui import chromium_page, dev_server, shot, wait_until
+from analytics_tests.support.ui import chromium_page, shot, wait_until
+
+pytestmark = pytest.mark.browser
 
 SEASON = partitions.season_in_progress()
 COMPLETED = (str(partitions.FIRST_SEASON), str(SEASON - 1))
 CORE = ("standings", "dead_cap", "team_season_risk")
 RAW = tuple(s.raw_asset for s in LIVE_SOURCES.values())
-OFFLINE = {
-    "ANALYTICS_SOURCE": "auto",  # embedded facts for completed seasons, the live sites for the season in progress
-    "PFR_BASE_URL": "http://127.0.0.1:9",
-    "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
-    "NFLVERSE_GAMES_URL": "http://127.0.0.1:9/nflverse/nfldata/master/data/games.csv",
-    "ANALYTICS_HTTP_MAX_ATTEMPTS": "2",
-}
 
-BACKFILLS = """query { partitionBackfillsOrError(limit: 10) { ... on PartitionBackfills { results { id status } } } }"""
-RUNS = """query { runsOrError(limit: 100) { ... on Runs { results { runId status pipelineName endTime tags { key value } } } } }"""
+BACKFILLS = """query { partitionBackfillsOrError(limit: 50) { ... on PartitionBackfills { results { id status } } } }"""
+RUNS = """query { runsOrError(limit: 500) { ... on Runs { results { runId status pipelineName endTime tags { key value } } } } }"""
 PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   assetPartitionStatuses { ... on TimePartitionStatuses { ranges { status startKey endKey } } } } } }"""
 CHECK_PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
@@ -60,15 +55,13 @@ LATEST_MATERIALIZATION = """query($k: AssetKeyInput!) { assetNodeOrError(assetKe
 
 
 @pytest.fixture(scope="module")
-def webhook():
-    with WebhookSink() as sink:
-        yield sink
+def webhook(dev_webhook):
+    return dev_webhook
 
 
 @pytest.fixture(scope="module")
-def server(webhook):
-    with dev_server("analytics-offline-test-", env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": webhook.url}) as srv:
-        yield srv
+def server(dev_server):
+    return dev_server
 
 
 @pytest.fixture(scope="module")
@@ -107,13 +100,19 @@ def _launch_all_from_job_page(page, server) -> None:
     _choose_all_and_launch(page)
 
 
-def _backfills_done(server, count: int) -> list[dict]:
+def _backfill_ids(server) -> set[str]:
+    return {b["id"] for b in server.gql(BACKFILLS)["partitionBackfillsOrError"]["results"]}
+
+
+def _backfill_done(server, before: set[str]) -> dict:
+    """The one backfill launched since `before` was read, once it is done."""
+
     def done():
         results = server.gql(BACKFILLS)["partitionBackfillsOrError"]["results"]
-        finished = [b for b in results if b["status"] not in ("REQUESTED", "CANCELING")]
-        return finished if len(finished) >= count else None
+        new = [b for b in results if b["id"] not in before]
+        return new[0] if len(new) == 1 and new[0]["status"] not in ("REQUESTED", "CANCELING") else None
 
-    return wait_until(done, 900, f"{count} backfill(s) done")
+    return wait_until(done, 900, "the backfill done")
 
 
 def _runs(server) -> list[dict]:
@@ -180,19 +179,22 @@ def _launch_the_daily_refresh_run(server) -> str:
 @pytest.fixture(scope="module")
 def offline_all(server, page):
     """Both launches of "All", done, then the failed season again from the job; the failed runs."""
+    before = _backfill_ids(server)  # the browser tests' backfill ran on this instance first
     _launch_all_from_asset_page(page, server)
-    _backfills_done(server, 1)
+    backfills = [_backfill_done(server, before)]
     _launch_all_from_job_page(page, server)
-    backfills = _backfills_done(server, 2)
+    backfills.append(_backfill_done(server, before | {backfills[0]["id"]}))
     run_id = _launch_the_daily_refresh_run(server)
-    wait_until(lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")], 300, "the run done")
-    failed = [r for r in _runs(server) if r["status"] == "FAILURE"]
-    return {"backfills": backfills, "failed": failed}
+    wait_until(lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")], 600, "the run done")
+    ours = {b["id"] for b in backfills}
+    runs = [r for r in _runs(server) if r["tags"].get("dagster/backfill") in ours or r["runId"] == run_id]
+    failed = [r for r in runs if r["status"] == "FAILURE"]
+    return {"backfills": backfills, "runs": runs, "failed": failed}
 
 
 def test_each_launch_is_one_run_per_season_and_only_the_season_in_progress_fails(server, offline_all):
     assert sorted(b["status"] for b in offline_all["backfills"]) == ["COMPLETED_FAILED", "COMPLETED_FAILED"]
-    runs = [r for r in _runs(server) if "dagster/backfill" in r["tags"]]
+    runs = [r for r in offline_all["runs"] if "dagster/backfill" in r["tags"]]
     for run in runs:  # one season per run: never a range
         assert run["tags"].get("dagster/asset_partition_range_start") == run["tags"].get("dagster/asset_partition_range_end")
     assert sorted(_season(r) for r in runs) == sorted([str(s) for s in range(partitions.FIRST_SEASON, SEASON + 1)] * 2)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from analytics_assets.ingestion import pfr, spotrac
 from analytics_assets.ingestion.normalize import Provenance, dead_cap_rows, standings_rows
@@ -61,6 +62,7 @@ def one(rows: list[dict[str, str]], starts: str) -> dict[str, str]:
     return row
 
 
+@pytest.mark.integration
 def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
     shared_file("pages", "pfr_years_2017_index.html")
     _, rows = bench("--only", "load,golden,daily,scrape,backfill,naive,scale", timeout=2400)
@@ -106,6 +108,7 @@ def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
         assert [re.search(r"on ([\d,]+) team-seasons", s).group(1) for s in sizes] == ["100", "1,000", "10,000"]
 
 
+@pytest.mark.integration
 def test_quick_ui_pass_prints_its_rows():
     if not (REPO / ".venv" / "bin" / "dg").exists():
         import pytest
@@ -122,6 +125,7 @@ def test_quick_ui_pass_prints_its_rows():
         assert one(ui, f"UI ({label}): rebuilds after storing identical rows again")["figure"].isdigit()
 
 
+@pytest.mark.unit
 def test_served_pages_parse_to_the_facts_and_pass_the_gates():
     shared_file("pages", "pfr_years_2017_index.html")
     from benchmarks import pages
@@ -175,6 +179,7 @@ def upstream(job: dg.JobDefinition) -> dict[str, set[str]]:
     return deps
 
 
+@pytest.mark.integration
 def test_season_run_worker_runs_one_run_per_season(tmp_path):
     env = child_env(tmp_path)
     out = tmp_path / "result.json"
@@ -194,6 +199,7 @@ def test_season_run_worker_runs_one_run_per_season(tmp_path):
     assert [r["run_id"] for r in data["runs"]] == [run.run_id for run, _ in runs]
 
 
+@pytest.mark.integration
 def test_the_floors_run_the_real_jobs_steps_one_season_per_run(tmp_path):
     from analytics_assets.definitions import defs
     from benchmarks import floor_pipeline

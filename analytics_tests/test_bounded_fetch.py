@@ -45,6 +45,7 @@ def timed_failure(polite: PoliteClient, url: str, error=RetriesExhaustedError):
     return caught.value, time.monotonic() - start
 
 
+@pytest.mark.unit
 def test_the_real_pages_fit_the_default_bounds():
     """The defaults leave ample room for the real pages: 20 MB against 467 KB and 567 KB."""
     sizes = [shared_file("pages", name).stat().st_size for name in ("pfr_years_2017_index.html", "spotrac_nfl_cap_2024.html")]
@@ -54,6 +55,7 @@ def test_the_real_pages_fit_the_default_bounds():
     assert (built.total_timeout_s, built.max_response_bytes) == (DEFAULT_TOTAL_TIMEOUT_S, DEFAULT_MAX_RESPONSE_BYTES)
 
 
+@pytest.mark.unit
 def test_the_bounds_come_from_the_environment_when_unset(monkeypatch):
     monkeypatch.setenv("ANALYTICS_HTTP_TOTAL_TIMEOUT_S", "12.5")
     monkeypatch.setenv("ANALYTICS_HTTP_MAX_RESPONSE_BYTES", "1000000")
@@ -62,6 +64,7 @@ def test_the_bounds_come_from_the_environment_when_unset(monkeypatch):
     assert HttpClientResource(total_timeout_s=5, max_response_bytes=10).build_client().max_response_bytes == 10
 
 
+@pytest.mark.unit
 def test_a_body_trickled_one_byte_a_second_ends_at_the_deadline(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(trickle_s=1.0))
     exc, elapsed = timed_failure(client(), page_server.url(PFR_2017_PATH))
@@ -75,6 +78,7 @@ def test_a_body_trickled_one_byte_a_second_ends_at_the_deadline(page_server):
     assert attempt.kind == "deadline" and attempt.body is None and attempt.status == 200
 
 
+@pytest.mark.unit
 def test_headers_then_silence_ends_at_the_deadline_not_the_read_timeout(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(silence_after_headers=True))
     exc, elapsed = timed_failure(client(), page_server.url(PFR_2017_PATH))
@@ -83,6 +87,7 @@ def test_headers_then_silence_ends_at_the_deadline_not_the_read_timeout(page_ser
     assert "HTTP 200 headers arrived, then 0 bytes of 467,236 (Content-Length)" in str(exc)
 
 
+@pytest.mark.unit
 def test_no_headers_at_all_ends_at_the_deadline(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(delay_s=30.0))
     exc, elapsed = timed_failure(client(), page_server.url(PFR_2017_PATH))
@@ -119,6 +124,7 @@ def _on_host(server, host: str) -> str:
     return f"http://{host}:{server.base_url.rsplit(':', 1)[1]}"
 
 
+@pytest.mark.unit
 def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_server, hanging_resolver):
     polite = client()
     exc, elapsed = timed_failure(polite, _on_host(page_server, hanging_resolver) + PFR_2017_PATH)
@@ -134,6 +140,7 @@ def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_ser
     assert polite.get(page_server.url(PFR_2017_PATH)).body == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
 
 
+@pytest.mark.unit
 def test_a_deadline_is_retried_like_a_timeout(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(silence_after_headers=True))
     exc, _ = timed_failure(client(total_timeout_s=0.5, max_attempts=2), page_server.url(PFR_2017_PATH))
@@ -141,6 +148,7 @@ def test_a_deadline_is_retried_like_a_timeout(page_server):
     assert "failed on all 2 attempts" in str(exc)
 
 
+@pytest.mark.unit
 def test_an_endless_body_stops_at_the_size_cap_with_flat_memory_and_is_not_retried(page_server):
     cap = 4 * 1024 * 1024
     page_server.always_reply(PFR_2017_PATH, Reply(endless=True))
@@ -159,11 +167,13 @@ def test_an_endless_body_stops_at_the_size_cap_with_flat_memory_and_is_not_retri
     assert "over max_response_bytes=4,194,304 (4.0 MB); stopped after" in message
 
 
+@pytest.mark.unit
 def test_a_declared_length_over_the_cap_is_not_downloaded(page_server):
     exc, _ = timed_failure(client(max_response_bytes=100_000), page_server.url(PFR_2017_PATH), ResponseTooLargeError)
     assert "Content-Length 467,236 (0.4 MB) is over max_response_bytes=100,000" in str(exc) and "not downloaded" in str(exc)
 
 
+@pytest.mark.unit
 def test_the_page_within_the_bounds_is_fetched_whole(page_server):
     result = client(max_response_bytes=len(page_server.pages[PFR_2017_PATH])).get(page_server.url(PFR_2017_PATH))
     assert result.body == page_server.pages[PFR_2017_PATH]
@@ -188,6 +198,7 @@ def seeded(tmp_path_factory):
     ],
     ids=["trickle", "silence", "endless"],
 )
+@pytest.mark.integration
 def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, reply, overrides, expected):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")  # PFR's server misbehaves: no second source to fail over to
@@ -212,6 +223,7 @@ def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
     assert not (tmp_path / "archive" / "objects").exists()  # nothing partial is archived
 
 
+@pytest.mark.integration
 def test_a_run_against_a_host_name_that_never_resolves_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, hanging_resolver):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")

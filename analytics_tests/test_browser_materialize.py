@@ -18,23 +18,11 @@ import pytest
 
 from analytics_assets.run_tags import PARTITION_TAG
 from analytics_tests.support.deploy import read_duckdb
-from analytics_tests.support.ui import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.deploy
 
 SEASON = 2024
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path):

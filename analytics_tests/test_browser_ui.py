@@ -1,6 +1,7 @@
 """The Dagster UI as a user drives it, in Debian's Chromium (Playwright, never a downloaded browser).
 
-Against `make dev`'s processes (dg dev: webserver, daemon, code server) on a temporary instance:
+Against `make dev`'s processes (dg dev: webserver, daemon, code server) on the session's temporary
+instance (shared with the offline story, which runs after these):
 materialize one season of `standings` from its asset page, launch a 3-season backfill from the same page, wait
 for it to complete, then open the asset's partitions and checks and assert what the user sees:
 success, each season's own metadata, and no failed (red) season or check.
@@ -12,7 +13,9 @@ import re
 
 import pytest
 
-from analytics_tests.support.ui import chromium_page, dev_server, shot, wait_until
+from analytics_tests.support.ui import chromium_page, shot, wait_until
+
+pytestmark = pytest.mark.browser
 
 PARTITION_STATS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   partitionStats { numMaterialized numFailed numMaterializing } } } }"""
@@ -21,9 +24,8 @@ CHECKS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on 
 
 
 @pytest.fixture(scope="module")
-def server():
-    with dev_server("analytics-ui-test-") as srv:
-        yield srv
+def server(dev_server):
+    return dev_server
 
 
 @pytest.fixture(scope="module")

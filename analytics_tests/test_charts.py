@@ -14,6 +14,8 @@ from analytics_assets.reporting import charts
 from analytics_tests.support.data import read_table
 from analytics_tests.support.outputs import figure_from_html
 
+pytestmark = pytest.mark.integration
+
 SEASONS = list(range(2011, 2026))
 PALETTE = {c.upper() for c in charts.OKABE_ITO} | {charts.GREY.upper(), "#000000"}
 

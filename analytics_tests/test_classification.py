@@ -25,6 +25,7 @@ def _season(wins, losses, dead_money, ties=None, cap: float = 200.0) -> pd.DataF
     })
 
 
+@pytest.mark.unit
 def test_a_500_record_is_its_own_side_in_both_views():
     assert list(risk.record_side([8, 8, 9, 7], [8, 8, 8, 9])) == [".500", ".500", "winning", "losing"]
     # 8-8 and 8-8-1 are .500; a team at 15%+ with 8-8 is neither "winning through it" nor losing.
@@ -41,6 +42,7 @@ def test_a_500_record_is_its_own_side_in_both_views():
             assert name == risk.CAP_HELL or risk.short_name(name).endswith(side), name
 
 
+@pytest.mark.unit
 def test_a_team_exactly_at_the_seasons_median_counts_as_above_it():
     out = risk.team_season_risk(_season([5, 6, 7, 9, 11], [11, 10, 9, 7, 5], [2.0, 6.0, 10.0, 14.0, 18.0])).set_index("team")
     assert out.loc["T2", "dead_cap_pct"] == out.loc["T2", "season_median_dead_cap_pct"] == 5.0
@@ -56,6 +58,7 @@ def stored(full_db) -> tuple[pd.DataFrame, dict]:
     return rows, summary.league_fit(rows)
 
 
+@pytest.mark.integration
 def test_nyj_2014_is_high_and_above_the_median_on_its_page_and_under_15_only_in_the_absolute_view(stored):
     rows, _ = stored
     nyj = rows[(rows["franchise"] == "NYJ") & (rows["season"] == 2014)].iloc[0]
@@ -77,6 +80,7 @@ def test_nyj_2014_is_high_and_above_the_median_on_its_page_and_under_15_only_in_
     assert rows.loc[rows["risk_tier"] == "low", "season_quadrant"].str.startswith("Below median").all()
 
 
+@pytest.mark.integration
 def test_the_2013_teams_at_8_8_are_500_in_both_views(stored):
     rows, _ = stored
     even = rows[(rows["season"] == 2013) & (rows["wins"] == rows["losses"])]
@@ -93,6 +97,7 @@ def _within_slope(rows: pd.DataFrame) -> float:
 
 
 @pytest.mark.parametrize("latest", [2025, 2020])
+@pytest.mark.integration
 def test_the_general_managers_paragraph_on_the_real_seasons(stored, latest):
     rows, fit = stored
     text = report.gm_paragraph(rows, fit, latest)
@@ -116,6 +121,7 @@ def test_the_general_managers_paragraph_on_the_real_seasons(stored, latest):
     assert text.endswith("These are associations across teams, not the measured effect of any one decision.")
 
 
+@pytest.mark.integration
 def test_the_paragraph_says_so_when_the_data_show_no_link(stored):
     rows, fit = stored
     flat = {**fit, "fe_slope": -0.0001, "fe_slope_ci_low": -0.003, "fe_slope_ci_high": 0.0028}

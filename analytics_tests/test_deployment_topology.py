@@ -125,6 +125,7 @@ def _differences(a, b, path=()) -> list[tuple[str, ...]]:
     return [] if a == b else [path]
 
 
+@pytest.mark.unit
 def test_local_instance_differs_from_the_compose_one_only_in_run_launcher_and_hostnames():
     compose = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
     local = yaml.safe_load((DEPLOY / "dagster.local-processes.yaml").read_text())
@@ -138,6 +139,7 @@ def test_local_instance_differs_from_the_compose_one_only_in_run_launcher_and_ho
     assert local["run_launcher"]["class"] == "DefaultRunLauncher"
 
 
+@pytest.mark.unit
 def test_compose_instance_is_valid_dagster_config_with_queue_pools_and_retries(monkeypatch, tmp_path):
     """Dagster loads the compose instance file (its PostgreSQL host aside) into an instance: every part
     of it is validated against its class's config schema and built, the Docker run launcher included."""
@@ -177,6 +179,7 @@ def test_compose_instance_is_valid_dagster_config_with_queue_pools_and_retries(m
             instance.run_launcher  # noqa: B018 (built on first use)
 
 
+@pytest.mark.unit
 def test_compose_file_wires_the_services_volumes_and_credentials():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     services = compose["services"]
@@ -198,6 +201,7 @@ def test_compose_file_wires_the_services_volumes_and_credentials():
     assert "uv sync --frozen" in dockerfile and "COPY deploy/dagster.yaml" in dockerfile
 
 
+@pytest.mark.unit
 def test_every_setting_variable_reaches_the_code_location_and_every_run_container():
     """A variable the code location binds as dg.EnvVar is read again in the run's container: it must be passed there."""
     from analytics_tests.support.settings import setting_variables
@@ -222,6 +226,7 @@ def _apt_installs(dockerfile: Path) -> list[str]:
     return packages
 
 
+@pytest.mark.unit
 def test_images_take_their_base_as_an_argument_and_pin_what_they_install():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
     dockerfiles = {
@@ -257,6 +262,7 @@ def _compose_client() -> list[str] | None:
     return None
 
 
+@pytest.mark.integration
 def test_compose_file_validates_with_the_compose_client(tmp_path):
     """`compose config` parses, validates and interpolates the file; it needs no Docker engine."""
     client = _compose_client()
@@ -287,6 +293,7 @@ def test_compose_file_validates_with_the_compose_client(tmp_path):
 # --- the running topology -----------------------------------------------------------------------
 
 
+@pytest.mark.deploy
 def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
@@ -359,6 +366,7 @@ def _sensor_ticked(deployment, name: str) -> bool:
     return bool(found["sensorState"]["ticks"])
 
 
+@pytest.mark.deploy
 def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     """A run for the season in progress fails (its live sources are unreachable from here, the way a
     blocked source looks); the deployed sensor posts the alert; stored seasons are untouched."""
@@ -406,6 +414,7 @@ def _last_daily_tick(now: datetime) -> datetime:
     return tick if tick <= local else (tick - timedelta(days=1)).replace(hour=9)
 
 
+@pytest.mark.deploy
 def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     """The daemon was down at 09:00 New York time; when it comes back it runs the missed daily tick."""
     if shutil.which("faketime") is None:

@@ -14,6 +14,8 @@ import pytest
 
 from analytics_tests.support.data import REPO
 
+pytestmark = pytest.mark.integration
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -92,6 +92,7 @@ def spotrac_rows(html: str, change) -> str:
 
 # --- Identity --------------------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_pfr_page_of_another_season_is_refused(db, tmp_path, page_server, live):
     """A stale cache answers the 2018 URL with the real 2017 page."""
     page_server.serve("/years/2018/index.htm", page_server.pages[PFR_2017_PATH])
@@ -107,6 +108,7 @@ def test_pfr_page_of_another_season_is_refused(db, tmp_path, page_server, live):
     assert "season 2017" in record["seen"] and Path(record["raw_path"]).exists()
 
 
+@pytest.mark.integration
 def test_a_redirect_to_another_seasons_page_is_refused_and_not_followed(db, tmp_path, page_server, live):
     page_server.always_reply("/years/2018/index.htm", Reply(status=302, body=b"", headers={"Location": PFR_2017_PATH}))
     before = stored(db)
@@ -125,6 +127,7 @@ def test_a_redirect_to_another_seasons_page_is_refused_and_not_followed(db, tmp_
     assert [r.path for r in page_server.requests()] == ["/years/2018/index.htm"] * 2
 
 
+@pytest.mark.integration
 def test_spotrac_page_of_another_season_is_refused_by_its_title_and_cap(db, tmp_path, page_server, live):
     page_server.serve("/nfl/cap/2025/", page_server.pages[SPOTRAC_2024_PATH])
     before = stored(db)
@@ -134,6 +137,7 @@ def test_spotrac_page_of_another_season_is_refused_by_its_title_and_cap(db, tmp_
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_landing_file_holding_another_seasons_rows_is_refused_naming_both(db, landing):
     """standings_2018.csv with no season column, holding 2017's records."""
     before = stored(db)
@@ -178,6 +182,7 @@ def stored_2018(db: Path) -> dict:
 
 
 @pytest.mark.parametrize("table", ["standings", "dead_cap"])
+@pytest.mark.integration
 def test_a_landing_file_of_another_seasons_rows_is_refused_with_one_season_stored(db_2018, landing, table):
     """standings_2018.csv (or dead_cap_2018.csv) holding 2016's rows, no season column, on a DuckDB file
     holding 2018 alone: the package's facts know 2016, so the file is refused naming both seasons."""
@@ -204,6 +209,7 @@ def pfr_2017_page_claiming(page: bytes, season: int) -> bytes:
     return re.sub(rb'(href="/years/)2017(/)', rb"\g<1>%d\2" % season, html)
 
 
+@pytest.mark.integration
 def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_refused(db_2018, tmp_path, page_server, live):
     """The real 2017 page edited to say 2018 everywhere a page says its season: the page's claim passes,
     and the identity rule recognises its rows as 2017's from the package's facts (2017 is not stored)."""
@@ -225,6 +231,7 @@ def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_
     assert record["source_ref"] == page_server.url("/years/2018/index.htm") and Path(record["raw_path"]).exists()
 
 
+@pytest.mark.unit
 def test_every_embedded_season_against_all_the_others_known_raises_no_false_alarm():
     """Each shipped season judged alone on an empty DuckDB file, so every other season comes from the
     package's facts; the closest call is what README's thresholds table reports."""
@@ -246,6 +253,7 @@ def test_every_embedded_season_against_all_the_others_known_raises_no_false_alar
 
 # --- Plausibility ----------------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_wins_and_losses_exchanged_on_the_pfr_page_are_refused(db, tmp_path, page_server, live):
     page = page_server.pages[PFR_2017_PATH].decode()
     swapped = page.replace('data-stat="wins"', "data-stat=\"__w\"").replace('data-stat="losses"', 'data-stat="wins"').replace("data-stat=\"__w\"", 'data-stat="losses"')
@@ -261,6 +269,7 @@ def test_wins_and_losses_exchanged_on_the_pfr_page_are_refused(db, tmp_path, pag
     assert "expected" in evidence and "win_pct rising with point differential" in evidence["expected"]
 
 
+@pytest.mark.integration
 def test_every_dead_money_zero_is_refused(db, tmp_path, page_server, live):
     reference = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
     page = page_server.pages[SPOTRAC_2024_PATH].decode()
@@ -278,6 +287,7 @@ def test_every_dead_money_zero_is_refused(db, tmp_path, page_server, live):
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_allocations_far_above_the_cap_are_refused_naming_the_team_and_ratio(db, tmp_path, page_server, live):
     """TB's 2024 cap allocations on the real Spotrac page raised from $244.5M to $408.6M: 160% of the
     $255.4M cap, beyond the 150% no real team came near (the highest: KC 2012, 119%)."""
@@ -308,6 +318,7 @@ def test_allocations_far_above_the_cap_are_refused_naming_the_team_and_ratio(db,
     assert "accept allocations_within_bounds" in message
 
 
+@pytest.mark.integration
 def test_spotrac_amounts_in_thousands_are_refused_naming_the_unit(db, tmp_path, page_server, live):
     page = page_server.pages[SPOTRAC_2024_PATH].decode()
     thousands = spotrac_rows(page, lambda team, m: f"${int(m.group(1).replace(',', '')) // 1000:,}")
@@ -319,6 +330,7 @@ def test_spotrac_amounts_in_thousands_are_refused_naming_the_unit(db, tmp_path, 
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_landing_dead_cap_in_dollars_is_refused_before_any_risk_row(db, landing):
     body = pd.read_csv(pd.io.common.StringIO(spotrac_dead_cap(2024)))
     body[["dead_money_musd", "total_cap_allocations_musd"]] = (body[["dead_money_musd", "total_cap_allocations_musd"]] * 1e6).round(0).astype("int64")
@@ -342,6 +354,7 @@ def drifted_2024() -> str:
     return body.to_csv(index=False)
 
 
+@pytest.mark.integration
 def test_a_jump_far_outside_history_is_refused(db, landing):
     before = stored(db)
     result = landing_run(db, landing, "dead_cap", 2024, drifted_2024())
@@ -358,6 +371,7 @@ def pasted_config(message: str) -> dict:
     return yaml.safe_load(block)
 
 
+@pytest.mark.integration
 def test_a_refusal_ends_with_the_config_that_accepts_it_and_that_config_stores_the_season(db, landing):
     """The refusal's last lines are the launchpad config; pasted into a second real run (the two
     placeholders filled in: left as they are, the run is refused at once) it stores the season."""
@@ -377,6 +391,7 @@ def test_a_refusal_ends_with_the_config_that_accepts_it_and_that_config_stores_t
     assert read_table(db, "SELECT avg(dead_money_musd) AS m FROM nfl.dead_cap WHERE season = 2024")["m"].item() > 80
 
 
+@pytest.mark.integration
 def test_a_refusal_on_standings_names_its_own_step_and_rules(db, landing):
     """2017's records with every score doubled, as 2019: points drift (acceptable) on the standings step."""
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
@@ -388,6 +403,7 @@ def test_a_refusal_on_standings_names_its_own_step_and_rules(db, landing):
     }}}
 
 
+@pytest.mark.integration
 def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db, landing):
     override = {"ops": {"dead_cap": {"config": {
         "accept_rules": ["dead_cap_drift"], "reason": "League-wide restructures after the new CBA", "accepted_by": "analyst@example.com",
@@ -410,6 +426,7 @@ def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db,
     assert "analyst@example.com" in checks["dead_cap_drift"].metadata["accepted"].value
 
 
+@pytest.mark.integration
 def test_break_glass_never_opens_a_structural_rule(db, landing):
     before = stored(db)
     # The config's type holds only the table's acceptable rules: the run is refused when it is launched.
@@ -438,45 +455,45 @@ VALID_QUERY = """query($selector: PipelineSelector!, $config: RunConfigData!) { 
   __typename ... on RunConfigValidationInvalid { errors { message } } } }"""
 
 
-def test_the_launchpad_lists_exactly_each_tables_acceptable_rules():
+@pytest.mark.integration
+def test_the_launchpad_lists_exactly_each_tables_acceptable_rules(dev_server):
     """What the launchpad reads from the webserver (GraphQL, as the UI asks it): the accept_rules field
     of each gated step is a list of an enum holding exactly that table's acceptable rules, its
     description names them, the default config shows the field, and any other name is refused."""
-    from analytics_tests.support.ui import dev_server
-
     expected = {
         "standings": ["record_agrees_with_points", "points_drift", "season_progress"],
         "dead_cap": ["allocations_within_bounds", "allocations_near_cap", "dead_cap_drift"],
     }
     assert expected == {t: [r.name for r in RULES if r.table == t and r.acceptable] for t in expected}  # the catalog's declaration
-    with dev_server("launchpad-") as server:
-        for job in ("season_pipeline",):
-            selector = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": job}
-            schema = server.gql(SCHEMA_QUERY, {"selector": selector})["runConfigSchemaOrError"]
-            assert schema["__typename"] == "RunConfigSchema", schema
-            types = {t["key"]: t for t in schema["allConfigTypes"]}
+    server = dev_server  # the session's dg dev
+    for job in ("season_pipeline",):
+        selector = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": job}
+        schema = server.gql(SCHEMA_QUERY, {"selector": selector})["runConfigSchemaOrError"]
+        assert schema["__typename"] == "RunConfigSchema", schema
+        types = {t["key"]: t for t in schema["allConfigTypes"]}
 
-            def field(type_key: str, name: str, types: dict = types) -> dict:
-                return next(f for f in types[type_key]["fields"] if f["name"] == name)
+        def field(type_key: str, name: str, types: dict = types) -> dict:
+            return next(f for f in types[type_key]["fields"] if f["name"] == name)
 
-            ops = field(schema["rootConfigType"]["key"], "ops")["configTypeKey"]
-            defaults = yaml.safe_load(schema["rootDefaultYaml"])["ops"]
-            for table, names in expected.items():
-                accept = field(field(field(ops, table)["configTypeKey"], "config")["configTypeKey"], "accept_rules")
-                key = accept["configTypeKey"]
-                while types[key]["__typename"] != "EnumConfigType":  # the list (and its optional wrapper) around the enum
-                    (key,) = types[key]["typeParamKeys"]
-                assert [v["value"] for v in types[key]["values"]] == names, (job, table)
-                assert all(name in accept["description"] for name in names)
-                assert defaults[table]["config"] == {"accept_rules": [], "reason": "", "accepted_by": ""}
-            bad = {"ops": {"dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "x", "accepted_by": "y"}}}}
-            invalid = server.gql(VALID_QUERY, {"selector": selector, "config": bad})["isPipelineConfigValid"]
-            assert invalid["__typename"] == "RunConfigValidationInvalid"
-            assert any("not in enum type DeadCapAcceptableRule got amounts_in_millions" in e["message"] for e in invalid["errors"])
+        ops = field(schema["rootConfigType"]["key"], "ops")["configTypeKey"]
+        defaults = yaml.safe_load(schema["rootDefaultYaml"])["ops"]
+        for table, names in expected.items():
+            accept = field(field(field(ops, table)["configTypeKey"], "config")["configTypeKey"], "accept_rules")
+            key = accept["configTypeKey"]
+            while types[key]["__typename"] != "EnumConfigType":  # the list (and its optional wrapper) around the enum
+                (key,) = types[key]["typeParamKeys"]
+            assert [v["value"] for v in types[key]["values"]] == names, (job, table)
+            assert all(name in accept["description"] for name in names)
+            assert defaults[table]["config"] == {"accept_rules": [], "reason": "", "accepted_by": ""}
+        bad = {"ops": {"dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "x", "accepted_by": "y"}}}}
+        invalid = server.gql(VALID_QUERY, {"selector": selector, "config": bad})["isPipelineConfigValid"]
+        assert invalid["__typename"] == "RunConfigValidationInvalid"
+        assert any("not in enum type DeadCapAcceptableRule got amounts_in_millions" in e["message"] for e in invalid["errors"])
 
 
 # --- Real history passes every rule ---------------------------------------------------------------------------
 
+@pytest.mark.unit
 def test_every_real_season_2011_2025_passes_every_rule_of_meaning():
     for table in ("standings", "dead_cap"):
         frames = {season: build_season(table, season)[0] for season in range(2011, 2026)}
@@ -491,6 +508,7 @@ def test_every_real_season_2011_2025_passes_every_rule_of_meaning():
             assert {"distinct_from_other_seasons", "points_drift" if table == "standings" else "dead_cap_drift"} <= ran
 
 
+@pytest.mark.unit
 def test_every_rule_is_declared_once_with_its_guard_and_severity():
     names = [(r.table, r.name) for r in RULES]
     assert len(names) == len(set(names))
@@ -513,6 +531,7 @@ def partial_standings(season_of_games: int, last_week: int) -> str:
     return table.to_csv(index=False)
 
 
+@pytest.mark.integration
 def test_a_stale_copy_of_the_season_in_progress_is_refused(db, landing):
     """2026 in progress (2025's games stand in): stored after week 6, then a copy from week 4 arrives."""
     assert landing_run(db, landing, "standings", 2026, partial_standings(2025, 6)).success
@@ -523,6 +542,7 @@ def test_a_stale_copy_of_the_season_in_progress_is_refused(db, landing):
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_incidents(db, landing, tmp_path):
     from analytics_tests.support.outputs import materialize_outputs
 
@@ -549,6 +569,7 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
     assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
 
 
+@pytest.mark.integration
 def test_points_far_outside_history_are_refused_as_drift(db, landing):
     """2017's real records with every score doubled (a feed counting both halves twice): the shape is fine."""
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))

@@ -38,6 +38,7 @@ def client(sleep=None, **overrides) -> PoliteClient:
     return PoliteClient(sleep=Sleeps() if sleep is None else sleep, rng=random.Random(7), **config)
 
 
+@pytest.mark.unit
 def test_a_page_is_fetched_with_an_identifying_user_agent(page_server):
     result = client().get(page_server.url(PFR_2017_PATH))
     assert result.status == 200 and result.body == page_server.pages[PFR_2017_PATH]
@@ -46,11 +47,13 @@ def test_a_page_is_fetched_with_an_identifying_user_agent(page_server):
     assert seen.headers["User-Agent"] == "analytics-assets-tests/1.0 (+tests)"
 
 
+@pytest.mark.unit
 def test_default_user_agent_names_the_project():
     built = HttpClientResource().build_client()
     assert built.session.headers["User-Agent"].startswith("analytics-assets/")
 
 
+@pytest.mark.unit
 def test_429_with_retry_after_waits_that_long_then_succeeds(page_server):
     page_server.script(PFR_2017_PATH, Reply(429, b"slow down", {"Retry-After": "7"}))
     sleeps = Sleeps()
@@ -60,6 +63,7 @@ def test_429_with_retry_after_waits_that_long_then_succeeds(page_server):
     assert len(page_server.requests()) == 2
 
 
+@pytest.mark.unit
 def test_retry_after_longer_than_the_limit_fails_instead_of_hanging(page_server):
     page_server.script(PFR_2017_PATH, Reply(429, b"come back tomorrow", {"Retry-After": "86400"}))
     with pytest.raises(RetriesExhaustedError, match=r"wait 86400 s \(Retry-After\), longer than max_retry_after_s=30"):
@@ -67,6 +71,7 @@ def test_retry_after_longer_than_the_limit_fails_instead_of_hanging(page_server)
     assert len(page_server.requests()) == 1
 
 
+@pytest.mark.unit
 def test_retry_after_as_an_http_date():
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == pytest.approx(90)
@@ -74,6 +79,7 @@ def test_retry_after_as_an_http_date():
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
+@pytest.mark.unit
 def test_backoff_doubles_with_jitter_and_a_cap():
     rng = random.Random(1)
     for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (4, 16.0), (8, 60.0)]:
@@ -82,6 +88,7 @@ def test_backoff_doubles_with_jitter_and_a_cap():
         assert len({round(d, 6) for d in delays}) > 100  # jittered, not a fixed delay
 
 
+@pytest.mark.unit
 def test_server_errors_are_retried_until_attempts_run_out(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(500, b"<html>oops</html>"))
     sleeps = Sleeps()
@@ -93,6 +100,7 @@ def test_server_errors_are_retried_until_attempts_run_out(page_server):
     assert len([s for s in sleeps if s > 0]) == 2  # a backoff between attempts, none after the last
 
 
+@pytest.mark.unit
 def test_a_read_timeout_is_retried_then_reported(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(delay_s=1.0))
     with pytest.raises(RetriesExhaustedError) as caught:
@@ -102,6 +110,7 @@ def test_a_read_timeout_is_retried_then_reported(page_server):
     assert "last status: no response" in str(caught.value)
 
 
+@pytest.mark.unit
 def test_connection_refused_is_retried_then_reported():
     with pytest.raises(RetriesExhaustedError) as caught:
         client(max_attempts=2).get(closed_port_url() + PFR_2017_PATH)
@@ -109,6 +118,7 @@ def test_connection_refused_is_retried_then_reported():
     assert all(a.error.startswith("ConnectionError") for a in caught.value.attempts)
 
 
+@pytest.mark.unit
 def test_403_is_not_retried_and_says_bot_protection(page_server):
     page_server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Access denied</body></html>"))
     with pytest.raises(BotProtectionError, match="bot protection"):
@@ -116,12 +126,14 @@ def test_403_is_not_retried_and_says_bot_protection(page_server):
     assert len(page_server.requests()) == 1
 
 
+@pytest.mark.unit
 def test_404_is_not_retried(page_server):
     with pytest.raises(HttpStatusError, match="HTTP 404"):
         client().get(page_server.url("/years/1899/index.htm"))
     assert len(page_server.requests()) == 1
 
 
+@pytest.mark.unit
 def test_a_truncated_page_is_retried_and_the_complete_one_accepted(page_server):
     page_server.script(PFR_2017_PATH, Reply(truncate_to=100_000))
     result = client().get(page_server.url(PFR_2017_PATH))
@@ -129,18 +141,21 @@ def test_a_truncated_page_is_retried_and_the_complete_one_accepted(page_server):
     assert result.attempts[1].ok and result.body == page_server.pages[PFR_2017_PATH]
 
 
+@pytest.mark.unit
 def test_truncation_check():
     assert truncation_problem(b"<!DOCTYPE html><html><body>x</body></html>\n", "text/html") is None
     assert truncation_problem(b"<!DOCTYPE html><html><body>x", "text/html").startswith("truncated")
     assert truncation_problem(b'{"json": true}', "application/json") is None
 
 
+@pytest.mark.unit
 def test_pfr_is_never_asked_more_than_once_every_3_seconds():
     assert min_interval_for("https://www.pro-football-reference.com/years/2017/index.htm", 0.1) == PFR_MIN_INTERVAL_S
     assert min_interval_for("https://www.pro-football-reference.com/x", 5.0) == 5.0
     assert min_interval_for("http://127.0.0.1:8000/years/2017/index.htm", 0.1) == 0.1
 
 
+@pytest.mark.unit
 def test_rate_limit_spacing_measured_at_the_server(page_server):
     """Two threads share one host: every request reaches the server at least the interval after the last."""
     interval = 0.4
@@ -167,6 +182,7 @@ def test_rate_limit_spacing_measured_at_the_server(page_server):
     assert min(gaps) >= interval
 
 
+@pytest.mark.integration
 def test_rate_limit_spacing_holds_across_processes(page_server, tmp_path):
     """One season per run: two runs (two processes) may ask one site at once. Sharing the spacing folder,
     their requests still reach the server at least the interval apart."""

@@ -56,6 +56,7 @@ def failure(result) -> str:
     return " ".join(step_failures(result).values())
 
 
+@pytest.mark.integration
 def test_live_standings_2017_equal_the_reference_and_the_page_is_archived(db, tmp_path, page_server, live):
     archive = tmp_path / "archive"
     assert materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, archive)).success
@@ -78,6 +79,7 @@ def test_live_standings_2017_equal_the_reference_and_the_page_is_archived(db, tm
     assert log[["season", "source", "attempt", "status", "ok", "bytes", "sha256"]].values.tolist() == [[2017, "pfr", 1, 200, True, len(page), digest]]
 
 
+@pytest.mark.integration
 def test_a_second_run_issues_no_request_for_an_archived_completed_season(db, tmp_path, page_server, live):
     http = http_for(page_server, tmp_path / "archive")
     assert materialize_seasons(db, 2017, names=["standings"], http=http).success
@@ -94,6 +96,7 @@ def test_a_second_run_issues_no_request_for_an_archived_completed_season(db, tmp
     assert len(page_server.requests()) == 2
 
 
+@pytest.mark.integration
 def test_a_parser_fix_is_rematerialized_from_the_archive_without_a_request(db, tmp_path, page_server, live, monkeypatch):
     http = http_for(page_server, tmp_path / "archive")
     real_parser = pfr.parse_standings
@@ -111,6 +114,7 @@ def test_a_parser_fix_is_rematerialized_from_the_archive_without_a_request(db, t
     assert set(read_table(db, "SELECT source FROM nfl.standings WHERE season = 2017")["source"]) == {"archive"}
 
 
+@pytest.mark.integration
 def test_live_dead_cap_2024_matches_the_reference_dead_money(db, tmp_path, page_server, live):
     assert materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive")).success
     rows = read_table(db, "SELECT * FROM nfl.dead_cap WHERE season = 2024")
@@ -123,6 +127,7 @@ def test_live_dead_cap_2024_matches_the_reference_dead_money(db, tmp_path, page_
     assert rows.loc[rows["franchise"] == "LAR", "team"].item() == "LA"  # Spotrac's LAR stored under the season code
 
 
+@pytest.mark.integration
 def test_auto_uses_embedded_facts_where_they_exist_and_live_otherwise(db, tmp_path, page_server, monkeypatch):
     monkeypatch.setenv("ANALYTICS_SOURCE", "auto")
     http = http_for(page_server, tmp_path / "archive")
@@ -135,6 +140,7 @@ def test_auto_uses_embedded_facts_where_they_exist_and_live_otherwise(db, tmp_pa
     assert "has no page for season 2026" in message and "HTTP 404" in message
 
 
+@pytest.mark.integration
 def test_429_with_retry_after_then_200_loads_the_season(db, tmp_path, page_server, live):
     page_server.script(PFR_2017_PATH, Reply(429, b"<html><body>Too many requests</body></html>", {"Retry-After": "1"}))
     assert materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive")).success
@@ -142,6 +148,7 @@ def test_429_with_retry_after_then_200_loads_the_season(db, tmp_path, page_serve
     assert len(read_table(db, "SELECT * FROM nfl.standings WHERE season = 2017 AND source = 'live'")) == 32
 
 
+@pytest.mark.integration
 def test_500_until_retries_run_out_fails_with_the_attempts_and_keeps_stored_data(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(500, b"<html><body>Internal error</body></html>"))
     before = stored(db)
@@ -153,6 +160,7 @@ def test_500_until_retries_run_out_fails_with_the_attempts_and_keeps_stored_data
     assert scrape_log(db)[["attempt", "status", "ok"]].values.tolist() == [[1, 500, False], [2, 500, False], [3, 500, False]]
 
 
+@pytest.mark.integration
 def test_a_read_timeout_fails_and_keeps_stored_data(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(delay_s=1.0))
     before = stored(db)
@@ -164,6 +172,7 @@ def test_a_read_timeout_fails_and_keeps_stored_data(db, tmp_path, page_server, l
     assert log["status"].isna().all() and log["error"].str.contains("timed out").all() and len(log) == 2
 
 
+@pytest.mark.integration
 def test_a_truncated_page_fails_and_keeps_stored_data(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(truncate_to=120_000))
     before = stored(db)
@@ -177,6 +186,7 @@ def test_a_truncated_page_fails_and_keeps_stored_data(db, tmp_path, page_server,
     assert str(archive) in message
 
 
+@pytest.mark.integration
 def test_a_page_without_the_afc_table_fails_naming_season_url_expectation_and_archive(db, tmp_path, page_server, live):
     html = page_server.pages[PFR_2017_PATH].decode()
     start = html.index('<table class="sortable stats_table" id="AFC"')
@@ -194,6 +204,7 @@ def test_a_page_without_the_afc_table_fails_naming_season_url_expectation_and_ar
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_a_403_fails_saying_bot_protection_and_pointing_to_the_manual_import(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Access denied: automated traffic</body></html>"))
     before = stored(db)
@@ -205,6 +216,7 @@ def test_a_403_fails_saying_bot_protection_and_pointing_to_the_manual_import(db,
     assert scrape_log(db)[["status", "ok"]].values.tolist() == [[403, False]]
 
 
+@pytest.mark.unit
 def test_the_season_in_progress_is_fetched_once_per_run(tmp_path, page_server):
     """2026 is in progress (its league year started 2026-03-01): fetched once per run, again in the next run."""
     page_server.serve("/years/2026/index.htm", page_server.pages[PFR_2017_PATH])
@@ -224,6 +236,7 @@ def test_the_season_in_progress_is_fetched_once_per_run(tmp_path, page_server):
 
 # Dagster flags yaml-defined log handlers as beta; the deployment relies on them knowingly.
 @pytest.mark.filterwarnings("ignore:Handling yaml-defined logging:dagster.BetaWarning")
+@pytest.mark.integration
 def test_every_attempt_is_a_json_log_line_with_season_source_url_and_attempt(db, tmp_path, page_server, live):
     """The deployment's JSON logging, applied to a real live run that needed a retry."""
     import dagster as dg

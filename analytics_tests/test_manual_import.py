@@ -47,6 +47,7 @@ def stored(db: Path) -> dict:
     return {t: table_hash(db, t) for t in STORED}
 
 
+@pytest.mark.integration
 def test_a_good_standings_file_becomes_a_run_that_loads_the_season(landing, db):
     csv = landing / "standings_2017.csv"
     csv.write_text(pfr_export(2017))
@@ -65,6 +66,7 @@ def test_a_good_standings_file_becomes_a_run_that_loads_the_season(landing, db):
     assert isinstance(evaluate(), dg.SkipReason)  # nothing left to load
 
 
+@pytest.mark.integration
 def test_both_tables_of_a_season_load_in_one_run_with_the_risk_rows(landing, db):
     """Two runs could race: the first one's risk step would miss the other table. One run holds both."""
     (landing / "standings_2017.csv").write_text(pfr_export(2017))
@@ -81,6 +83,7 @@ def test_both_tables_of_a_season_load_in_one_run_with_the_risk_rows(landing, db)
     assert len(risk) == 32 and set(risk["source"]) == {"manual"}
 
 
+@pytest.mark.integration
 def test_a_file_failing_the_quality_gate_fails_its_run_with_a_note_and_is_left_in_place(landing, db):
     csv = landing / "standings_2017.csv"
     text = pfr_export(2017).replace("New England Patriots,13,3,0,0.812", "New England Patriots,14,3,0,0.812")
@@ -112,6 +115,7 @@ def test_a_file_failing_the_quality_gate_fails_its_run_with_a_note_and_is_left_i
         ("dead_cap_2017.csv", "x" * 70_000, "hold no line break"),
     ],
 )
+@pytest.mark.unit
 def test_files_failing_the_cheap_checks_are_rejected_by_the_sensor_with_the_reason(landing, name, body, reason):
     csv = landing / name
     csv.write_bytes(body.encode("latin-1"))
@@ -129,6 +133,7 @@ def test_files_failing_the_cheap_checks_are_rejected_by_the_sensor_with_the_reas
         ("dead_cap_2017.csv", "team,dead_money_musd,total_cap_allocations_musd\nNE,lots,200\n", "column dead_money_musd must hold amounts in millions"),
     ],
 )
+@pytest.mark.integration
 def test_files_with_bad_rows_fail_their_own_run_with_a_note(landing, db, name, body, reason):
     csv = landing / name
     csv.write_text(body)
@@ -141,6 +146,7 @@ def test_files_with_bad_rows_fail_their_own_run_with_a_note(landing, db, name, b
     assert note.startswith(f"Rejected {csv}") and reason in note
 
 
+@pytest.mark.integration
 def test_dead_cap_for_a_season_without_a_known_cap_needs_the_cap_column(landing, db):
     # 2026's figures: 2025's, each team's moved (a plain copy of 2025 is refused as 2025's rows).
     frame = pd.read_csv(io.StringIO(spotrac_dead_cap(2025)))
@@ -166,6 +172,7 @@ def test_dead_cap_for_a_season_without_a_known_cap_needs_the_cap_column(landing,
     assert caps.values.tolist() == [[301.2, "manual"]]
 
 
+@pytest.mark.integration
 def test_a_file_changed_after_the_sensor_read_it_fails_the_run_and_keeps_stored_data(landing, db):
     csv = landing / "standings_2017.csv"
     csv.write_text(pfr_export(2017))
@@ -179,6 +186,7 @@ def test_a_file_changed_after_the_sensor_read_it_fails_the_run_and_keeps_stored_
     assert again.run_key != request.run_key
 
 
+@pytest.mark.integration
 def test_a_bad_file_beside_a_good_one_of_the_same_season_fails_alone(landing, db):
     """One run per season: the good file's table is stored and moved; the bad one gets its note and stays."""
     lines = pfr_export(2017).splitlines()
@@ -196,6 +204,7 @@ def test_a_bad_file_beside_a_good_one_of_the_same_season_fails_alone(landing, db
     assert (landing / f"standings_2017.csv{REJECTED_SUFFIX}").exists() and not (landing / "dead_cap_2017.csv").exists()
 
 
+@pytest.mark.unit
 def test_an_unchanged_file_is_requested_once_and_touching_it_requests_it_again(landing):
     csv = landing / "standings_2017.csv"
     csv.write_text(pfr_export(2017))
@@ -208,6 +217,7 @@ def test_an_unchanged_file_is_requested_once_and_touching_it_requests_it_again(l
     assert again.run_key != first.run_key
 
 
+@pytest.mark.integration
 def test_a_huge_junk_file_is_rejected_unread_and_never_delays_a_good_one(landing, db, monkeypatch):
     """50 MB of junk beside a good file: one cheap tick requests the good file's run, which loads;
     the junk is rejected by its size with a note, without being read."""
@@ -253,6 +263,7 @@ def test_a_huge_junk_file_is_rejected_unread_and_never_delays_a_good_one(landing
     assert table_hash(db, "dead_cap") == before_dead_cap
 
 
+@pytest.mark.unit
 def test_the_size_limit_comes_from_the_environment(landing, monkeypatch):
     monkeypatch.setenv("ANALYTICS_LANDING_MAX_BYTES", "100")
     (landing / "standings_2017.csv").write_text(pfr_export(2017))

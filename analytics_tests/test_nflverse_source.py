@@ -92,6 +92,7 @@ def to_code_of_the_day(text: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("codes", ["modern", "of the day"])
+@pytest.mark.unit
 def test_the_games_file_gives_the_reference_standings_for_every_team_season_2016_2025(codes):
     text = games_csv() if codes == "modern" else to_code_of_the_day(games_csv())
     games = nflverse.parse_games(text.decode(), 2016, "games.csv")
@@ -105,6 +106,7 @@ def test_the_games_file_gives_the_reference_standings_for_every_team_season_2016
     assert matching == 320
 
 
+@pytest.mark.unit
 def test_unplayed_games_do_not_count_and_playoffs_are_left_out():
     games = nflverse.parse_games(games_csv().decode(), 2022, "games.csv")
     s2022 = nflverse.season_standings(games, 2022).set_index("team")
@@ -113,6 +115,7 @@ def test_unplayed_games_do_not_count_and_playoffs_are_left_out():
     assert s2022["games"].sum() == 2 * 271
 
 
+@pytest.mark.unit
 def test_a_file_without_the_score_columns_is_a_layout_change_naming_them():
     from analytics_assets.ingestion.errors import LayoutChangedError
 
@@ -127,6 +130,7 @@ def _frame(records: dict[str, tuple]) -> pd.DataFrame:
     return pd.DataFrame([{"team": t, **dict(zip(RECORD, r))} for t, r in records.items()])
 
 
+@pytest.mark.unit
 def test_reconcile_names_each_team_field_and_both_values():
     a = _frame({"NE": (16, 13, 3, 0, 458, 296), "KC": (16, 10, 6, 0, 415, 339)})
     b = _frame({"NE": (16, 12, 4, 0, 458, 296), "KC": (16, 10, 6, 0, 415, 339)})
@@ -139,6 +143,7 @@ def test_reconcile_names_each_team_field_and_both_values():
     assert "NE wins: nflverse 13, pfr 12" in rec.refusal() and "disagree on 1 of 2 teams (NE)" in rec.refusal()
 
 
+@pytest.mark.unit
 def test_in_progress_one_source_may_be_one_consistent_game_ahead_never_more_or_contradicting():
     behind = _frame({"NE": (10, 7, 3, 0, 250, 200)})
     win_ahead = _frame({"NE": (11, 8, 3, 0, 277, 210)})
@@ -157,6 +162,7 @@ def test_in_progress_one_source_may_be_one_consistent_game_ahead_never_more_or_c
 # --- Real runs -----------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_one_fetch_of_the_games_file_serves_2016_2025_and_equals_the_reference(db, tmp_path, server, live, monkeypatch):
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "nflverse")
     http = http_for(server, tmp_path / "archive")
@@ -176,6 +182,7 @@ def test_one_fetch_of_the_games_file_serves_2016_2025_and_equals_the_reference(d
     assert set(read_table(db, "SELECT source FROM nfl.standings WHERE season = 2020")["source"]) == {"archive"}
 
 
+@pytest.mark.integration
 def test_2017_reconciles_32_of_32_with_the_real_pfr_page(db, tmp_path, server, live):
     result = materialize_seasons(db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"))
     assert result.success
@@ -190,6 +197,7 @@ def test_2017_reconciles_32_of_32_with_the_real_pfr_page(db, tmp_path, server, l
     assert logged.values.tolist() == [["nflverse", 200], ["pfr", 200]]
 
 
+@pytest.mark.integration
 def test_a_pfr_page_with_one_team_altered_is_refused_naming_the_team_and_both_values(db, tmp_path, server, live):
     html = server.pages[PFR_2017_PATH].decode()
     ne = re.compile(r'(New England Patriots</a>\*</th><td class="right " data-stat="wins" >)13(</td><td class="right " data-stat="losses" >)3<')
@@ -205,6 +213,7 @@ def test_a_pfr_page_with_one_team_altered_is_refused_naming_the_team_and_both_va
     assert stored(db) == before
 
 
+@pytest.mark.integration
 def test_pfr_answering_403_stores_the_season_from_nflverse_with_the_skipped_cross_check_warning(db, tmp_path, server, live):
     server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Forbidden</body></html>"))
     result = materialize_seasons(db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"))
@@ -221,6 +230,7 @@ def test_pfr_answering_403_stores_the_season_from_nflverse_with_the_skipped_cros
     assert warned.values.tolist()[0][:2] == [False, "WARN"] and "HTTP 403" in warned["detail"].iloc[0]
 
 
+@pytest.mark.integration
 def test_both_sources_down_fails_the_season_naming_both_and_writes_nothing(db, tmp_path, server, live):
     server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Forbidden</body></html>"))
     server.always_reply(GAMES_PATH, Reply(503, b"unavailable"))
@@ -243,6 +253,7 @@ def mid_season_file(after_week: int) -> bytes:
     return pd.concat([games, season]).to_csv(index=False).encode()
 
 
+@pytest.mark.integration
 def test_a_mid_season_file_gives_partial_standings_for_the_season_in_progress_that_pass_the_gates(db, tmp_path, server, live):
     server.serve(GAMES_PATH, mid_season_file(after_week=11))
     result = materialize_seasons(db, 2026, names=["standings"], http=http_for(server, tmp_path / "archive"))
@@ -261,6 +272,7 @@ def test_a_mid_season_file_gives_partial_standings_for_the_season_in_progress_th
     assert len(server.requests(GAMES_PATH)) == 2
 
 
+@pytest.mark.integration
 def test_embedded_seasons_skip_the_raw_steps_with_no_request_and_no_failure(db, tmp_path, server, monkeypatch):
     monkeypatch.setenv("ANALYTICS_SOURCE", "auto")
     result = materialize_seasons(db, 2017, http=http_for(server, tmp_path / "archive"))
@@ -277,6 +289,7 @@ def test_embedded_seasons_skip_the_raw_steps_with_no_request_and_no_failure(db, 
     assert read_table(db, "SELECT DISTINCT source, cross_check FROM nfl.standings WHERE season = 2017").values.tolist() == [["embedded", None]]
 
 
+@pytest.mark.unit
 def test_the_daily_refresh_fetches_both_standings_sources_and_spotrac():
     graph = defs.resolve_asset_graph()
     selected = {k.to_user_string() for k in season_pipeline_job.selection.resolve(graph)}

@@ -22,6 +22,7 @@ from analytics_assets.partitions import LEAGUE_TIMEZONE, season_partitions
 from analytics_tests.support.deploy import DEPLOY
 
 
+@pytest.mark.unit
 def test_plain_record_with_scrape_fields_is_one_json_line():
     record = logging.makeLogRecord(
         {"name": "analytics_assets.ingestion.http", "levelno": logging.WARNING, "levelname": "WARNING", "msg": "retrying %s", "args": ("pfr",)}
@@ -47,6 +48,7 @@ def fetch_probe(context) -> None:
 
 # Dagster flags yaml-defined log handlers as beta; the deployment relies on them knowingly.
 @pytest.mark.filterwarnings("ignore:Handling yaml-defined logging:dagster.BetaWarning")
+@pytest.mark.integration
 def test_deployment_logging_config_writes_json_lines_with_run_step_and_scrape_fields(tmp_path: Path):
     # The python_logs section of the deployment's instance, with the handler pointed at a file.
     python_logs = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["python_logs"]
@@ -69,6 +71,7 @@ def test_deployment_logging_config_writes_json_lines_with_run_step_and_scrape_fi
     assert (missing["source"], missing["attempt"], missing["level"]) == ("spotrac", 3, "WARNING")
 
 
+@pytest.mark.unit
 def test_season_assets_carry_the_season_in_progress_freshness_policy():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
@@ -91,6 +94,7 @@ def partition_probe(context) -> None:
     SEEN["seasons"] = context.partition_key_range
 
 
+@pytest.mark.integration
 def test_run_tags_spell_dagsters_own_tags():
     """run_tags.py spells Dagster's tags; here Dagster itself writes and reads them."""
     from analytics_assets import run_tags
@@ -115,6 +119,7 @@ def test_run_tags_spell_dagsters_own_tags():
             job.execute_in_process(tags={run_tags.PARTITION_RANGE_START_TAG: "2019"}, instance=instance)
 
 
+@pytest.mark.integration
 def test_a_backfills_runs_carry_the_backfill_tag(tmp_path: Path):
     """A backfill of season_pipeline with `dagster job backfill`: its run, queued (no daemon here) on a
     temporary instance, carries the backfill's id under run_tags.BACKFILL_TAG."""

@@ -73,6 +73,7 @@ def standings_2017(db: Path):
 # The classification itself, on the real pages and on real-looking challenge and error pages.
 
 
+@pytest.mark.unit
 def test_the_real_pages_are_pages_even_where_they_mention_captcha():
     pfr_page = shared_file("pages", "pfr_years_2017_index.html").read_bytes()
     spotrac_page = shared_file("pages", "spotrac_nfl_cap_2024.html").read_bytes()
@@ -94,12 +95,14 @@ def test_the_real_pages_are_pages_even_where_they_mention_captcha():
     ],
     ids=["cloudflare", "akamai", "perimeterx", "maintenance", "tiny"],
 )
+@pytest.mark.unit
 def test_challenge_and_error_pages_are_classified(body, kind, seen):
     problem = page_checks.problem("pfr", body)
     assert problem.kind == kind and seen in problem.reason
     assert "it lacks the AFC and NFC standings tables" in problem.reason
 
 
+@pytest.mark.unit
 def test_a_data_file_source_accepts_csv_and_refuses_an_html_page():
     assert page_checks.problem("nflverse", b"game_id,season,game_type\n2017_01_KC_NE,2017,REG\n") is None
     assert page_checks.problem("nflverse", CLOUDFLARE_CHALLENGE).kind == page_checks.BOT_PROTECTION
@@ -108,6 +111,7 @@ def test_a_data_file_source_accepts_csv_and_refuses_an_html_page():
 # Through real runs.
 
 
+@pytest.mark.integration
 def test_a_challenge_page_fails_as_bot_protection_and_the_next_run_fetches_again(db, tmp_path, page_server):
     archive = tmp_path / "archive"
     http = http_for(page_server, archive)
@@ -142,6 +146,7 @@ def test_a_challenge_page_fails_as_bot_protection_and_the_next_run_fetches_again
     assert set(rows["raw_sha256"]) == {hashlib.sha256(page_server.pages[PFR_2017_PATH]).hexdigest()}
 
 
+@pytest.mark.integration
 def test_a_200_error_page_is_retried_and_the_real_page_loaded(db, tmp_path, page_server):
     page_server.script(PFR_2017_PATH, Reply(200, MAINTENANCE_PAGE))
     archive = tmp_path / "archive"
@@ -152,6 +157,7 @@ def test_a_200_error_page_is_retried_and_the_real_page_loaded(db, tmp_path, page
     assert (archive / "_rejected" / f"{hashlib.sha256(MAINTENANCE_PAGE).hexdigest()}.html").exists()
 
 
+@pytest.mark.integration
 def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantined_and_fetched_again(db, tmp_path, page_server, caplog):
     archive = RawArchive(tmp_path / "archive")
     url = page_server.url(PFR_2017_PATH)
@@ -167,6 +173,7 @@ def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantine
     assert any(archived.path in r.getMessage() and "bot-protection challenge page" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.integration
 def test_an_archived_page_altered_on_disk_is_quarantined_logged_and_fetched_again(db, tmp_path, page_server, caplog):
     archive = RawArchive(tmp_path / "archive")
     http = http_for(page_server, archive.root)
@@ -194,6 +201,7 @@ def test_an_archived_page_altered_on_disk_is_quarantined_logged_and_fetched_agai
     assert [(q["from"], q["to"]) for q in quarantine_log] == [(str(path), str(moved))]
 
 
+@pytest.mark.integration
 def test_an_altered_page_that_cannot_be_fetched_again_fails_without_claiming_it_was_archived(db, tmp_path, page_server):
     archive = RawArchive(tmp_path / "archive")
     http = http_for(page_server, archive.root, max_attempts=2)

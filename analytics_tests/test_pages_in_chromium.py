@@ -4,7 +4,11 @@ no request off the machine; no word broken inside a table cell; no table wider t
 
 from __future__ import annotations
 
+import pytest
+
 from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES
+
+pytestmark = pytest.mark.browser
 
 HISTORY = "chart_league_history"
 TITLE = "document.querySelector('#{div} .gtitle').textContent"

@@ -15,6 +15,8 @@ from analytics_assets.ingestion.normalize import Provenance, dead_cap_rows, stan
 from analytics_tests.support.data import shared_file
 from analytics_tests.support.http_server import pfr_2017_page, spotrac_2024_page
 
+pytestmark = pytest.mark.unit
+
 PFR_URL = "https://www.pro-football-reference.com/years/2017/index.htm"
 SPOTRAC_URL = "https://www.spotrac.com/nfl/cap/2024/"
 PROVENANCE = Provenance("live", PFR_URL, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))

@@ -5,6 +5,7 @@ message with no check result at all (Dagster shows "execution failed", never pas
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from analytics_assets import partitions
 from analytics_assets.definitions import defs
@@ -31,6 +32,7 @@ def _evaluations(result, asset: str) -> dict[str, dg.AssetCheckEvaluation]:
     }
 
 
+@pytest.mark.integration
 def test_each_season_carries_its_own_row_count_and_source(db_path):
     result = materialize_seasons(db_path, 2016, 2017)
     assert result.success
@@ -53,6 +55,7 @@ def test_each_season_carries_its_own_row_count_and_source(db_path):
     assert [_materialization(r, "standings")[1]["changed"].value for r in again.results] == [False, False]
 
 
+@pytest.mark.integration
 def test_every_check_result_names_its_season_and_says_what_it_saw(db_path):
     result = materialize_seasons(db_path, 2018)
     assert result.success
@@ -77,6 +80,7 @@ def _drop_season(season: int):
     return change
 
 
+@pytest.mark.integration
 def test_a_stored_season_whose_source_is_gone_fails_and_reports_no_check(db_path, embedded_copy):
     assert materialize_seasons(db_path, 2023, 2024).success
     season_2024 = "SELECT * FROM nfl.standings WHERE season = 2024 ORDER BY team"
@@ -95,6 +99,7 @@ def test_a_stored_season_whose_source_is_gone_fails_and_reports_no_check(db_path
         assert table_hash(db_path, "standings") == hashes
 
 
+@pytest.mark.integration
 def test_a_warning_check_states_the_value_seen_and_the_rule(db_path, embedded_copy):
     def inflate(standings, dead):
         row = (dead["season"] == "2024") & (dead["team"] == "TB")
@@ -112,12 +117,14 @@ def test_a_warning_check_states_the_value_seen_and_the_rule(db_path, embedded_co
     assert passed.passed and passed.description.startswith("Passed for 2024: smallest dead money $") and "(needs >= 0)" in passed.description
 
 
+@pytest.mark.unit
 def test_a_backfill_runs_one_season_per_run():
     for name in ("standings", "dead_cap", "team_season_risk"):
         assert defs.get_assets_def(name).backfill_policy == partitions.SEASON_BACKFILL_POLICY, name
     assert partitions.SEASON_BACKFILL_POLICY.max_partitions_per_run == 1
 
 
+@pytest.mark.integration
 def test_the_season_in_progress_alone_fails_on_one_message_and_no_rule_reports(db_path):
     assert materialize_seasons(db_path, 2011, 2012).success
     before = {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "team_season_risk", "partition_versions")}
@@ -141,6 +148,7 @@ def test_the_season_in_progress_alone_fails_on_one_message_and_no_rule_reports(d
     assert slo.passed and slo.metadata["attempts"].value == 0
 
 
+@pytest.mark.integration
 def test_a_backfill_of_the_stored_season_in_progress_offline_fails_and_keeps_it(db_path, in_progress, embedded_copy):
     in_progress(games=5)  # the season in progress after 5 games, as the sources had it
     assert materialize_seasons(db_path, SEASON - 1, SEASON).success
@@ -163,6 +171,7 @@ def _drop_in_progress(standings, dead):
         frame.loc[frame["season"].astype(str) == str(SEASON), "season"] = "1990"
 
 
+@pytest.mark.integration
 def test_a_check_executed_alone_judges_the_season_as_stored_and_writes_nothing(db_path):
     assert materialize_seasons(db_path, 2019).success
     before = {t: table_hash(db_path, t) for t in ("standings", "partition_versions", "quality_results")}

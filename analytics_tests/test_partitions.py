@@ -5,6 +5,8 @@ import pytest
 
 from analytics_assets.partitions import is_completed, regular_season_games, season_in_progress, season_partitions
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("now", "last"),

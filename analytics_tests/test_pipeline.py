@@ -19,12 +19,14 @@ TABLES = ["standings", "dead_cap", "team_season_risk"]
 
 
 @pytest.mark.parametrize("table", TABLES)
+@pytest.mark.integration
 def test_every_season_has_32_rows(full_db, table):
     counts = read_table(full_db, f"SELECT season, count(*) AS n, count(DISTINCT team) AS teams FROM nfl.{table} GROUP BY season ORDER BY season")
     assert counts["season"].tolist() == list(range(2011, 2026))
     assert (counts["n"] == 32).all() and (counts["teams"] == 32).all()
 
 
+@pytest.mark.integration
 def test_standings_equal_reference_facts(full_db):
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
     stored = read_table(full_db, "SELECT * FROM nfl.standings ORDER BY season, team")
@@ -38,6 +40,7 @@ def test_standings_equal_reference_facts(full_db):
     assert stored["loaded_at"].notna().all()
 
 
+@pytest.mark.integration
 def test_dead_cap_equals_reference_and_joins_completely(full_db):
     reference = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
     cap = pd.read_csv(shared_file("reference", "nfl_league_salary_cap.csv"))
@@ -56,6 +59,7 @@ def test_dead_cap_equals_reference_and_joins_completely(full_db):
     assert missing.empty
 
 
+@pytest.mark.integration
 def test_risk_rows_carry_dead_cap_pct_and_win_pct(full_db):
     risk = read_table(full_db, "SELECT * FROM nfl.team_season_risk")
     reference = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv")).merge(
@@ -72,6 +76,7 @@ def _snapshot(db_path, table: str) -> pd.DataFrame:
     return read_table(db_path, f"SELECT * FROM nfl.{table} ORDER BY ALL")
 
 
+@pytest.mark.integration
 def test_rematerializing_a_season_three_times_leaves_identical_rows(db_path):
     assert materialize_seasons(db_path, 2019).success
     first = {t: _snapshot(db_path, t) for t in TABLES}
@@ -83,6 +88,7 @@ def test_rematerializing_a_season_three_times_leaves_identical_rows(db_path):
         pd.testing.assert_frame_equal(again, first[table])
 
 
+@pytest.mark.integration
 def test_a_changed_source_replaces_the_season_exactly(db_path, tmp_path, monkeypatch):
     from analytics_assets.ingestion import embedded
 
@@ -107,6 +113,7 @@ def test_a_changed_source_replaces_the_season_exactly(db_path, tmp_path, monkeyp
     assert rows.set_index("team").loc["SEA", "dead_money_musd"] == pytest.approx(sea + 1.0)
 
 
+@pytest.mark.integration
 def test_a_season_without_data_fails_clearly_and_keeps_stored_data(db_path):
     assert materialize_seasons(db_path, 2025).success
     before = {t: _snapshot(db_path, t) for t in TABLES}
@@ -120,6 +127,7 @@ def test_a_season_without_data_fails_clearly_and_keeps_stored_data(db_path):
         pd.testing.assert_frame_equal(_snapshot(db_path, table), before[table])
 
 
+@pytest.mark.integration
 def test_storage_refuses_an_empty_season_and_keeps_the_old_one(db_path):
     assert materialize_seasons(db_path, 2018, names=["standings"]).success
     with AnalyticsDuckDB(database=str(db_path)).get_connection() as conn:
@@ -129,6 +137,7 @@ def test_storage_refuses_an_empty_season_and_keeps_the_old_one(db_path):
     assert len(read_table(db_path, "SELECT * FROM nfl.standings WHERE season = 2018")) == 32
 
 
+@pytest.mark.integration
 def test_a_range_from_the_command_line_is_one_run_per_season_then_the_outputs(tmp_path):
     # As a backfill runs it: one season per run, so each season's results are its own; then one run
     # for the all-season outputs over what was stored.
@@ -149,6 +158,7 @@ def test_a_range_from_the_command_line_is_one_run_per_season_then_the_outputs(tm
     assert counts["season"].tolist() == [2011, 2012, 2013, 2014] and (counts["n"] == 32).all()
 
 
+@pytest.mark.unit
 def test_every_season_asset_backfills_one_season_per_run():
     from analytics_assets.definitions import defs
 
@@ -158,6 +168,7 @@ def test_every_season_asset_backfills_one_season_per_run():
         assert policy is not None and policy.max_partitions_per_run == 1
 
 
+@pytest.mark.integration
 def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
     from analytics_assets.run_tags import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
     from analytics_tests.support.runs import resources_for, season_assets, step_failure_descriptions
@@ -171,12 +182,14 @@ def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
     assert not db_path.exists() or read_table(db_path, "SELECT count(*) n FROM nfl.standings")["n"].item() == 0
 
 
+@pytest.mark.integration
 def test_definitions_load_without_warnings_from_our_code():
     code = "import warnings; warnings.simplefilter('error'); import analytics_assets.definitions as d; import dagster as dg; dg.Definitions.validate_loadable(d.defs); d.defs.resolve_all_asset_keys()"
     proc = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
+@pytest.mark.unit
 def test_daily_schedule_targets_the_season_in_progress():
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -192,6 +205,7 @@ def test_daily_schedule_targets_the_season_in_progress():
     assert request.partition_key == "2026"
 
 
+@pytest.mark.integration
 def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_completed_seasons(tmp_path):
     # As a backfill splits it: offline (embedded facts only), the season in progress cannot be read
     # and fails on its own; the completed season is stored and the outputs are rebuilt over it.
@@ -222,6 +236,7 @@ def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_com
     (["--from", "2020", "--to", "2019"], "got 2020 to 2019"),
     (["--from", "2005"], "seasons run from 2011 to the season in progress"),
 ])
+@pytest.mark.unit
 def test_a_range_that_is_not_seasons_is_refused_before_any_run(args, expected, capsys):
     from analytics_assets import run_pipeline
 

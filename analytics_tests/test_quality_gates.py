@@ -14,6 +14,8 @@ import pytest
 from analytics_tests.support.data import REPO, read_table, table_hash
 from analytics_tests.support.runs import check_evaluations, materialize_seasons, step_failures
 
+pytestmark = pytest.mark.integration
+
 TABLES = ["standings", "dead_cap", "team_season_risk"]
 
 

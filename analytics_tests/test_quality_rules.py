@@ -8,6 +8,8 @@ import pytest
 from analytics_assets.ingestion.core_tables import build_dead_cap, build_standings
 from analytics_assets.quality.rules import RULES, validate
 
+pytestmark = pytest.mark.unit
+
 
 def failed(report) -> set[str]:
     return {r.rule.name for r in report.failed()}

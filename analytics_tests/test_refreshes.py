@@ -18,9 +18,10 @@ import pytest
 from analytics_assets.defs.monitoring.alerts import alert_on_run_failure
 from analytics_assets.reporting import refreshes, team_pages
 from analytics_assets.reporting.templating import when
+from analytics_tests.support.browser import require_chromium
 from analytics_tests.support.data import read_table
 from analytics_tests.support.html import Tables
-from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, materialize_outputs, open_pages, require_chromium
+from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, materialize_outputs, open_pages
 from analytics_tests.support.runs import materialize_seasons
 
 
@@ -54,6 +55,7 @@ def _ended(instance, result) -> datetime:
     return datetime.fromtimestamp(record.end_time, UTC)
 
 
+@pytest.mark.integration
 def test_latest_refreshes_are_read_from_the_instances_run_storage(history):
     rows = {r["season"]: r for r in refreshes.latest_refreshes(history.instance)}
     assert sorted(rows) == [2024, 2025, 2026]
@@ -73,6 +75,7 @@ def test_latest_refreshes_are_read_from_the_instances_run_storage(history):
     assert pd.isna(failed.loc[2026, "last_good_at"])
 
 
+@pytest.mark.unit
 def test_first_line_keeps_a_short_line_and_cuts_a_long_one():
     assert refreshes.first_line("\n  one line.\nsecond line") == "one line."
     assert refreshes.first_line("First sentence. " + "word " * 100) == "First sentence."
@@ -80,6 +83,7 @@ def test_first_line_keeps_a_short_line_and_cuts_a_long_one():
     assert long.endswith(" …") and len(long) <= refreshes.FIRST_LINE_CHARS + 2
 
 
+@pytest.mark.browser
 def test_the_report_and_the_season_page_mark_each_failed_refresh(history):
     out = history.base / "reports"
     assert materialize_outputs(history.db, out, instance=history.instance).success
@@ -142,6 +146,7 @@ def test_the_report_and_the_season_page_mark_each_failed_refresh(history):
     assert checked["sorted"] == ["2025", "note", "2024"]
 
 
+@pytest.mark.integration
 def test_a_successful_refresh_clears_the_mark(history):
     assert materialize_seasons(history.db, 2025, names=["standings", "dead_cap"], instance=history.instance).success
     out = history.base / "cleared"
@@ -151,6 +156,7 @@ def test_a_successful_refresh_clears_the_mark(history):
     assert [r[0]["text"] for r in Tables(text).tables["failed-refresh-table"]["rows"]] == ["2026"]
 
 
+@pytest.mark.integration
 def test_nothing_failed_and_no_history_read_differently(tmp_path):
     """An instance with only successful refreshes says so; one holding none says that instead."""
     with dg.DagsterInstance.ephemeral() as instance:
@@ -178,6 +184,7 @@ def _failed_refreshes(instance) -> list[dict]:
     return [{k: v.value for k, v in r.asset_materialization.metadata.items()} for r in records]
 
 
+@pytest.mark.integration
 def test_a_failed_refresh_is_recorded_as_an_asset_the_report_follows_and_nothing_else(history, tmp_path, monkeypatch):
     from analytics_assets.definitions import defs
 
@@ -198,6 +205,7 @@ def test_a_failed_refresh_is_recorded_as_an_asset_the_report_follows_and_nothing
 
 
 @pytest.mark.parametrize("record", ["failed_refreshes", "scrape_log", "incidents"])
+@pytest.mark.integration
 def test_a_new_record_of_what_happened_requests_the_report_alone_on_the_next_tick(tmp_path, record):
     import warnings
 

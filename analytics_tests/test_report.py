@@ -15,9 +15,10 @@ from analytics_assets.analytics import risk
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
 from analytics_assets.ingestion import embedded
 from analytics_assets.reporting import charts, report
+from analytics_tests.support.browser import require_chromium
 from analytics_tests.support.data import read_table
 from analytics_tests.support.html import Tables
-from analytics_tests.support.outputs import materialize_outputs, metadata_of, open_pages, require_chromium
+from analytics_tests.support.outputs import materialize_outputs, metadata_of, open_pages
 
 LATEST = 2025  # the newest embedded season, complete since March 2026
 
@@ -32,6 +33,7 @@ def parsed(page) -> Tables:
     return Tables(page)
 
 
+@pytest.mark.integration
 def test_report_and_markdown_are_written_beside_the_charts(outputs):
     meta = outputs.metadata["risk_report"]
     assert meta["path"] == str(outputs.out_dir / "risk_report.html")
@@ -40,6 +42,7 @@ def test_report_and_markdown_are_written_beside_the_charts(outputs):
     assert (outputs.out_dir / "plotly.min.js").exists()
 
 
+@pytest.mark.browser
 def test_headline_findings_match_an_independent_computation(outputs, parsed, reference):
     season = reference[reference["season"] == LATEST]
     top = season.loc[season["pct"].idxmax()]
@@ -64,6 +67,7 @@ def test_headline_findings_match_an_independent_computation(outputs, parsed, ref
     assert f"by {change[heavy].mean():+.1f} points on average ({heavy.sum()} team-seasons)" in findings
 
 
+@pytest.mark.browser
 def test_sortable_team_table_of_the_latest_complete_season(parsed, reference, page):
     table = parsed.tables["team-table"]
     assert table["headers"][:3] == ["Rank", "Team", "Conf."]
@@ -75,6 +79,7 @@ def test_sortable_team_table_of_the_latest_complete_season(parsed, reference, pa
     assert 'class="sortable"' in page and "addEventListener(\"click\", sort)" in page
 
 
+@pytest.mark.browser
 def test_the_first_paragraph_is_the_general_managers_computed_from_the_data(outputs, page):
     header = page[page.index("<header>"):page.index("</header>")]
     lede = header[header.index('<p class="lede" id="gm-summary">'):]
@@ -87,6 +92,7 @@ def test_the_first_paragraph_is_the_general_managers_computed_from_the_data(outp
     assert markdown.split("\n\n")[2] == report.md(lede)
 
 
+@pytest.mark.browser
 def test_each_table_states_its_one_classification_basis(parsed, page):
     """The team table classifies on the season-relative basis only (no absolute column beside its tier),
     the absolute view is a table of its own saying so, and tier and class never contradict."""
@@ -107,12 +113,14 @@ def test_each_table_states_its_one_classification_basis(parsed, page):
     assert 'an 8-8 team is ".500", neither winning nor losing' in page
 
 
+@pytest.mark.browser
 def test_league_table_and_pooled_fit(parsed, page):
     rows = parsed.tables["summary-table"]["rows"]
     assert [int(r[0]["text"]) for r in rows] == list(range(2011, 2026))
     assert "Pooled fit over 480 team-seasons, 2011-2025" in page and "95% CI" in page
 
 
+@pytest.mark.browser
 def test_data_quality_section_shows_every_recorded_rule_and_its_latest_result(outputs, parsed):
     rows = parsed.tables["quality-table"]["rows"]
     shown = {(r[0]["text"], r[1]["text"]): r for r in rows}
@@ -130,6 +138,7 @@ def test_data_quality_section_shows_every_recorded_rule_and_its_latest_result(ou
         assert row[5]["text"] == (", ".join(map(str, sorted(failing["season"]))) or "none")
 
 
+@pytest.mark.integration
 def test_quality_section_reports_the_latest_result_not_an_old_one(outputs, tmp_path):
     """A rule that failed once and passed on the next run shows as passed; the reverse shows as failed."""
     db = tmp_path / "quality.duckdb"
@@ -149,6 +158,7 @@ def test_quality_section_reports_the_latest_result_not_an_old_one(outputs, tmp_p
     assert rows[("future_table", "a_new_rule")][3]["text"] == "passed"  # a rule added later shows up unannounced
 
 
+@pytest.mark.browser
 def test_provenance_for_every_stored_season(parsed, outputs):
     rows = parsed.tables["provenance-table"]["rows"]
     stored = read_table(outputs.db, "SELECT DISTINCT season FROM nfl.standings UNION SELECT DISTINCT season FROM nfl.dead_cap")
@@ -162,6 +172,7 @@ def test_provenance_for_every_stored_season(parsed, outputs):
     assert all(r[2]["text"] == "embedded" and r[3]["text"].endswith(".csv") and r[6]["text"].endswith("UTC") for r in rows)
 
 
+@pytest.mark.browser
 def test_markdown_summary(outputs, parsed):
     text = (outputs.out_dir / report.SUMMARY_FILE).read_text()
     assert text.startswith("# NFL dead-cap risk report")
@@ -203,6 +214,7 @@ def _script_tags(text: str) -> list[dict]:
     return Tables(text).scripts
 
 
+@pytest.mark.browser
 def test_source_strings_come_out_escaped(hostile, page):
     out, _ = hostile
     text = (out / report.REPORT_FILE).read_text()
@@ -227,6 +239,7 @@ def test_source_strings_come_out_escaped(hostile, page):
     assert HOSTILE_DETAIL not in season_page and "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;" in season_page
 
 
+@pytest.mark.browser
 def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs, hostile):
     require_chromium()
     seen: dict = {}
@@ -258,6 +271,7 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
     assert "SEA" in seen[dirty]["teams"]
 
 
+@pytest.mark.integration
 def test_risk_rows_from_an_older_version_fail_clearly_and_leave_the_files(outputs, tmp_path):
     db = tmp_path / "old.duckdb"
     shutil.copy(outputs.db, db)

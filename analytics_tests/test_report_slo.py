@@ -6,6 +6,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pytest
 
 from analytics_assets.reporting.report import _slo_context
 from analytics_assets.slo import ScrapeSlo, slo_from_attempts
@@ -21,6 +22,7 @@ def _attempts(db, rows):
         )
 
 
+@pytest.mark.integration
 def test_report_shows_the_scraper_slo_per_source(full_db, tmp_path):
     db = tmp_path / "analytics.duckdb"
     shutil.copy(full_db, db)
@@ -47,6 +49,7 @@ def test_report_shows_the_scraper_slo_per_source(full_db, tmp_path):
     assert "| ticket | 3 d 0.4x | 6 h 0x | 1x | no |" in markdown
 
 
+@pytest.mark.integration
 def test_report_shows_an_exhausted_budget_and_a_firing_alert(full_db, tmp_path):
     db = tmp_path / "analytics.duckdb"
     shutil.copy(full_db, db)
@@ -69,6 +72,7 @@ def _texts(rows):
     return [[c.text for c in row] for row in rows]
 
 
+@pytest.mark.unit
 def test_slo_context_rows():
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     burst = slo_from_attempts([(now - timedelta(minutes=1), False)] * 12, now=now)
@@ -88,6 +92,7 @@ def test_slo_context_rows():
     assert _slo_context([])["slo_alert_rows"] == []
 
 
+@pytest.mark.integration
 def test_source_names_in_the_slo_section_are_escaped(outputs, tmp_path):
     """A source name is data like any other: the template escapes it (the hand-written page once did not)."""
     db = tmp_path / "hostile.duckdb"

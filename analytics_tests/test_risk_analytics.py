@@ -20,11 +20,13 @@ def compared(full_db) -> pd.DataFrame:
     return merged
 
 
+@pytest.mark.integration
 def test_columns_are_the_documented_ones(full_db):
     stored = read_table(full_db, "SELECT * FROM nfl.team_season_risk LIMIT 1")
     assert list(stored.columns) == risk.RISK_COLUMNS
 
 
+@pytest.mark.integration
 def test_dead_cap_pct_rank_percentile_and_zscore(compared):
     assert np.allclose(compared["dead_cap_pct"], compared["pct"], rtol=0, atol=1e-9)
     assert (compared["dead_cap_rank"] == compared["rank"]).all()
@@ -35,6 +37,7 @@ def test_dead_cap_pct_rank_percentile_and_zscore(compared):
     assert (top["dead_cap_rank"] == 1).all()
 
 
+@pytest.mark.integration
 def test_risk_tiers_follow_each_seasons_quartiles_and_fence(compared):
     assert (compared["risk_tier"] == compared["tier"]).all(), compared.loc[compared["risk_tier"] != compared["tier"], ["season", "team", "pct", "risk_tier", "tier"]]
     per_season = compared.groupby("season")["risk_tier"].value_counts().unstack(fill_value=0)
@@ -43,6 +46,7 @@ def test_risk_tiers_follow_each_seasons_quartiles_and_fence(compared):
     assert set(compared["risk_tier"]) == set(risk.TIERS)
 
 
+@pytest.mark.integration
 def test_absolute_classes_use_15_percent_and_the_records_three_sides(compared):
     expected = [risk.QUADRANTS[(h, r)] for h, r in zip(compared["high"], compared["record"])]
     assert (compared["quadrant"] == pd.Series(expected, index=compared.index)).all()
@@ -54,6 +58,7 @@ def test_absolute_classes_use_15_percent_and_the_records_three_sides(compared):
     assert at_500.sum() > 0 and compared.loc[at_500, "quadrant"].str.contains(r", \.500 \(").all()
 
 
+@pytest.mark.integration
 def test_next_season_change_where_the_next_season_is_stored(compared):
     known = compared[compared["season"] < 2025]
     assert known["next_season_win_pct"].notna().all()
@@ -65,6 +70,7 @@ def test_next_season_change_where_the_next_season_is_stored(compared):
     assert compared.loc[compared["season"] == 2025, ["next_season_win_pct", "next_season_win_pct_change"]].isna().all().all()
 
 
+@pytest.mark.unit
 def test_boundaries_ties_and_a_flat_season():
     """Exactly 15% counts as 15%+, exactly .500 is its own side; ties share the best rank."""
     cap = 200.0
@@ -95,6 +101,7 @@ def test_boundaries_ties_and_a_flat_season():
     assert (flat["dead_cap_zscore"] == 0).all() and (flat["dead_cap_rank"] == 1).all() and (flat["risk_tier"] == "low").all()
 
 
+@pytest.mark.integration
 def test_storing_the_next_season_fills_in_the_previous_seasons_change(db_path):
     assert materialize_seasons(db_path, 2019).success
     before = read_table(db_path, "SELECT next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019")

@@ -13,6 +13,8 @@ import pytest
 
 from analytics_tests.support.data import read_table, shared_file
 
+pytestmark = pytest.mark.integration
+
 SEASONS = (2016, 2017)  # both in the nflverse export the benchmark pages are built from
 
 

@@ -35,6 +35,7 @@ def fit(outputs) -> pd.Series:
     return stored.iloc[0]
 
 
+@pytest.mark.integration
 def test_season_fixed_effects_slope_and_interval_equal_statsmodels(fit, reference):
     ref = _reference_frame(reference)
     model = _clustered("win_pct ~ dead_cap_pct + C(season)", ref)
@@ -53,6 +54,7 @@ def test_season_fixed_effects_slope_and_interval_equal_statsmodels(fit, referenc
     assert fit["fe_slope_ci_high"] < 0
 
 
+@pytest.mark.integration
 def test_pooled_clustered_interval_and_next_season_fits_equal_statsmodels(fit, reference):
     ref = _reference_frame(reference)
     pooled = _clustered("win_pct ~ dead_cap_pct", ref)
@@ -74,6 +76,7 @@ def test_pooled_clustered_interval_and_next_season_fits_equal_statsmodels(fit, r
     assert fit["next_win_pct_coef_ci_high"] < 0
 
 
+@pytest.mark.integration
 def test_season_relative_quadrants_split_at_each_seasons_median(outputs, reference):
     stored = read_table(outputs.db, "SELECT season, franchise, season_median_dead_cap_pct, season_quadrant FROM nfl.team_season_risk")
     merged = stored.merge(reference, on=["season", "franchise"], validate="one_to_one")
@@ -85,6 +88,7 @@ def test_season_relative_quadrants_split_at_each_seasons_median(outputs, referen
     assert above.between(16, 17).all()  # the median splits every season in two, whatever the drift
 
 
+@pytest.mark.integration
 def test_report_headline_is_the_season_fair_fit_and_says_why(outputs, fit):
     page = (outputs.out_dir / "risk_report.html").read_text("utf-8")
     findings = page[page.index('id="findings"'):page.index('id="charts"')]
@@ -100,6 +104,7 @@ def test_report_headline_is_the_season_fair_fit_and_says_why(outputs, fit):
     assert "team-clustered standard errors" in section and "31 degrees of freedom" in section and "not effects" in section
 
 
+@pytest.mark.unit
 def test_pure_fits_on_degenerate_input():
     rows = pd.DataFrame({
         "season": [2030] * 4 + [2031] * 4, "franchise": list("ABCD") * 2, "win_pct": [0.2, 0.4, 0.6, 0.8] * 2,
@@ -115,6 +120,7 @@ def test_pure_fits_on_degenerate_input():
         season_fair.clustered_ols(np.ones((4, 1)), np.arange(4.0), np.array(["A"] * 4), 0.95)
 
 
+@pytest.mark.integration
 def test_an_older_database_gains_the_new_columns_and_keeps_its_rows(tmp_path):
     db = tmp_path / "old.duckdb"
     with duckdb.connect(str(db)) as conn:

@@ -15,6 +15,7 @@ from analytics_tests.support.data import REPO
 from analytics_tests.support.settings import setting_variables
 
 
+@pytest.mark.unit
 def test_every_variable_sets_exactly_one_field_and_is_documented():
     variables = setting_variables()
     assert len(variables) == 16  # each declared once: a repeat would collapse here
@@ -27,6 +28,7 @@ def test_every_variable_sets_exactly_one_field_and_is_documented():
     assert not stray, stray
 
 
+@pytest.mark.unit
 def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_for_the_rest(monkeypatch, tmp_path):
     for var in setting_variables():
         monkeypatch.delenv(var, raising=False)
@@ -43,6 +45,7 @@ def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_fo
     assert (resolved.max_attempts, resolved.min_interval_s) == (2, 4.5)
 
 
+@pytest.mark.integration
 def test_a_run_resolves_the_variables_when_it_starts(monkeypatch, tmp_path):
     """Bound when the code location loads, read when the run starts: the run writes where the variable says then."""
     from analytics_tests.support.runs import materialize_names
@@ -61,6 +64,7 @@ def test_a_run_resolves_the_variables_when_it_starts(monkeypatch, tmp_path):
         ("ANALYTICS_LANDING_MAX_BYTES", "5MB", "ANALYTICS_LANDING_MAX_BYTES='5MB' is not a whole number."),
     ],
 )
+@pytest.mark.unit
 def test_a_malformed_number_is_named(monkeypatch, var, value, message):
     monkeypatch.setenv(var, value)
     cls = HttpClientResource if var.startswith("ANALYTICS_HTTP") else AnalyticsSettings
@@ -68,6 +72,7 @@ def test_a_malformed_number_is_named(monkeypatch, var, value, message):
         from_environment(cls, bind=False)
 
 
+@pytest.mark.unit
 def test_source_mode_and_standings_order_are_checked_where_used():
     assert AnalyticsSettings(source=" LIVE ").source_mode == "live"
     with pytest.raises(ValueError, match="not one of embedded, live, auto"):

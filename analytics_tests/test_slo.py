@@ -75,6 +75,7 @@ def _assert_no_noise(*values) -> None:
         (10_000, 9_980, "99.800%", 0.0, "exhausted: 20 failed attempts against 10 allowed over 30 days", "BREACHED"),
     ],
 )
+@pytest.mark.unit
 def test_success_rate_and_error_budget(attempts, successes, rate, budget_left, budget_text, status):
     slo = _slo(attempts, successes)
     assert format_pct(slo.success_ratio) == rate
@@ -86,6 +87,7 @@ def test_success_rate_and_error_budget(attempts, successes, rate, budget_left, b
     _assert_no_noise(slo.as_dict(), slo_text(slo), slo_markdown(slo))
 
 
+@pytest.mark.unit
 def test_the_exact_texts_at_0_1_the_allowance_and_12_failures():
     assert slo_text(_slo(1000, 1000)) == (
         "SLO over 30 days (target 99.9%): 100.000% of 1000 attempts succeeded, met; error budget 100.0% left "
@@ -108,6 +110,7 @@ def test_the_exact_texts_at_0_1_the_allowance_and_12_failures():
     assert twelve.error_budget_remaining == 0.0 and twelve.allowed_failures == 0.012 and twelve.failures_remaining == 0.0
 
 
+@pytest.mark.unit
 def test_no_attempts_spend_nothing_and_are_not_met_by_default():
     slo = _slo(0, 0)
     assert slo.success_rate is None and slo.met is None and slo.error_budget_remaining is None
@@ -117,6 +120,7 @@ def test_no_attempts_spend_nothing_and_are_not_met_by_default():
     assert "met" not in slo_markdown(slo).split("|---|")[-1]
 
 
+@pytest.mark.unit
 def test_rounding_is_towards_the_worse_side_so_no_figure_contradicts_its_verdict():
     # 99.8996% is below 99.9%: it reads 99.899%, not 99.900% beside "BREACHED".
     just_below = _slo(1_000_000, 1_000_000 - 1004)
@@ -130,6 +134,7 @@ def test_rounding_is_towards_the_worse_side_so_no_figure_contradicts_its_verdict
     assert format_burn(WindowBurn(timedelta(hours=1), 3, 1).burn_rate) == "333.4x"
 
 
+@pytest.mark.unit
 def test_no_float_noise_in_any_figure():
     for attempts in (1, 3, 7, 12, 999, 1000, 1001, 2500, 3333):
         for failures in sorted(f for f in {0, 1, 2, attempts // 3, attempts - 1, attempts} if f <= attempts):
@@ -137,11 +142,13 @@ def test_no_float_noise_in_any_figure():
             _assert_no_noise(slo.as_dict(), format_budget(slo), slo_text(slo), alert_text(slo), slo_markdown(slo))
 
 
+@pytest.mark.unit
 def test_a_100_percent_target_is_refused():
     with pytest.raises(ValueError, match="no error budget"):
         _slo(10, 9, target=1.0)
 
 
+@pytest.mark.unit
 def test_only_attempts_inside_the_30_day_window_count():
     attempts = [
         (NOW - timedelta(days=31), False),  # too old
@@ -160,6 +167,7 @@ def test_only_attempts_inside_the_30_day_window_count():
 # --- burn rates and the multiwindow alerts -------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_alerts_are_the_workbook_pairs_for_a_99_9_slo_over_30_days():
     assert [(a.severity, a.long, a.short, float(a.threshold)) for a in BURN_RATE_ALERTS] == [
         ("page", timedelta(hours=1), timedelta(minutes=5), 14.4),
@@ -171,6 +179,7 @@ def test_the_alerts_are_the_workbook_pairs_for_a_99_9_slo_over_30_days():
     assert float(BURN_RATE_ALERTS[0].threshold) * (BURN_RATE_ALERTS[0].long / SLO_WINDOW) == pytest.approx(0.02)
 
 
+@pytest.mark.unit
 def test_burn_rate_is_the_window_error_rate_over_the_allowed_rate():
     assert WindowBurn(timedelta(hours=1), 4, 1).burn_rate == 250  # 25% / 0.1%
     assert WindowBurn(timedelta(hours=1), 1000, 1).burn_rate == 1  # exactly the budget's pace
@@ -185,6 +194,7 @@ def _pair(long_attempts, long_failures, short_attempts, short_failures, alert=BU
     return state
 
 
+@pytest.mark.unit
 def test_an_alert_needs_both_its_windows_above_the_threshold():
     assert _pair(10, 1, 2, 1).firing  # 100x and 500x
     assert not _pair(10, 1, 100, 1).firing  # long 100x, short 10x: under 14.4x
@@ -199,6 +209,7 @@ def _run(*spans):
     return [(NOW - offset, ok) for offset, ok in spans]
 
 
+@pytest.mark.unit
 def test_an_isolated_failure_an_hour_ago_followed_by_successes_does_not_page():
     # Yesterday's run succeeded; 50 minutes ago one attempt failed and its retry succeeded; the runs since succeeded.
     attempts = _run(
@@ -217,6 +228,7 @@ def test_an_isolated_failure_an_hour_ago_followed_by_successes_does_not_page():
     )
 
 
+@pytest.mark.unit
 def test_an_isolated_failure_stops_paging_once_its_short_windows_have_passed():
     attempts = _run((timedelta(days=1), True), (timedelta(minutes=3), True), (timedelta(minutes=3) - timedelta(seconds=1), False))
     # In the run itself the failure is among the latest attempts: 1 of 2 is a 500x burn, it pages.
@@ -228,6 +240,7 @@ def test_an_isolated_failure_stops_paging_once_its_short_windows_have_passed():
     assert not slo_from_attempts(attempts, now=NOW + timedelta(minutes=40)).alert_firing
 
 
+@pytest.mark.unit
 def test_a_burst_of_failures_in_the_last_minutes_pages():
     attempts = _run(*((timedelta(hours=2, seconds=i), True) for i in range(20)), *((timedelta(minutes=4, seconds=-10 * i), False) for i in range(6)))
     slo = slo_from_attempts(attempts, now=NOW)
@@ -237,6 +250,7 @@ def test_a_burst_of_failures_in_the_last_minutes_pages():
     )
 
 
+@pytest.mark.unit
 def test_windows_without_attempts_burn_nothing():
     slo = slo_from_attempts(_run((timedelta(days=10), False), (timedelta(days=10, seconds=1), True)), now=NOW)
     assert [b.attempts for b in slo.burn] == [0] * len(ALERT_WINDOWS)
@@ -247,6 +261,7 @@ def test_windows_without_attempts_burn_nothing():
     assert not nothing.alert_firing and nothing.status == "n/a, no attempts"
 
 
+@pytest.mark.unit
 def test_window_edges_are_open_at_the_start_and_closed_at_now():
     burn = burn_from_attempts(_run((timedelta(minutes=5), False), (timedelta(0), True), (timedelta(seconds=-1), False)), NOW, [timedelta(minutes=5)])
     assert (burn[0].attempts, burn[0].failures) == (1, 0)
@@ -270,6 +285,7 @@ def _attempt(when, source, ok, attempt=1):
     return [when, source, url, attempt, 200 if ok else 503, ok, None if ok else "HTTP 503"]
 
 
+@pytest.mark.integration
 def test_slo_from_the_scrape_log_overall_and_per_source(db_path):
     rows = [_attempt(NOW - timedelta(days=1, minutes=i), "pfr", True) for i in range(1998)]
     rows += [_attempt(NOW - timedelta(days=2), "pfr", False), _attempt(NOW - timedelta(days=2), "pfr", True, attempt=2)]
@@ -299,6 +315,7 @@ def test_slo_from_the_scrape_log_overall_and_per_source(db_path):
     assert "| page | 1 h 200x | 5 min 333.4x | 14.4x | yes |" in table
 
 
+@pytest.mark.integration
 def test_the_check_against_a_duckdb_file(db_path):
     # Twelve failed attempts in the last minutes and no success.
     _insert_attempts(db_path, [_attempt(NOW - timedelta(minutes=1, seconds=i), "pfr", False) for i in range(12)])
@@ -324,6 +341,7 @@ def test_the_check_against_a_duckdb_file(db_path):
     assert later.description.endswith("error budget exhausted: 12 failed attempts against 0.012 allowed over 30 days.")
 
 
+@pytest.mark.integration
 def test_the_check_with_an_empty_scrape_log(db_path):
     result = scraper_slo_result(AnalyticsDuckDB(database=str(db_path)), now=NOW)
     assert result.passed is True
@@ -333,6 +351,7 @@ def test_the_check_with_an_empty_scrape_log(db_path):
     assert meta["attempts"] == 0 and meta["slo"] == meta["success_rate"] == meta["error_budget_remaining"] == "n/a, no attempts"
 
 
+@pytest.mark.integration
 def test_slo_is_an_asset_check_in_real_runs(db_path):
     now = datetime.now(UTC)
     # Yesterday 1000 attempts, 3 failed (99.7% against 99.9%: the budget of 1 failure spent); nothing since.

@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from analytics_assets import partitions
 from analytics_assets.reporting import team_pages
+from analytics_tests.support.browser import require_chromium
 from analytics_tests.support.data import read_table, table_hash
-from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, figure_from_html, materialize_outputs, open_pages, require_chromium
+from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, figure_from_html, materialize_outputs, open_pages
 from analytics_tests.support.runs import materialize_names, resources_for, step_failures
 
 SEASON = partitions.season_in_progress()
@@ -32,6 +34,7 @@ def snapshots(db, table: str) -> pd.DataFrame:
     return read_table(db, f"SELECT * FROM nfl.{table} ORDER BY as_of, team")
 
 
+@pytest.mark.integration
 def test_refreshes_on_two_dates_keep_two_snapshots_and_the_same_date_keeps_one(db_path, in_progress):
     in_progress(games=3)
     assert refresh(db_path, "2026-11-20").success
@@ -55,6 +58,7 @@ def test_refreshes_on_two_dates_keep_two_snapshots_and_the_same_date_keeps_one(d
     assert set(first_27.loc[first_27["as_of"].astype(str) == "2026-11-27", "games"]) == {4}
 
 
+@pytest.mark.integration
 def test_completed_seasons_keep_no_snapshot_and_a_bad_date_tag_writes_nothing(db_path, in_progress):
     assert refresh(db_path, "2026-11-20", season=SEASON - 1).success
     assert snapshots(db_path, "standings_snapshots").empty and snapshots(db_path, "dead_cap_snapshots").empty
@@ -68,6 +72,7 @@ def test_completed_seasons_keep_no_snapshot_and_a_bad_date_tag_writes_nothing(db
     assert {t: table_hash(db_path, t) for t in before} == before
 
 
+@pytest.mark.integration
 def test_without_a_tag_the_snapshot_is_filed_under_today_in_new_york(db_path, in_progress):
     in_progress(games=3)
     assert refresh(db_path, None).success
@@ -75,6 +80,7 @@ def test_without_a_tag_the_snapshot_is_filed_under_today_in_new_york(db_path, in
     assert dates == {str(partitions.league_today())}
 
 
+@pytest.mark.unit
 def test_the_daily_schedule_files_its_run_under_the_ticks_day():
     from analytics_assets.definitions import defs
 
@@ -86,6 +92,7 @@ def test_the_daily_schedule_files_its_run_under_the_ticks_day():
     assert request.tags[partitions.AS_OF_TAG] == "2026-11-26"
 
 
+@pytest.mark.browser
 def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progress, tmp_path):
     for day, games in (("2026-11-13", 3), ("2026-11-20", 4), ("2026-11-27", 5)):
         in_progress(games=games, dead_scale=1 + games / 50)  # within drift of last season's dead money

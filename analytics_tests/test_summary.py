@@ -20,6 +20,7 @@ from analytics_tests.support.outputs import materialize_outputs
 from analytics_tests.support.runs import materialize_seasons, resources_for, season_assets
 
 
+@pytest.mark.integration
 def test_one_row_per_stored_season_with_the_documented_columns(outputs):
     stored = read_table(outputs.db, "SELECT * FROM nfl.league_risk_summary ORDER BY season")
     assert stored["season"].tolist() == list(range(2011, 2026))
@@ -29,6 +30,7 @@ def test_one_row_per_stored_season_with_the_documented_columns(outputs):
     assert len(fit) == 1 and list(fit.columns) == [*summary.FIT_COLUMNS, "run_id", "computed_at"]
 
 
+@pytest.mark.integration
 def test_season_distribution_and_spearman_match_numpy_and_scipy(outputs, reference):
     stored = read_table(outputs.db, "SELECT * FROM nfl.league_risk_summary ORDER BY season").set_index("season")
     for season, g in reference.groupby("season"):
@@ -51,6 +53,7 @@ def test_season_distribution_and_spearman_match_numpy_and_scipy(outputs, referen
         assert row["spearman_p"] == pytest.approx(2 * stats.t.sf(abs(t), len(x) - 2), rel=1e-6)
 
 
+@pytest.mark.integration
 def test_teams_per_tier_and_in_cap_hell(outputs, reference):
     stored = read_table(outputs.db, "SELECT * FROM nfl.league_risk_summary ORDER BY season").set_index("season")
     counts = reference.groupby(["season", "tier"]).size().unstack(fill_value=0)
@@ -62,6 +65,7 @@ def test_teams_per_tier_and_in_cap_hell(outputs, reference):
     assert (stored[[f"teams_{t}" for t in ("low", "moderate", "high", "extreme")]].sum(axis=1) == 32).all()
 
 
+@pytest.mark.integration
 def test_pooled_fit_and_its_95_percent_interval_match_least_squares_by_hand(outputs, reference):
     fit = read_table(outputs.db, "SELECT * FROM nfl.league_risk_fit").iloc[0]
     x, y = reference["pct"].to_numpy(), reference["win_pct"].to_numpy()
@@ -87,6 +91,7 @@ def test_pooled_fit_and_its_95_percent_interval_match_least_squares_by_hand(outp
     assert fit["confidence"] == 0.95
 
 
+@pytest.mark.integration
 def test_rematerializing_replaces_the_tables(outputs, tmp_path):
     db = tmp_path / "again.duckdb"
     shutil.copy(outputs.db, db)
@@ -98,6 +103,7 @@ def test_rematerializing_replaces_the_tables(outputs, tmp_path):
     assert len(read_table(db, "SELECT * FROM nfl.league_risk_fit")) == 1
 
 
+@pytest.mark.integration
 def test_no_risk_rows_fails_clearly_and_keeps_the_stored_summary(outputs, tmp_path):
     db = tmp_path / "emptied.duckdb"
     shutil.copy(outputs.db, db)
@@ -114,6 +120,7 @@ def test_no_risk_rows_fails_clearly_and_keeps_the_stored_summary(outputs, tmp_pa
     pd.testing.assert_frame_equal(read_table(db, "SELECT * FROM nfl.league_risk_fit"), fit_before)
 
 
+@pytest.mark.unit
 def test_pure_functions_on_degenerate_input():
     flat = pd.DataFrame({
         "season": [2030] * 4, "team": list("ABCD"), "dead_cap_pct": [10.0] * 4, "win_pct": [0.25, 0.5, 0.5, 0.75],
@@ -130,6 +137,7 @@ def test_pure_functions_on_degenerate_input():
         summary.season_summary(flat.head(0))
 
 
+@pytest.mark.integration
 def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
     """Seasons never backfilled and the season in progress stay missing; the summary, charts and report still refresh."""
     from analytics_assets.definitions import defs
@@ -153,6 +161,7 @@ def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
     assert len(expected) == 7
 
 
+@pytest.mark.unit
 def test_the_automation_sensor_is_on_by_default_and_covers_every_all_season_asset():
     from analytics_assets.definitions import defs
 

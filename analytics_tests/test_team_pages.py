@@ -19,6 +19,7 @@ from analytics_tests.support.outputs import materialize_outputs
 FRANCHISES = 32
 
 
+@pytest.mark.integration
 def test_one_page_per_franchise_linked_from_the_report_team_table(outputs):
     teams = outputs.out_dir / "teams"
     pages = sorted(p.name for p in teams.glob("*.html"))
@@ -31,6 +32,7 @@ def test_one_page_per_franchise_linked_from_the_report_team_table(outputs):
     assert outputs.metadata["risk_report"]["team_pages"] == FRANCHISES
 
 
+@pytest.mark.integration
 def test_a_team_page_holds_the_franchise_seasons_classes_and_provenance(outputs, reference):
     text = (outputs.out_dir / "teams" / "LV.html").read_text("utf-8")
     page = Tables(text)
@@ -58,6 +60,7 @@ def test_a_team_page_holds_the_franchise_seasons_classes_and_provenance(outputs,
     assert all(r[2]["text"] == "embedded" and len(r[4]["text"]) == 64 for r in provenance)
 
 
+@pytest.mark.integration
 def test_no_table_shows_a_second_code_for_a_franchise(outputs):
     """The season's own codes (STL, SD, OAK, and nflverse's LA for the Rams) appear in no table cell of
     the report, a team page or the season page: every table names a team by its franchise id."""
@@ -70,6 +73,7 @@ def test_no_table_shows_a_second_code_for_a_franchise(outputs):
             assert not cells & season_codes, (path.name, table_id, cells & season_codes)
 
 
+@pytest.mark.integration
 def test_without_snapshots_the_season_page_says_so_instead_of_drawing_empty_axes(outputs):
     text = (outputs.out_dir / team_pages.SEASON_FILE).read_text("utf-8")
     assert "plotly-graph-div" not in text and 'id="no-snapshots"' in text
@@ -80,6 +84,7 @@ def test_without_snapshots_the_season_page_says_so_instead_of_drawing_empty_axes
     assert "No live scrape attempt is recorded in nfl.scrape_log" in text
 
 
+@pytest.mark.integration
 def test_reruns_write_byte_identical_team_and_season_pages(outputs, tmp_path):
     db = tmp_path / "again.duckdb"
     shutil.copy(outputs.db, db)
@@ -92,6 +97,7 @@ def test_reruns_write_byte_identical_team_and_season_pages(outputs, tmp_path):
     assert contents[0] == contents[1] and len(contents[0]) == FRANCHISES + 1
 
 
+@pytest.mark.unit
 def test_source_strings_are_escaped_on_team_pages():
     rows = pd.DataFrame({
         "season": [2030, 2030], "team": ["<script>alert('t')</script>", "B"], "franchise": ["AA", "BB"],

@@ -4,6 +4,8 @@ import pytest
 from analytics_assets import teams
 from analytics_tests.support.data import shared_file
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("code", "source", "season", "franchise", "team"),

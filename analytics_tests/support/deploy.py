@@ -401,10 +401,3 @@ def running_deployment(root: Path) -> Iterator[Deployment]:
             deployment.stop_all()
             if deployment._instance is not None:
                 deployment._instance.dispose()
-
-
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory) -> Iterator[Deployment]:
-    """PostgreSQL + code server + webserver + daemon, shared by the deployment and browser tests."""
-    with running_deployment(tmp_path_factory.mktemp("deployment")) as d:
-        yield d

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 from analytics_tests.support.data import shared_file
 
@@ -165,15 +165,17 @@ class PageServer:
         self._httpd.server_close()
 
 
-@pytest.fixture
-def page_server():
+@contextmanager
+def saved_page_server() -> Iterator[PageServer]:
     """The local server with the saved PFR 2017 and Spotrac 2024 pages at their real paths."""
     server = PageServer()
     server.serve(PFR_2017_PATH, pfr_2017_page())
     server.serve(SPOTRAC_2024_PATH, spotrac_2024_page())
     server.start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def closed_port_url() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics_assets import teams
+from analytics_assets import partitions, teams
 from analytics_tests.support.data import shared_file
 
 
@@ -31,3 +31,22 @@ def spotrac_dead_cap(season: int) -> str:
     ref = ref[ref["season"] == season]
     return ref[["team", "dead_money_musd", "total_cap_allocations_musd"]].to_csv(index=False)
 
+
+SEASON = partitions.season_in_progress()
+
+
+def in_progress_week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
+    first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
+    (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
+    last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
+    wins = 1 + (last.index < 16) * (games - 2)
+    margin = 7 * (2 * wins - games)
+    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
+                      points_for=20 * games + margin, points_against=20 * games - margin)
+    money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
+    # Each team's figures move differently from last season's (a copy of last season is refused as such).
+    spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31
+    money["dead_money_musd"] = (money["dead_money_musd"] * spread * dead_scale).round(3)
+    money["total_cap_allocations_musd"] = (money["total_cap_allocations_musd"] * 1.03).round(3)
+    return pd.concat([standings, now], ignore_index=True), pd.concat([dead, money], ignore_index=True)

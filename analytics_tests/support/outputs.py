@@ -17,8 +17,8 @@ import pytest
 
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
+from analytics_tests.support.browser import shared_browser
 from analytics_tests.support.runs import resources_for
-from analytics_tests.support.ui import CHROMIUM, CHROMIUM_ARGS
 
 OUTPUT_ASSETS = [league_risk_summary, risk_charts, risk_report]
 
@@ -101,11 +101,6 @@ def figure_from_html(text: str, div_id: str) -> dict:
     return plain({"data": data, "layout": layout, "frames": frames})
 
 
-def require_chromium() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium package (apt-get install -y chromium) to run browser tests")
-
-
 class BrowserPage:
     """A page in headless Chromium recording console errors, page errors, dialogs and every request."""
 
@@ -157,15 +152,11 @@ OVERFLOWING_TABLES = """() => [...document.querySelectorAll('table')]
 
 
 class Chromium:
-    """One headless Debian Chromium for a test module, and one tab in it that each page checked is
-    loaded into in turn (a new tab compiles plotly.js again: four times slower a page)."""
+    """One tab in the session's Chromium for a test module, that each page checked is loaded into in
+    turn (a new tab compiles plotly.js again: four times slower a page)."""
 
     def __init__(self, width: int = 1280, height: int = 900):
-        from playwright.sync_api import sync_playwright
-
-        self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        self.tab = BrowserPage(self.browser.new_page(viewport={"width": width, "height": height}))
+        self.tab = BrowserPage(shared_browser().new_page(viewport={"width": width, "height": height}))
 
     def open(self, url: str) -> BrowserPage:
         """The tab with `url` loaded and every chart drawn; its errors and requests are this page's only."""
@@ -173,31 +164,26 @@ class Chromium:
         self.tab.requests.clear()
         self.tab.dialogs.clear()
         self.tab.page.goto(url, wait_until="load")
-        self.tab.page.wait_for_function(CHARTS_DRAWN, timeout=20000)
+        self.tab.page.wait_for_function(CHARTS_DRAWN, timeout=60000)
         return self.tab
 
     def close(self) -> None:
-        self.browser.close()
-        self._playwright.stop()
+        self.tab.page.close()
 
 
 def open_pages(urls: list[str], action=None, width: int = 1280, height: int = 900) -> list[BrowserPage]:
     """Open each URL in headless Debian Chromium, wait for the charts, run `action(page)` and return what was seen."""
-    from playwright.sync_api import sync_playwright
-
     seen = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = shared_browser()
+    for url in urls:
+        page = browser.new_page(viewport={"width": width, "height": height})
         try:
-            for url in urls:
-                page = browser.new_page(viewport={"width": width, "height": height})
-                watched = BrowserPage(page)
-                page.goto(url, wait_until="load")
-                page.wait_for_function(CHARTS_DRAWN, timeout=20000)
-                if action:
-                    action(page)
-                seen.append(watched)
-                page.close()
+            watched = BrowserPage(page)
+            page.goto(url, wait_until="load")
+            page.wait_for_function(CHARTS_DRAWN, timeout=60000)
+            if action:
+                action(page)
+            seen.append(watched)
         finally:
-            browser.close()
+            page.close()
     return seen

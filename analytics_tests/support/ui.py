@@ -12,18 +12,22 @@ from pathlib import Path
 
 import pytest
 
+from analytics_tests.support.browser import shared_browser
 from analytics_tests.support.data import REPO
 
-CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
-# Nothing reaches the network on its own: no sync, no component updates, no QUIC.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-sync", "--disable-quic",
-]
+# The dg dev of the browser tests: nothing answers. Completed seasons come from the embedded facts;
+# the season in progress would come from the live sites, each on a closed local port.
+OFFLINE = {
+    "ANALYTICS_SOURCE": "auto",
+    "PFR_BASE_URL": "http://127.0.0.1:9",
+    "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
+    "NFLVERSE_GAMES_URL": "http://127.0.0.1:9/nflverse/nfldata/master/data/games.csv",
+    "ANALYTICS_HTTP_MAX_ATTEMPTS": "2",
+}
 
 
 @contextmanager
-def dev_server(prefix: str, env: dict[str, str] | None = None) -> Iterator:
+def running_dev_server(prefix: str, env: dict[str, str] | None = None) -> Iterator:
     """dg dev (webserver, daemon, code server) on a temporary instance, stopped and removed after."""
     if not (REPO / ".venv" / "bin" / "dg").exists():
         pytest.skip("make env installs dg into .venv")
@@ -41,22 +45,16 @@ def dev_server(prefix: str, env: dict[str, str] | None = None) -> Iterator:
 
 @contextmanager
 def chromium_page() -> Iterator:
-    """A page in Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (.ci/run does: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
-        # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
-        pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
+    """A page of its own (a fresh context) in the session's Chromium."""
+    context = shared_browser().new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(120_000)
+    # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
+    pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
+    try:
+        yield pg
+    finally:
+        context.close()
 
 
 def shot(page, name: str) -> None:
