@@ -9,8 +9,11 @@ VENV := .venv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The webserver's port (`make dev PORT=3001` runs a second instance beside another).
 PORT ?= 3000
+# Test workers (pytest-xdist): a module, or the tests sharing one dg dev, per worker.
+WORKERS ?= 2
+PYTEST := $(VENV)/bin/python -m pytest -n $(WORKERS) --dist loadgroup
 
-.PHONY: run test dev bench env clean deploy-test
+.PHONY: run test check lint dev bench env clean deploy-test
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,10 +32,17 @@ env: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 run: env  ## materialize every asset for 2011-2025 on the embedded data
 	$(VENV)/bin/python -m analytics_assets.run_pipeline
 
-test: env  ## lint (ruff), type check (mypy), then the test suite
+lint: env  ## ruff, mypy, and the code location loading as dg dev loads it
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
+
+check: lint  ## the inner loop (about 3 min): lint, the unit tier and the integration tests that are not slow
+	$(PYTEST) -m "(unit or integration) and not slow" $(PYTEST_ARGS)
+
+test: lint  ## every tier (about 8 min on 2 cores); installs the system packages it needs when run as root
+	scripts/test_prerequisites.sh
+	$(PYTEST) $(PYTEST_ARGS)
 
 dev: env  ## Dagster UI on 127.0.0.1:$(PORT) with the daemon
 	@# dg dev runs in a process group of its own, stopped as a whole on Ctrl-C or SIGTERM.

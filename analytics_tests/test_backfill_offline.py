@@ -32,7 +32,7 @@ import pytest
 from analytics_assets import partitions
 from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.quality.catalog import rules_for
-from analytics_tests.support.ui import chromium_page, shot, wait_until
+from analytics_tests.support.ui import chromium_page, confirm_if_asked, shot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -86,11 +86,7 @@ def _launch_all_from_asset_page(page, server) -> None:
     page.goto(f"{server.url}/assets/standings", wait_until="networkidle")
     page.get_by_role("button", name=re.compile("Materialize")).first.click()
     # The raw assets upstream were never materialized on a fresh instance: Dagster asks first.
-    sure = page.get_by_role("dialog").filter(has_text="Are you sure?")
-    try:
-        sure.get_by_role("button", name="Confirm").click(timeout=10_000)
-    except Exception:
-        pass  # no question asked
+    confirm_if_asked(page)
     _choose_all_and_launch(page)
 
 

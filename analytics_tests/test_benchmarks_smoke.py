@@ -1,4 +1,5 @@
-"""The benchmark harness runs every measurement for real (a --quick pass) and prints its rows; the
+"""The benchmark harness runs every measurement for real (a --smoke pass: one repetition, 2 seasons)
+and prints its rows; the
 framework floors run the real jobs' steps, one season per run; the pages it serves are ones the
 parsers and quality gates accept. Shapes only: timings are never asserted here."""
 
@@ -42,7 +43,7 @@ def table_rows(stdout: str) -> list[dict[str, str]]:
 
 
 def bench(*args: str, timeout: float) -> tuple[str, list[dict[str, str]]]:
-    result = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run([sys.executable, "benchmarks/run.py", "--smoke", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-5000:]
     assert "Incomplete" not in result.stdout
     assert any(line.startswith("Machine: ") and "dagster" in line for line in result.stdout.splitlines())
@@ -72,8 +73,9 @@ def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
     golden = by_item(rows, "2")
     path = one(golden, "Golden path (`make run`")
     # make run's runs, from the instance's records: one per season, then the outputs.
-    assert "15 runs of season_pipeline" in path["figure"] and "1 run of all_seasons_outputs" in path["figure"]
-    assert one(golden, "Framework floor")["figure"].startswith("its 16 runs ")
+    assert path["what"].startswith("Golden path (`make run`: 2024-2025, one run per season")  # --smoke: 2 seasons
+    assert "2 runs of season_pipeline" in path["figure"] and "1 run of all_seasons_outputs" in path["figure"]
+    assert one(golden, "Framework floor")["figure"].startswith("its 3 runs ")
     assert "x" in one(golden, "Golden path against the framework floor")["figure"]
     assert one(golden, "Golden path peak memory")["median"].endswith("MB")
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from analytics_tests.support.ui import chromium_page, shot, wait_until
+from analytics_tests.support.ui import chromium_page, confirm_if_asked, shot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,7 @@ def _launch_from_asset_page(page, server, partitions: str, expected: int) -> Non
         raise
     # On a fresh instance the raw assets upstream of standings were never materialized: Dagster asks
     # first. Materializing standings alone is right for embedded seasons (no page is read).
-    sure = page.get_by_role("dialog").filter(has_text="Are you sure?")
-    try:
-        sure.get_by_role("button", name="Confirm").click(timeout=10_000)
-    except Exception:
-        pass  # no question asked: the raw assets have materializations
+    confirm_if_asked(page)
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     expect(dialog).to_be_visible()
     # The raw-page assets upstream are never materialized on embedded facts: the UI asks first.

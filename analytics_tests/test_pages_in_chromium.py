@@ -29,7 +29,7 @@ def play(watched, div: str = HISTORY) -> list[str]:
     titles = []
     for season in seasons:
         try:
-            page.wait_for_function(f"s => {TITLE.format(div=div)}.startsWith('League history, ' + s + ':')", arg=season, timeout=10000)
+            page.wait_for_function(f"s => {TITLE.format(div=div)}.startsWith('League history, ' + s + ':')", arg=season, timeout=60000)
         except PlaywrightTimeout:
             title = page.evaluate(f"() => {TITLE.format(div=div)}")
             raise AssertionError(f"the title never named {season} while playing (it reads {title!r}); {len(watched.errors)} console errors") from None

@@ -1,7 +1,8 @@
 """Benchmarks: speed, memory and scale, measured side by side in one run (`make bench`).
 
     python benchmarks/run.py                 # everything (several minutes: the live scrape is rate-limited)
-    python benchmarks/run.py --quick         # a fast smoke pass (one repetition, 2 seasons where every season is not needed)
+    python benchmarks/run.py --quick         # a fast pass (one repetition, 2 seasons where every season is not needed)
+    python benchmarks/run.py --smoke         # --quick with the golden path over 2 seasons too: the test suite's pass
     python benchmarks/run.py --only load,scale --repeat 3
 
 Children find bytecode as `make run` does (the .venv's compiled files); `--bytecode cached` gives
@@ -268,6 +269,17 @@ class Bench:
         shipped season, or 2 in a --quick pass."""
         return list(range(FIRST, FIRST + 2)) if self.args.quick else list(range(FIRST, LAST + 1))
 
+    @property
+    def golden_seasons(self) -> tuple[int, int]:
+        """The golden path's seasons: `make run`'s, or its last 2 in a --smoke pass (the season in
+        progress's daily run reads the last completed season stored by it)."""
+        return (LAST - 1, LAST) if self.args.smoke else (FIRST, LAST)
+
+    @property
+    def golden_args(self) -> list[str]:
+        first, last = self.golden_seasons
+        return ["--from", str(first), "--to", str(last)]
+
     def series(self, key: str) -> Series:
         return self.figures.setdefault(key, Series())
 
@@ -362,18 +374,18 @@ class Bench:
             if as_is:  # interleaved: the same run as this shell would start it
                 ws = self.workspace("golden-as-is")
                 plain = ws.env(PYTHONDONTWRITEBYTECODE=os.environ.get("PYTHONDONTWRITEBYTECODE"), PYTHONPYCACHEPREFIX=os.environ.get("PYTHONPYCACHEPREFIX"))
-                child = run_child([PY, "-m", "analytics_assets.run_pipeline"], plain, self.logs, "golden-as-is")
+                child = run_child([PY, "-m", "analytics_assets.run_pipeline", *self.golden_args], plain, self.logs, "golden-as-is")
                 self.series("golden.as_is.wall").add(child.wall_s)
                 self.series("golden.as_is.rss").add(child.peak_rss_mb)
             # The framework floor, interleaved: the same graph, jobs, runs, executor and instance, no-op bodies.
             floor_ws = self.workspace("floor")
-            floor = run_child([PY, str(REPO / "benchmarks" / "floor_pipeline.py")], floor_ws.env(), self.logs, "floor")
+            floor = run_child([PY, str(REPO / "benchmarks" / "floor_pipeline.py"), *self.golden_args], floor_ws.env(), self.logs, "floor")
             self.series("floor.wall").add(floor.wall_s)
             floor_runs, _, floor_counts = run_durations(floor_ws.home)
             self.series("floor.runs").add(sum(floor_runs.values()))
             self.series("floor.run_count").add(sum(floor_counts.values()))
             ws = self.workspace("golden")
-            child = run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "golden")
+            child = run_child([PY, "-m", "analytics_assets.run_pipeline", *self.golden_args], ws.env(), self.logs, "golden")
             if not (ws.outputs / "risk_report.html").exists():
                 raise ChildFailed(f"make run's equivalent wrote no risk_report.html in {ws.outputs}")
             self.series("golden.wall").add(child.wall_s)
@@ -403,7 +415,8 @@ class Bench:
             + " + ".join(job_runs(k) for k in runs)
             + "; slowest steps (summed over the runs): " + ", ".join(f"{k.split('.', 2)[2]} {f[k].median:.2f} s" for k in steps)
         )
-        self.row("2", f"Golden path (`make run`: {FIRST}-{LAST}, one run per season, then charts and report; embedded), process wall", "golden.wall",
+        first, last = self.golden_seasons
+        self.row("2", f"Golden path (`make run`: {first}-{last}, one run per season, then charts and report; embedded), process wall", "golden.wall",
                  figure=breakdown, target="<= 10 s", result=verdict(wall.median <= 10))
         defs = self.figures.get("load.defs")
         if defs:
@@ -426,7 +439,7 @@ class Bench:
         """A DuckDB file holding every shipped season, as `make run` leaves it."""
         if self.seeded_db is None:
             ws = self.workspace("seed")
-            run_child([PY, "-m", "analytics_assets.run_pipeline"], ws.env(), self.logs, "seed")
+            run_child([PY, "-m", "analytics_assets.run_pipeline", *self.golden_args], ws.env(), self.logs, "seed")
             self.seeded_db = ws.db
         return self.seeded_db
 
@@ -780,7 +793,7 @@ def table(bench: Bench, facts: dict[str, str], started: datetime, elapsed: float
     repeats = f"{bench.cheap} repetitions for light lines, {bench.heavy} for heavy ones, {bench.slow} for the live scrape and naive baseline"
     repeats += "; bytecode: " + ("a cache of everything compiled up front" if args.bytecode == "cached" else bytecode_state())
     lines = [
-        f"Run {started:%Y-%m-%d %H:%M} UTC on {facts['code']}, {elapsed / 60:.1f} min; {repeats}" + ("; **--quick**" if args.quick else "") + ".",
+        f"Run {started:%Y-%m-%d %H:%M} UTC on {facts['code']}, {elapsed / 60:.1f} min; {repeats}" + ("; **--smoke**" if args.smoke else "; **--quick**" if args.quick else "") + ".",
         f"Machine: {facts['CPU']}, {facts['memory']} RAM, {facts['OS']}; Python {facts['Python']}, dagster {facts['dagster']}, "
         f"duckdb / pandas {facts['duckdb / pandas']}. Load average (1 min) {loads[0]:.2f} at the start, {loads[1]:.2f} at the end "
         "(the machine is shared: other processes' load is part of every figure, and falls on both sides of each ratio).",
@@ -806,6 +819,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="a fast smoke pass: one repetition; 2 seasons for the scrape, the backfill, the baseline and the UI's backfill; "
                         "the UI with the repo's instance settings only")
+    parser.add_argument("--smoke", action="store_true",
+                        help="--quick, and the golden path (and the database the daily run starts from) over the last 2 seasons: "
+                        "every section's rows in a minute or two, as the test suite runs it")
     parser.add_argument("--output", default=None, help=f"where to write the table (default {RESULTS.relative_to(REPO)} for a full run, nowhere otherwise)")
     parser.add_argument("--bytecode", choices=("as-is", "cached"), default="as-is",
                         help="as-is (default): children find bytecode as `make run` does (the .venv's compiled files; with "
@@ -813,6 +829,7 @@ def main(argv: list[str] | None = None) -> int:
                         "before measuring, plus the golden path as-is beside it for comparison")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (logs of every child) for inspection")
     args = parser.parse_args(argv)
+    args.quick = args.quick or args.smoke
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(only) - set(SECTIONS))
     if unknown:

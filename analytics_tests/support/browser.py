@@ -34,6 +34,9 @@ def shared_browser():
         if _playwright is None:
             _playwright = sync_api.sync_playwright().start()
         _browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        # An assertion on a page waits for its condition up to a minute (Playwright's default is 5 s,
+        # which a loaded machine can miss); a condition that holds returns at once.
+        sync_api.expect.set_options(timeout=60_000)
     return _browser
 
 

@@ -64,19 +64,31 @@ def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict
     return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
 
 
+_JOBS: dict[tuple, dg.JobDefinition] = {}
+EPHEMERAL_JOB = "__ephemeral_asset_job__"  # the name dg.materialize gives its job
+
+
+def season_job(names, resources: dict) -> dg.JobDefinition:
+    """The job dg.materialize would build for `names` on `resources`, built once per such pair: running
+    it again is the same run as a new dg.materialize call, without building the definitions again."""
+    key = (tuple(names), tuple(sorted((k, repr(v)) for k, v in resources.items())))
+    if key not in _JOBS:
+        assets, selection = season_assets(names)
+        defs = dg.Definitions(jobs=[dg.define_asset_job(EPHEMERAL_JOB, selection=selection)], assets=assets, resources=resources)
+        _JOBS[key] = defs.resolve_job_def(EPHEMERAL_JOB)
+    return _JOBS[key]
+
+
 def materialize_seasons(
     db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
 ):
     """Materialize the per-season assets for each season of [first, last], one run per season as a backfill
     runs them, against `db_path` (plus any run `tags`); stops at the first failed run."""
     last = first if last is None else last
-    assets, selection = season_assets(names)
     results = []
     for season in range(first, last + 1):
-        result = dg.materialize(
-            assets, selection=selection, partition_key=str(season), resources=resources_for(db_path, http),
-            tags=tags, instance=instance, raise_on_error=raise_on_error,
-        )
+        job = season_job(names, resources_for(db_path, http))
+        result = job.execute_in_process(partition_key=str(season), tags=tags, instance=instance, raise_on_error=raise_on_error)
         results.append(result)
         if not result.success:
             break

@@ -72,3 +72,14 @@ def wait_until(predicate, timeout: float, what: str):
         time.sleep(0.5)
     raise AssertionError(f"{what} not reached in {timeout} s")
 
+
+def confirm_if_asked(page) -> None:
+    """Dagster asks "Are you sure?" first when upstream assets were never materialized: wait for
+    whichever dialog opens, and confirm if it is that question."""
+    from playwright.sync_api import expect
+
+    dialogs = page.get_by_role("dialog")
+    expect(dialogs.first).to_be_visible()
+    sure = dialogs.filter(has_text="Are you sure?")
+    if sure.count():
+        sure.get_by_role("button", name="Confirm").click()
