@@ -179,8 +179,9 @@ def outputs(full_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    """Headless Debian Chromium, started once for the test module (skips where it is not installed)."""
-    from analytics_tests.support.outputs import Chromium, require_chromium
+    """A tab in the session's headless Chromium for the test module (skips where it is not installed)."""
+    from analytics_tests.support.browser import require_chromium
+    from analytics_tests.support.outputs import Chromium
 
     require_chromium()
     browser = Chromium()
@@ -234,20 +235,21 @@ def in_progress(embedded_copy):
 
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """The session's headless Chromium (one per worker)."""
-    from analytics_tests.support.browser import shared_browser
+    """The session's headless Chromium (one process per worker), connected for the module."""
+    from analytics_tests.support.browser import connected_browser
 
-    return shared_browser()
+    with connected_browser() as b:
+        yield b
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_browser_at_the_end():
+def _stop_browser_at_the_end():
     yield
-    from analytics_tests.support.browser import close_shared_browser
+    from analytics_tests.support.browser import stop_browser
 
-    close_shared_browser()
+    stop_browser()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from analytics_assets.defs.marts.assets import league_risk_summary
 from analytics_assets.defs.outputs.assets import risk_charts, risk_report
-from analytics_tests.support.browser import shared_browser
+from analytics_tests.support.browser import connected_browser
 from analytics_tests.support.runs import resources_for
 
 OUTPUT_ASSETS = [league_risk_summary, risk_charts, risk_report]
@@ -156,7 +156,9 @@ class Chromium:
     turn (a new tab compiles plotly.js again: four times slower a page)."""
 
     def __init__(self, width: int = 1280, height: int = 900):
-        self.tab = BrowserPage(shared_browser().new_page(viewport={"width": width, "height": height}))
+        self._connection = connected_browser()
+        browser = self._connection.__enter__()
+        self.tab = BrowserPage(browser.new_page(viewport={"width": width, "height": height}))
 
     def open(self, url: str) -> BrowserPage:
         """The tab with `url` loaded and every chart drawn; its errors and requests are this page's only."""
@@ -169,21 +171,22 @@ class Chromium:
 
     def close(self) -> None:
         self.tab.page.close()
+        self._connection.__exit__(None, None, None)
 
 
 def open_pages(urls: list[str], action=None, width: int = 1280, height: int = 900) -> list[BrowserPage]:
     """Open each URL in headless Debian Chromium, wait for the charts, run `action(page)` and return what was seen."""
     seen = []
-    browser = shared_browser()
-    for url in urls:
-        page = browser.new_page(viewport={"width": width, "height": height})
-        try:
-            watched = BrowserPage(page)
-            page.goto(url, wait_until="load")
-            page.wait_for_function(CHARTS_DRAWN, timeout=60000)
-            if action:
-                action(page)
-            seen.append(watched)
-        finally:
-            page.close()
+    with connected_browser() as browser:
+        for url in urls:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            try:
+                watched = BrowserPage(page)
+                page.goto(url, wait_until="load")
+                page.wait_for_function(CHARTS_DRAWN, timeout=60000)
+                if action:
+                    action(page)
+                seen.append(watched)
+            finally:
+                page.close()
     return seen

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics_tests.support.browser import shared_browser
+from analytics_tests.support.browser import connected_browser
 from analytics_tests.support.data import REPO
 
 # The dg dev of the browser tests: nothing answers. Completed seasons come from the embedded facts;
@@ -46,15 +46,16 @@ def running_dev_server(prefix: str, env: dict[str, str] | None = None) -> Iterat
 @contextmanager
 def chromium_page() -> Iterator:
     """A page of its own (a fresh context) in the session's Chromium."""
-    context = shared_browser().new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(120_000)
-    # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
-    pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
-    try:
-        yield pg
-    finally:
-        context.close()
+    with connected_browser() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        pg = context.new_page()
+        pg.set_default_timeout(120_000)
+        # The first-visit newsletter prompt appears a moment after a page loads: dismiss it whenever it does.
+        pg.add_locator_handler(pg.get_by_role("button", name="Skip"), lambda skip: skip.click())
+        try:
+            yield pg
+        finally:
+            context.close()
 
 
 def shot(page, name: str) -> None:
