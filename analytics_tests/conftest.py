@@ -21,22 +21,20 @@ from analytics_tests.support.runs import materialize_seasons
 TIERS = ("unit", "integration", "browser", "deploy")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_itemcollected(item):
+    """The tests sharing `dev_server` run on one worker; every other module on one worker of its own
+    (its module fixtures are built once). Set as each test is collected, before xdist reads groups."""
+    group = "dev_server" if "dev_server" in getattr(item, "fixturenames", ()) else item.module.__name__
+    item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_collection_modifyitems(config, items):
-    """Every test has exactly one tier marker (its own or its module's); the tests
-    sharing `dev_server` run on one worker, in file order with the offline story last, every other
-    module on one worker of its own (its module fixtures are built once)."""
-    untiered = []
-    for item in items:
-        if len({m.name for m in item.iter_markers() if m.name in TIERS}) != 1:
-            untiered.append(item.nodeid)
-        group = "dev_server" if "dev_server" in getattr(item, "fixturenames", ()) else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+    """Every test has exactly one tier marker (its own or its module's); the offline "All" story
+    runs after the other tests sharing its dg dev."""
+    untiered = [item.nodeid for item in items if len({m.name for m in item.iter_markers() if m.name in TIERS}) != 1]
     if untiered:
         raise pytest.UsageError(f"tests without exactly one tier marker ({', '.join(TIERS)}): {untiered[:10]}")
-    items.sort(key=lambda item: "test_backfill_offline" in item.nodeid)  # stable: the offline "All" after the rest
-
-
+    items.sort(key=lambda item: "test_backfill_offline" in item.nodeid)  # stable: the rest keep their order
 
 
 def pytest_sessionfinish(session, exitstatus):

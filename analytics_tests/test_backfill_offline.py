@@ -34,7 +34,7 @@ from analytics_assets.ingestion.source_catalog import LIVE_SOURCES
 from analytics_assets.quality.catalog import rules_for
 from analytics_tests.support.ui import chromium_page, confirm_if_asked, shot, wait_until
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the offline story: 33 runs through dg dev
 
 SEASON = partitions.season_in_progress()
 COMPLETED = (str(partitions.FIRST_SEASON), str(SEASON - 1))

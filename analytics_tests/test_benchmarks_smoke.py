@@ -64,6 +64,7 @@ def one(rows: list[dict[str, str]], starts: str) -> dict[str, str]:
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
     shared_file("pages", "pfr_years_2017_index.html")
     _, rows = bench("--only", "load,golden,daily,scrape,backfill,naive,scale", timeout=2400)
@@ -111,6 +112,7 @@ def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_quick_ui_pass_prints_its_rows():
     if not (REPO / ".venv" / "bin" / "dg").exists():
         import pytest
@@ -202,6 +204,7 @@ def test_season_run_worker_runs_one_run_per_season(tmp_path):
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_the_floors_run_the_real_jobs_steps_one_season_per_run(tmp_path):
     from analytics_assets.definitions import defs
     from benchmarks import floor_pipeline

@@ -66,6 +66,7 @@ def _stats(server, name: str) -> dict:
     return server.gql(PARTITION_STATS, {"k": {"path": [name]}})["assetNodeOrError"]["partitionStats"]
 
 
+@pytest.mark.slow
 def test_materialize_a_season_then_backfill_three_from_the_asset_page(server, page):
     from playwright.sync_api import expect
 

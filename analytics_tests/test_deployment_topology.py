@@ -294,6 +294,7 @@ def test_compose_file_validates_with_the_compose_client(tmp_path):
 
 
 @pytest.mark.deploy
+@pytest.mark.slow
 def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
@@ -430,6 +431,7 @@ def _last_daily_tick(now: datetime) -> datetime:
 
 
 @pytest.mark.deploy
+@pytest.mark.slow
 def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     """The daemon was down at 09:00 New York time; when it comes back it runs the missed daily tick."""
     if shutil.which("faketime") is None:

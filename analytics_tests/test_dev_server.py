@@ -48,7 +48,8 @@ def _session_members(sid: int) -> list[str]:
 
 
 @pytest.mark.skipif(not (REPO / ".venv" / "bin" / "dg").exists(), reason="make env installs dg into .venv")
-def test_make_dev_serves_on_port_without_warnings_and_stops_whole_within_10_s(tmp_path):
+@pytest.mark.slow
+def test_make_dev_serves_on_port_without_warnings_and_stops_whole(tmp_path):
     port = _free_port()
     env = {
         **os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "a.duckdb"),

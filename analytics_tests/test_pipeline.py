@@ -138,6 +138,7 @@ def test_storage_refuses_an_empty_season_and_keeps_the_old_one(db_path):
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_a_range_from_the_command_line_is_one_run_per_season_then_the_outputs(tmp_path):
     # As a backfill runs it: one season per run, so each season's results are its own; then one run
     # for the all-season outputs over what was stored.

@@ -88,6 +88,7 @@ def test_risk_needs_both_sides_of_the_join(db_path):
     assert read_table(db_path, "SELECT count(*) AS n FROM nfl.team_season_risk")["n"].item() == 0
 
 
+@pytest.mark.slow
 def test_one_season_a_hundred_times_and_the_range_twice_are_identical(db_path):
     instance = dg.DagsterInstance.ephemeral()
     assert materialize_seasons(db_path, 2021, instance=instance).success

@@ -60,6 +60,7 @@ def run_backfill(home) -> list[str]:
     return run_ids
 
 
+@pytest.mark.slow
 def test_a_live_backfill_fetches_each_page_once_and_replays_it_afterwards(tmp_path, servers):
     from analytics_tests.support.data import REPO
 
