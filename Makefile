@@ -32,8 +32,9 @@ env: $(VENV)/.synced $(DAGSTER_HOME)/dagster.yaml
 run: env  ## materialize every asset for 2011-2025 on the embedded data
 	$(VENV)/bin/python -m analytics_assets.run_pipeline
 
-lint: env  ## ruff, mypy, and the code location loading as dg dev loads it
+lint: env  ## ruff (lint and format at 120 columns), mypy, and the code location loading as dg dev loads it
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
 

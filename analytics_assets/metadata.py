@@ -22,11 +22,14 @@ def _count(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return row[0]
 
 
-def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int], writes: list[WriteResult] | None = None) -> dict:
+def table_metadata(
+    conn: duckdb.DuckDBPyConnection, table: str, seasons: list[int], writes: list[WriteResult] | None = None
+) -> dict:
     """Metadata of the whole table, the same for every partition the run materializes."""
     total = _count(conn, f"SELECT count(*) FROM {SCHEMA}.{table}")
     columns = conn.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
         [SCHEMA, table],
     ).fetchall()
     meta = {
@@ -36,7 +39,9 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, seasons: list[in
         "run_seasons": dg.MetadataValue.text(", ".join(map(str, seasons))),
     }
     if writes is not None:
-        meta["run_seasons_changed"] = dg.MetadataValue.text(", ".join(str(w.season) for w in writes if w.changed) or "none (content identical)")
+        meta["run_seasons_changed"] = dg.MetadataValue.text(
+            ", ".join(str(w.season) for w in writes if w.changed) or "none (content identical)"
+        )
     return meta
 
 
@@ -55,7 +60,11 @@ def season_metadata(
     }
     # Two queries for all the seasons: their row counts, and each one's first 10 rows in ORDER BY ALL order.
     in_seasons = "season IN (SELECT unnest(?::INTEGER[]))"
-    counts = dict(conn.execute(f"SELECT season, count(*) FROM {SCHEMA}.{table} WHERE {in_seasons} GROUP BY season", [seasons]).fetchall())
+    counts = dict(
+        conn.execute(
+            f"SELECT season, count(*) FROM {SCHEMA}.{table} WHERE {in_seasons} GROUP BY season", [seasons]
+        ).fetchall()
+    )
     every_column = ", ".join(f'"{d[0]}"' for d in conn.execute(f"SELECT * FROM {SCHEMA}.{table} LIMIT 0").description)
     previews = conn.execute(
         f"SELECT * FROM {SCHEMA}.{table} WHERE {in_seasons} "

@@ -39,9 +39,9 @@ def describe_season_partition_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
     """The spec; if it is season-partitioned, it says in words what its partitions are."""
     if spec.partitions_def != season_partitions:
         return spec
-    return spec.replace_attributes(description=f"{spec.description or ''} Partitions: {SEASONS_IN_WORDS}".strip()).merge_attributes(
-        metadata={"partitions": SEASONS_IN_WORDS}
-    )
+    return spec.replace_attributes(
+        description=f"{spec.description or ''} Partitions: {SEASONS_IN_WORDS}".strip()
+    ).merge_attributes(metadata={"partitions": SEASONS_IN_WORDS})
 
 
 # The last window looked up (its start and end as timestamps, and its season): a 15-season step
@@ -96,7 +96,9 @@ def snapshot_date(tags: Mapping[str, str], now: datetime | None = None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"Run tag {AS_OF_TAG}={value!r} is not a date: expected YYYY-MM-DD, for example 2026-11-27.") from exc
+        raise ValueError(
+            f"Run tag {AS_OF_TAG}={value!r} is not a date: expected YYYY-MM-DD, for example 2026-11-27."
+        ) from exc
 
 
 def regular_season_games(season: int) -> int:
@@ -115,7 +117,9 @@ warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", catego
 SEASON_BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
 # Per-season check results are a preview in Dagster 1.13 (the UI shows them on the asset's
 # partitions); we rely on it knowingly, so that one notice (and only it) is silenced.
-warnings.filterwarnings("ignore", message=r"Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message=r"Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 
 class RangeRunError(dg.Failure):
@@ -127,8 +131,10 @@ def only_season(partition_keys: Sequence[str], what: str) -> int:
     keys = sorted(partition_keys)
     if len(keys) != 1:
         raise RangeRunError(
-            description=f"{what} runs one season per run, and this run asks for {len(keys)} ({keys[0]}-{keys[-1]}). Nothing was read or "
-            "written. Launch the seasons as a backfill (each season is then a run of its own, with its own results), or "
+            description=f"{what} runs one season per run, and this run asks for {len(keys)} ({keys[0]}-{keys[-1]}). "
+            f"Nothing was read or "
+            "written. Launch the seasons as a backfill (each season is then a run of its own, with its own "
+            "results), or "
             "from a shell: python -m analytics_assets.run_pipeline --from FIRST --to LAST."
         )
     return int(keys[0])

@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--from and --to take seasons (years), got {args.first!r} and {args.last!r}")
     current = partitions.season_in_progress()
     if not partitions.FIRST_SEASON <= first <= last <= current:
-        parser.error(f"seasons run from {partitions.FIRST_SEASON} to the season in progress ({current}); got {first} to {last}")
+        parser.error(
+            f"seasons run from {partitions.FIRST_SEASON} to the season in progress ({current}); got {first} to {last}"
+        )
 
     instance = dg.DagsterInstance.get()
     defs = code_location()
@@ -50,13 +52,21 @@ def main(argv: list[str] | None = None) -> int:
     job = defs.resolve_job_def(SEASON_JOB)
     for season in seasons:
         result = job.execute_in_process(
-            instance=instance, partition_key=str(season), tags={"trigger": "make run"}, run_config=run_config, raise_on_error=False
+            instance=instance,
+            partition_key=str(season),
+            tags={"trigger": "make run"},
+            run_config=run_config,
+            raise_on_error=False,
         )
         if result.success:
             print(f"{SEASON_JOB} {season}: run {result.run_id} succeeded")
         else:
             failed.append(f"season {season} (run {result.run_id})")
-            print(f"Run {result.run_id} of {SEASON_JOB} for {season} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+            print(
+                f"Run {result.run_id} of {SEASON_JOB} for {season} failed; see the errors above or the run in the "
+                f"Dagster UI (make dev).",
+                file=sys.stderr,
+            )
     if len(failed) < len(seasons) or _anything_stored():
         # The summary, charts and report over what is stored, including the seasons just written; after
         # a failure too, so that the report tells it.
@@ -64,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance, tags={"trigger": "make run"}, run_config=run_config, raise_on_error=False
         )
         if not result.success:
-            print(f"Run {result.run_id} of {OUTPUTS_JOB} failed; see the errors above or the run in the Dagster UI (make dev).", file=sys.stderr)
+            print(
+                f"Run {result.run_id} of {OUTPUTS_JOB} failed; see the errors above or the run in the Dagster UI "
+                f"(make dev).",
+                file=sys.stderr,
+            )
             return 1
         print(f"{OUTPUTS_JOB}: run {result.run_id} succeeded")
     if failed:

@@ -85,7 +85,9 @@ def as_path(value: str) -> Path:
 def source_mode(value: str) -> str:
     mode = value.strip().lower() or "auto"
     if mode not in SOURCE_MODES:
-        raise ValueError(f"ANALYTICS_SOURCE (the settings resource's `source`) is {value!r}, not one of {', '.join(SOURCE_MODES)}.")
+        raise ValueError(
+            f"ANALYTICS_SOURCE (the settings resource's `source`) is {value!r}, not one of {', '.join(SOURCE_MODES)}."
+        )
     return mode
 
 
@@ -106,14 +108,23 @@ class AnalyticsSettings(dg.ConfigurableResource):
     """Where each season's rows come from and where the files a run writes go."""
 
     source: str = setting(
-        "auto", "ANALYTICS_SOURCE",
+        "auto",
+        "ANALYTICS_SOURCE",
         "embedded (the package's facts only), live (nflverse and PFR reconciled, Spotrac) or auto (embedded where the "
         "package has the season, live otherwise).",
     )
-    output_dir: str = setting(str(DATA_DIR / "reports"), "ANALYTICS_OUTPUT_DIR", "Where charts and the report are written.")
-    highlight_franchises: str = setting("SEA,NE", "ANALYTICS_HIGHLIGHT_FRANCHISES", "Comma-separated franchise ids the charts single out.")
-    landing_dir: str = setting(str(DATA_DIR / "landing"), "ANALYTICS_LANDING_DIR", "Where manual CSV imports are dropped.")
-    landing_max_bytes: int = setting(5 * 1024 * 1024, "ANALYTICS_LANDING_MAX_BYTES", "Landing files larger than this are rejected unread.")
+    output_dir: str = setting(
+        str(DATA_DIR / "reports"), "ANALYTICS_OUTPUT_DIR", "Where charts and the report are written."
+    )
+    highlight_franchises: str = setting(
+        "SEA,NE", "ANALYTICS_HIGHLIGHT_FRANCHISES", "Comma-separated franchise ids the charts single out."
+    )
+    landing_dir: str = setting(
+        str(DATA_DIR / "landing"), "ANALYTICS_LANDING_DIR", "Where manual CSV imports are dropped."
+    )
+    landing_max_bytes: int = setting(
+        5 * 1024 * 1024, "ANALYTICS_LANDING_MAX_BYTES", "Landing files larger than this are rejected unread."
+    )
 
     @property
     def source_mode(self) -> str:

@@ -58,7 +58,9 @@ class BurnRateAlert:
 
     @property
     def threshold(self) -> Fraction:
-        return Fraction(self.budget_share) * Fraction(SLO_WINDOW // timedelta(seconds=1), self.long // timedelta(seconds=1))
+        return Fraction(self.budget_share) * Fraction(
+            SLO_WINDOW // timedelta(seconds=1), self.long // timedelta(seconds=1)
+        )
 
 
 # Multiwindow, multi-burn-rate alerts, as recommended for a 99.9% SLO over 30 days by the Google SRE
@@ -137,8 +139,10 @@ class WindowBurn:
         return float(Fraction(math.ceil(self.burn_rate * 10), 10))
 
     def text(self) -> str:
-        """"1 h 250x", or "5 min 0x (no attempts)"."""
-        return f"{window_label(self.window)} {format_burn(self.burn_rate)}" + ("" if self.attempts else " (no attempts)")
+        """ "1 h 250x", or "5 min 0x (no attempts)"."""
+        return f"{window_label(self.window)} {format_burn(self.burn_rate)}" + (
+            "" if self.attempts else " (no attempts)"
+        )
 
 
 @dataclass(frozen=True)
@@ -154,14 +158,23 @@ class AlertState:
         return self.long.burn_rate > self.alert.threshold and self.short.burn_rate > self.alert.threshold
 
     def text(self) -> str:
-        """"1 h 250x and 5 min 250x, page threshold 14.4x"."""
-        return f"{self.long.text()} and {self.short.text()}, {self.alert.severity} threshold {format_burn(self.alert.threshold)}"
+        """ "1 h 250x and 5 min 250x, page threshold 14.4x"."""
+        return (
+            f"{self.long.text()} and {self.short.text()}, {self.alert.severity} threshold "
+            f"{format_burn(self.alert.threshold)}"
+        )
 
 
-def alert_states(burn: Sequence[WindowBurn], alerts: Sequence[BurnRateAlert] = BURN_RATE_ALERTS) -> tuple[AlertState, ...]:
+def alert_states(
+    burn: Sequence[WindowBurn], alerts: Sequence[BurnRateAlert] = BURN_RATE_ALERTS
+) -> tuple[AlertState, ...]:
     """Every alert against the windows' burn (an alert whose windows were not counted is left out)."""
     by_window = {b.window: b for b in burn}
-    return tuple(AlertState(a, by_window[a.long], by_window[a.short]) for a in alerts if a.long in by_window and a.short in by_window)
+    return tuple(
+        AlertState(a, by_window[a.long], by_window[a.short])
+        for a in alerts
+        if a.long in by_window and a.short in by_window
+    )
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,9 @@ class ScrapeSlo:
 
     def __post_init__(self) -> None:
         if not 0 < self.target < 1:
-            raise ValueError(f"an SLO target is between 0 and 1 exclusive (a 100% target has no error budget), got {self.target}")
+            raise ValueError(
+                f"an SLO target is between 0 and 1 exclusive (a 100% target has no error budget), got {self.target}"
+            )
 
     @property
     def failures(self) -> int:
@@ -301,25 +316,50 @@ def slo_from_attempts(
     start, end = _window(now, window)
     attempts = list(attempts)
     (overall,) = burn_from_attempts(attempts, end, [window], target)
-    return ScrapeSlo(start, end, overall.attempts, overall.attempts - overall.failures, target, burn_from_attempts(attempts, end, ALERT_WINDOWS, target))
+    return ScrapeSlo(
+        start,
+        end,
+        overall.attempts,
+        overall.attempts - overall.failures,
+        target,
+        burn_from_attempts(attempts, end, ALERT_WINDOWS, target),
+    )
 
 
 def _counts_sql(windows: Sequence[timedelta], by_source: bool, source: bool) -> str:
-    counts = ", ".join("count(*) FILTER (WHERE fetched_at > ?::TIMESTAMPTZ), count(*) FILTER (WHERE ok AND fetched_at > ?::TIMESTAMPTZ)" for _ in windows)
+    counts = ", ".join(
+        "count(*) FILTER (WHERE fetched_at > ?::TIMESTAMPTZ), count(*) FILTER (WHERE ok AND fetched_at > "
+        "?::TIMESTAMPTZ)"
+        for _ in windows
+    )
     return (
         f"SELECT {'source, ' if by_source else ''}{counts} FROM {SCHEMA}.scrape_log "
         f"WHERE fetched_at > ?::TIMESTAMPTZ AND fetched_at <= ?::TIMESTAMPTZ{' AND source = ?' if source else ''}"
-        + (" GROUP BY source HAVING count(*) FILTER (WHERE fetched_at > ?::TIMESTAMPTZ) > 0 ORDER BY source" if by_source else "")
+        + (
+            " GROUP BY source HAVING count(*) FILTER (WHERE fetched_at > ?::TIMESTAMPTZ) > 0 ORDER BY source"
+            if by_source
+            else ""
+        )
     )
 
 
 def _read_counts(
-    conn: duckdb_lib.DuckDBPyConnection, end: datetime, window: timedelta, target: float, source: str | None, by_source: bool
+    conn: duckdb_lib.DuckDBPyConnection,
+    end: datetime,
+    window: timedelta,
+    target: float,
+    source: str | None,
+    by_source: bool,
 ) -> list[tuple[str | None, ScrapeSlo]]:
     """One query: the SLO window's and every alert window's attempts and successes (per source if asked)."""
     windows = [window, *ALERT_WINDOWS]
     starts = [end - w for w in windows]
-    params: list = [s for s in starts for _ in range(2)] + [min(starts), end] + ([source] if source else []) + ([end - window] if by_source else [])
+    params: list = (
+        [s for s in starts for _ in range(2)]
+        + [min(starts), end]
+        + ([source] if source else [])
+        + ([end - window] if by_source else [])
+    )
     rows = conn.execute(_counts_sql(windows, by_source, bool(source)), params).fetchall()
     out = []
     for row in rows:
@@ -341,7 +381,9 @@ def scrape_slo(
     """The SLO of every scrape attempt in nfl.scrape_log (or one source's) over the window, with the
     alert windows' burn rates."""
     _, end = _window(now, window)
-    ((_, slo),) = _read_counts(conn, end, window, target, source, by_source=False)  # an aggregate without GROUP BY: one row
+    ((_, slo),) = _read_counts(
+        conn, end, window, target, source, by_source=False
+    )  # an aggregate without GROUP BY: one row
     return slo
 
 
@@ -376,7 +418,9 @@ def format_budget(slo: ScrapeSlo) -> str:
     if not slo.attempts:
         return NO_ATTEMPTS
     if slo.budget_exhausted:
-        return f"exhausted: {_failed_attempts(slo.failures)} against {_decimal(slo.allowed)} allowed over {slo.days} days"
+        return (
+            f"exhausted: {_failed_attempts(slo.failures)} against {_decimal(slo.allowed)} allowed over {slo.days} days"
+        )
     return format_pct(slo.error_budget_remaining, 1)
 
 
@@ -388,7 +432,10 @@ def slo_text(slo: ScrapeSlo) -> str:
     rate = f"{format_pct(slo.success_ratio)} of {slo.attempts} attempts succeeded, {slo.status}"
     if slo.budget_exhausted:
         return f"{head} {rate}; error budget {format_budget(slo)}."
-    return f"{head} {rate}; error budget {format_budget(slo)} left ({_failed_attempts(slo.failures)} against {_decimal(slo.allowed)} allowed)."
+    return (
+        f"{head} {rate}; error budget {format_budget(slo)} left ({_failed_attempts(slo.failures)} against "
+        f"{_decimal(slo.allowed)} allowed)."
+    )
 
 
 def alert_text(slo: ScrapeSlo) -> str:
@@ -418,16 +465,23 @@ def slo_markdown(overall: ScrapeSlo, by_source: Mapping[str, ScrapeSlo] | None =
         "|---|---:|---:|---:|---|---|",
     ]
     for name, slo in [("all sources", overall), *sorted((by_source or {}).items())]:
-        lines.append(f"| {name} | {slo.attempts} | {slo.failures} | {format_pct(slo.success_ratio)} | {format_budget(slo)} | {slo.status} |")
+        lines.append(
+            f"| {name} | {slo.attempts} | {slo.failures} | {format_pct(slo.success_ratio)} | {format_budget(slo)} | "
+            f"{slo.status} |"
+        )
     if overall.alerts:
         lines += [
             "",
-            f"Burn-rate alerts, all sources (burn rate = error rate in the window / (1 - {format_pct(overall.target, 1)}); "
+            f"Burn-rate alerts, all sources (burn rate = error rate in the window / (1 - "
+            f"{format_pct(overall.target, 1)}); "
             "an alert fires when both its windows exceed the threshold; a window without attempts burns nothing):",
             "",
             "| alert | long window | short window | threshold | firing |",
             "|---|---|---|---:|---|",
         ]
         for s in overall.alerts:
-            lines.append(f"| {s.alert.severity} | {s.long.text()} | {s.short.text()} | {format_burn(s.alert.threshold)} | {'yes' if s.firing else 'no'} |")
+            lines.append(
+                f"| {s.alert.severity} | {s.long.text()} | {s.short.text()} | {format_burn(s.alert.threshold)} | "
+                f"{'yes' if s.firing else 'no'} |"
+            )
     return "\n".join(lines)

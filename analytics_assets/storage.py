@@ -60,7 +60,9 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
 class AnalyticsDuckDB(DuckDBResource):
     """Dagster's DuckDB resource, creating the file's folder and our tables on first use."""
 
-    database: str = setting(str(settings.DATA_DIR / "analytics.duckdb"), "ANALYTICS_DUCKDB_PATH", "The DuckDB file every table lives in.")
+    database: str = setting(
+        str(settings.DATA_DIR / "analytics.duckdb"), "ANALYTICS_DUCKDB_PATH", "The DuckDB file every table lives in."
+    )
 
     @property
     def path(self) -> str:
@@ -130,7 +132,9 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) 
     if not rows:
         return
     row = "(now(), " + ", ".join("?" * len(rows[0])) + ")"
-    conn.execute(f"INSERT INTO {SCHEMA}.{table} VALUES {', '.join([row] * len(rows))}", [value for r in rows for value in r])
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.{table} VALUES {', '.join([row] * len(rows))}", [value for r in rows for value in r]
+    )
 
 
 def insert_frame(conn: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, extra_columns: str = "") -> None:
@@ -170,7 +174,9 @@ def replace_seasons(
                 f"Refusing to write an empty season {season} to {SCHEMA}.{table}: the stored rows are kept."
             )
         if set(df["season"].unique()) != {season}:
-            raise ValueError(f"Rows for {SCHEMA}.{table} season {season} carry other seasons: {sorted(df['season'].unique())}")
+            raise ValueError(
+                f"Rows for {SCHEMA}.{table} season {season} carry other seasons: {sorted(df['season'].unique())}"
+            )
     results: list[WriteResult] = []
     with transaction(conn):
         for season, df in sorted(frames.items()):
@@ -200,7 +206,7 @@ def _keep_snapshot(conn: duckdb.DuckDBPyConnection, table: str, snapshot: Snapsh
     for season in seasons:
         conn.execute(f"DELETE FROM {SCHEMA}.{snapshots} WHERE as_of = ? AND season = ?", [snapshot.as_of, season])
         conn.execute(
-            f"INSERT INTO {SCHEMA}.{snapshots} BY NAME SELECT ?::DATE AS as_of, * FROM {SCHEMA}.{table} WHERE season = ?",
+            f"INSERT INTO {SCHEMA}.{snapshots} BY NAME SELECT ?::DATE AS as_of, * FROM {SCHEMA}.{table} WHERE "
+            f"season = ?",
             [snapshot.as_of, season],
         )
-

@@ -57,7 +57,9 @@ DDL: dict[str, str] = {
 # ran (`as_of`), one copy per day, so what a daily refresh replaces in standings/dead_cap is kept.
 SNAPSHOT_TABLES = {"standings": "standings_snapshots", "dead_cap": "dead_cap_snapshots"}
 for _table, _snapshots in SNAPSHOT_TABLES.items():
-    DDL[_snapshots] = "as_of DATE NOT NULL, " + DDL[_table].replace("PRIMARY KEY (season, team)", "PRIMARY KEY (as_of, season, team)")
+    DDL[_snapshots] = "as_of DATE NOT NULL, " + DDL[_table].replace(
+        "PRIMARY KEY (season, team)", "PRIMARY KEY (as_of, season, team)"
+    )
 
 # The marts (written by defs/marts: analytics/risk.py and analytics/summary.py compute them).
 DDL["team_season_risk"] = """
@@ -85,7 +87,8 @@ DDL["league_risk_fit"] = """
     spearman_rho DOUBLE, spearman_p DOUBLE, confidence DOUBLE NOT NULL,
     interval_method VARCHAR NOT NULL, clusters INTEGER NOT NULL, slope_cluster_stderr DOUBLE NOT NULL,
     slope_cluster_ci_low DOUBLE NOT NULL, slope_cluster_ci_high DOUBLE NOT NULL,
-    fe_model VARCHAR NOT NULL, fe_slope DOUBLE NOT NULL, fe_slope_stderr DOUBLE NOT NULL, fe_slope_ci_low DOUBLE NOT NULL,
+    fe_model VARCHAR NOT NULL, fe_slope DOUBLE NOT NULL, fe_slope_stderr DOUBLE NOT NULL,
+    fe_slope_ci_low DOUBLE NOT NULL,
     fe_slope_ci_high DOUBLE NOT NULL, fe_slope_p DOUBLE NOT NULL, fe_within_r_squared DOUBLE,
     next_model VARCHAR NOT NULL, next_n INTEGER NOT NULL, next_slope DOUBLE, next_slope_stderr DOUBLE,
     next_slope_ci_low DOUBLE, next_slope_ci_high DOUBLE, next_slope_p DOUBLE, next_win_pct_coef DOUBLE,
@@ -120,12 +123,15 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "dead_cap_rank": "Rank of dead_cap_pct within the season (1 = most dead money).",
     "dead_cap_percentile": "Share of the season's teams at or below this dead_cap_pct, in %.",
     "dead_cap_zscore": "z-score of dead_cap_pct within the season.",
-    "risk_tier": "Risk tier from the season's quartiles of dead_cap_pct: low <= Q1 < moderate <= Q3 < high <= Q3 + 1.5 IQR < extreme.",
-    "quadrant": "The absolute view: dead cap 15%+ of the cap or under, and the record below, exactly or above .500 (six classes).",
+    "risk_tier": "Risk tier from the season's quartiles of dead_cap_pct: low <= Q1 < moderate <= Q3 < high <= Q3 + "
+    "1.5 IQR < extreme.",
+    "quadrant": "The absolute view: dead cap 15%+ of the cap or under, and the record below, exactly or above .500 "
+    "(six classes).",
     "next_season_win_pct": "The franchise's win % the following season (null for the newest season).",
     "next_season_win_pct_change": "Next season's win % minus this season's.",
     "season_median_dead_cap_pct": "Median dead_cap_pct of the season.",
-    "season_quadrant": "The season-relative view: dead cap at or above the season's median or below it, and the record below, exactly or above .500 (six classes).",
+    "season_quadrant": "The season-relative view: dead cap at or above the season's median or below it, and the "
+    "record below, exactly or above .500 (six classes).",
     "teams": "Teams in the season.",
     "dead_cap_pct_min": "Smallest dead_cap_pct of the season.",
     "dead_cap_pct_q1": "First quartile of dead_cap_pct.",
@@ -151,7 +157,10 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 def column_schema(table: str) -> dg.TableSchema:
     """The declared schema of a table: its columns, DuckDB types and meanings."""
     return dg.TableSchema(
-        columns=[dg.TableColumn(name, kind, description=COLUMN_DESCRIPTIONS.get(name)) for name, kind in declared_columns(DDL[table])]
+        columns=[
+            dg.TableColumn(name, kind, description=COLUMN_DESCRIPTIONS.get(name))
+            for name, kind in declared_columns(DDL[table])
+        ]
     )
 
 

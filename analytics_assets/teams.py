@@ -56,18 +56,36 @@ FRANCHISES: tuple[Franchise, ...] = (
     _one("IND", "clt", "AFC", "South", "Indianapolis Colts"),
     _one("JAX", "jax", "AFC", "South", "Jacksonville Jaguars"),
     _one("KC", "kan", "AFC", "West", "Kansas City Chiefs"),
-    Franchise("LAC", "sdg", "AFC", "AFC West", (
-        Era(1961, 2016, "SD", "San Diego Chargers", "SD"),
-        Era(2017, None, "LAC", "Los Angeles Chargers", "LAC"),
-    )),
-    Franchise("LAR", "ram", "NFC", "NFC West", (
-        Era(1995, 2015, "STL", "St. Louis Rams", "STL"),
-        Era(2016, None, "LA", "Los Angeles Rams", "LAR"),
-    )),
-    Franchise("LV", "rai", "AFC", "AFC West", (
-        Era(1995, 2019, "OAK", "Oakland Raiders", "OAK"),
-        Era(2020, None, "LV", "Las Vegas Raiders", "LV"),
-    )),
+    Franchise(
+        "LAC",
+        "sdg",
+        "AFC",
+        "AFC West",
+        (
+            Era(1961, 2016, "SD", "San Diego Chargers", "SD"),
+            Era(2017, None, "LAC", "Los Angeles Chargers", "LAC"),
+        ),
+    ),
+    Franchise(
+        "LAR",
+        "ram",
+        "NFC",
+        "NFC West",
+        (
+            Era(1995, 2015, "STL", "St. Louis Rams", "STL"),
+            Era(2016, None, "LA", "Los Angeles Rams", "LAR"),
+        ),
+    ),
+    Franchise(
+        "LV",
+        "rai",
+        "AFC",
+        "AFC West",
+        (
+            Era(1995, 2019, "OAK", "Oakland Raiders", "OAK"),
+            Era(2020, None, "LV", "Las Vegas Raiders", "LV"),
+        ),
+    ),
     _one("MIA", "mia", "AFC", "East", "Miami Dolphins"),
     _one("MIN", "min", "NFC", "North", "Minnesota Vikings"),
     _one("NE", "nwe", "AFC", "East", "New England Patriots"),
@@ -81,11 +99,17 @@ FRANCHISES: tuple[Franchise, ...] = (
     _one("TB", "tam", "NFC", "South", "Tampa Bay Buccaneers"),
     _one("TEN", "oti", "AFC", "South", "Tennessee Titans"),
     # Same code throughout; only the name changed.
-    Franchise("WAS", "was", "NFC", "NFC East", (
-        Era(1937, 2019, "WAS", "Washington Redskins", "WAS"),
-        Era(2020, 2021, "WAS", "Washington Football Team", "WAS"),
-        Era(2022, None, "WAS", "Washington Commanders", "WAS"),
-    )),
+    Franchise(
+        "WAS",
+        "was",
+        "NFC",
+        "NFC East",
+        (
+            Era(1937, 2019, "WAS", "Washington Redskins", "WAS"),
+            Era(2020, 2021, "WAS", "Washington Football Team", "WAS"),
+            Era(2022, None, "WAS", "Washington Commanders", "WAS"),
+        ),
+    ),
 )
 
 # "nflverse_games": nflverse's games file writes the code of the day (STL, SD, OAK, LA), while

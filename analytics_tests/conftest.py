@@ -47,7 +47,9 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and exitstatus == pytest.ExitCode.OK:
         reporter.write_line(f"CI: {len(skipped)} test(s) skipped; in CI every test must run:", red=True)
         for report in skipped[:20]:
-            reporter.write_line(f"  {report.nodeid}: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr}")
+            reporter.write_line(
+                f"  {report.nodeid}: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr}"
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -83,7 +85,9 @@ def pytest_configure(config):
     def guarded(original):
         def call(*args, **kwargs):
             if _UNIT_ITEM:
-                raise AssertionError(f"{_UNIT_ITEM[0]} is marked unit but runs a Dagster job or starts a process: mark it integration")
+                raise AssertionError(
+                    f"{_UNIT_ITEM[0]} is marked unit but runs a Dagster job or starts a process: mark it integration"
+                )
             return original(*args, **kwargs)
 
         return call
@@ -221,7 +225,14 @@ def in_progress(embedded_copy):
     dead = pd.read_csv(folder / embedded.DEAD_MONEY_FILE)
     caps = pd.read_csv(folder / embedded.SALARY_CAP_FILE)
     if partitions.season_in_progress() not in set(caps["season"]):
-        pd.concat([caps, caps[caps["season"] == partitions.season_in_progress() - 1].assign(season=partitions.season_in_progress())]).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
+        pd.concat(
+            [
+                caps,
+                caps[caps["season"] == partitions.season_in_progress() - 1].assign(
+                    season=partitions.season_in_progress()
+                ),
+            ]
+        ).to_csv(folder / embedded.SALARY_CAP_FILE, index=False)
 
     def week(games: int, dead_scale: float = 1.0) -> None:
         s, d = in_progress_week(standings, dead, games, dead_scale)
@@ -230,7 +241,6 @@ def in_progress(embedded_copy):
         embedded.load.cache_clear()
 
     return week
-
 
 
 @pytest.fixture(scope="module")
@@ -284,5 +294,7 @@ def dev_server(dev_webhook):
     tests of the session (they run on one worker, the offline "All" story last)."""
     from analytics_tests.support.ui import OFFLINE, running_dev_server
 
-    with running_dev_server("analytics-dev-test-", env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": dev_webhook.url}) as srv:
+    with running_dev_server(
+        "analytics-dev-test-", env={**OFFLINE, "ANALYTICS_ALERT_WEBHOOK_URL": dev_webhook.url}
+    ) as srv:
         yield srv

@@ -48,7 +48,9 @@ def _versions(db: Path) -> list[tuple]:
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as conn:
-        return conn.execute("SELECT table_name, season, content_sha256, run_id FROM nfl.partition_versions ORDER BY ALL").fetchall()
+        return conn.execute(
+            "SELECT table_name, season, content_sha256, run_id FROM nfl.partition_versions ORDER BY ALL"
+        ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,9 @@ def test_failed_run_posts_run_job_step_and_error_to_the_webhook(failed_run, monk
     # Run storage: the run failed, and at the standings / dead-cap steps.
     instance = failed_run.instance
     assert failed_run.run.status == dg.DagsterRunStatus.FAILURE
-    step_failures = instance.get_records_for_run(failed_run.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    step_failures = instance.get_records_for_run(
+        failed_run.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+    ).records
     failed_steps = {r.event_log_entry.dagster_event.step_key for r in step_failures}
     assert failed_steps and failed_steps <= {"standings", "dead_cap"}
 
@@ -105,7 +109,12 @@ def test_failed_run_posts_run_job_step_and_error_to_the_webhook(failed_run, monk
     assert payload["run_url"] == f"http://dagster.example:3000/runs/{run_id}"
     # The Slack-style one-liner names the run, the job, the step and the error.
     text = payload["text"]
-    assert run_id[:8] in text and "season_pipeline" in text and payload["failing_step"] in text and str(failed_run.season) in text
+    assert (
+        run_id[:8] in text
+        and "season_pipeline" in text
+        and payload["failing_step"] in text
+        and str(failed_run.season) in text
+    )
 
     # DuckDB: the failed season wrote nothing; the stored season is exactly as before.
     assert _versions(failed_run.db) == failed_run.stored_before
@@ -134,7 +143,12 @@ def test_a_failing_webhook_fails_the_tick_so_the_alert_is_retried(failed_run, mo
 
 @pytest.mark.unit
 def test_a_run_that_failed_before_any_step_still_says_why():
-    run = dg.DagsterRun(job_name="season_pipeline", run_id="0123456789abcdef", status=dg.DagsterRunStatus.FAILURE, tags={"dagster/partition": "2019"})
+    run = dg.DagsterRun(
+        job_name="season_pipeline",
+        run_id="0123456789abcdef",
+        status=dg.DagsterRunStatus.FAILURE,
+        tags={"dagster/partition": "2019"},
+    )
     payload = failure_payload(run, [], "Run worker exited unexpectedly (OOM killed).", None)
     assert payload["failing_step"] is None and payload["failed_steps"] == []
     assert payload["error"] == "Run worker exited unexpectedly (OOM killed)."
@@ -145,11 +159,19 @@ def test_a_run_that_failed_before_any_step_still_says_why():
 @pytest.mark.unit
 def test_a_run_launched_from_the_asset_catalog_is_named_by_its_assets_not_dagsters_implicit_job():
     run = dg.DagsterRun(
-        job_name="__ASSET_JOB", run_id="1e535e96ffff", status=dg.DagsterRunStatus.FAILURE,
+        job_name="__ASSET_JOB",
+        run_id="1e535e96ffff",
+        status=dg.DagsterRunStatus.FAILURE,
         asset_selection=frozenset(dg.AssetKey(k) for k in ("team_season_risk", "standings", "dead_cap")),
-        tags={"dagster/asset_partition_range_start": "2026", "dagster/asset_partition_range_end": "2026", "dagster/backfill": "rzjlkuxu"},
+        tags={
+            "dagster/asset_partition_range_start": "2026",
+            "dagster/asset_partition_range_end": "2026",
+            "dagster/backfill": "rzjlkuxu",
+        },
     )
-    payload = failure_payload(run, [{"step_key": "standings", "error_type": "Failure", "error": "standings season 2026: offline"}], None)
+    payload = failure_payload(
+        run, [{"step_key": "standings", "error_type": "Failure", "error": "standings season 2026: offline"}], None
+    )
     assert payload["text"] == (
         "Dagster run 1e535e96 of assets dead_cap, standings, team_season_risk (season 2026, backfill rzjlkuxu) "
         "failed at step `standings`: standings season 2026: offline"

@@ -57,7 +57,8 @@ def test_outputs_wait_for_a_season_run_in_progress_then_follow_it(db_path, embed
         baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert materialize_seasons(db_path, 2024, instance=instance).success
         going = instance.create_run_for_job(
-            defs.resolve_job_def("season_pipeline"), tags={"dagster/partition": "2023"},
+            defs.resolve_job_def("season_pipeline"),
+            tags={"dagster/partition": "2023"},
             asset_selection=frozenset(dg.AssetKey(name) for name in ("standings", "dead_cap", "team_season_risk")),
         )
         waiting = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)

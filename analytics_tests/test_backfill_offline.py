@@ -42,13 +42,16 @@ CORE = ("standings", "dead_cap", "team_season_risk")
 RAW = tuple(s.raw_asset for s in LIVE_SOURCES.values())
 
 BACKFILLS = """query { partitionBackfillsOrError(limit: 50) { ... on PartitionBackfills { results { id status } } } }"""
-RUNS = """query { runsOrError(limit: 500) { ... on Runs { results { runId status pipelineName endTime tags { key value } } } } }"""
+RUNS = """query { runsOrError(limit: 500) {
+  ... on Runs { results { runId status pipelineName endTime tags { key value } } } } }"""
 PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   assetPartitionStatuses { ... on TimePartitionStatuses { ranges { status startKey endKey } } } } } }"""
 CHECK_PARTITIONS = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   assetChecksOrError { ... on AssetChecks { checks { name partitionStatuses {
     ... on AssetCheckTimePartitionStatuses { ranges { status startKey endKey } }
-    ... on AssetCheckDefaultPartitionStatuses { succeededPartitions failedPartitions skippedPartitions executionFailedPartitions }
+    ... on AssetCheckDefaultPartitionStatuses {
+      succeededPartitions failedPartitions skippedPartitions executionFailedPartitions
+    }
   } } } } } } }"""
 LATEST_MATERIALIZATION = """query($k: AssetKeyInput!) { assetNodeOrError(assetKey: $k) { ... on AssetNode {
   assetMaterializations(limit: 1) { timestamp runId } } } }"""
@@ -134,8 +137,12 @@ def _check_statuses(server, asset: str) -> dict[str, dict[str, str]]:
         for r in statuses.get("ranges", []):
             for season in range(int(r["startKey"]), int(r["endKey"]) + 1):
                 seasons[str(season)] = r["status"]
-        for field, status in (("succeededPartitions", "SUCCEEDED"), ("failedPartitions", "FAILED"), ("skippedPartitions", "SKIPPED"),
-                              ("executionFailedPartitions", "EXECUTION_FAILED")):
+        for field, status in (
+            ("succeededPartitions", "SUCCEEDED"),
+            ("failedPartitions", "FAILED"),
+            ("skippedPartitions", "SKIPPED"),
+            ("executionFailedPartitions", "EXECUTION_FAILED"),
+        ):
             for season in statuses.get(field, []):
                 seasons[season] = status
         out[check["name"]] = seasons
@@ -149,7 +156,9 @@ def _step_failures(server, run_id: str) -> dict[str, str]:
     for record in events:
         data = record.dagster_event.event_specific_data
         user = data.user_failure_data
-        out[record.dagster_event.step_key] = user.description if user is not None and user.description else data.error.message
+        out[record.dagster_event.step_key] = (
+            user.description if user is not None and user.description else data.error.message
+        )
     return out
 
 
@@ -164,8 +173,14 @@ LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) 
 
 def _launch_the_daily_refresh_run(server) -> str:
     params = {
-        "selector": {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "jobName": "season_pipeline"},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": str(SEASON)}, {"key": "trigger", "value": "offline-test"}]},
+        "selector": {
+            "repositoryLocationName": "analytics_assets",
+            "repositoryName": "__repository__",
+            "jobName": "season_pipeline",
+        },
+        "executionMetadata": {
+            "tags": [{"key": "dagster/partition", "value": str(SEASON)}, {"key": "trigger", "value": "offline-test"}]
+        },
     }
     launched = server.gql(LAUNCH_RUN, {"p": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
@@ -181,7 +196,11 @@ def offline_all(server, page):
     _launch_all_from_job_page(page, server)
     backfills.append(_backfill_done(server, before | {backfills[0]["id"]}))
     run_id = _launch_the_daily_refresh_run(server)
-    wait_until(lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")], 600, "the run done")
+    wait_until(
+        lambda: [r for r in _runs(server) if r["runId"] == run_id and r["status"] in ("SUCCESS", "FAILURE")],
+        600,
+        "the run done",
+    )
     ours = {b["id"] for b in backfills}
     runs = [r for r in _runs(server) if r["tags"].get("dagster/backfill") in ours or r["runId"] == run_id]
     failed = [r for r in runs if r["status"] == "FAILURE"]
@@ -192,15 +211,20 @@ def test_each_launch_is_one_run_per_season_and_only_the_season_in_progress_fails
     assert sorted(b["status"] for b in offline_all["backfills"]) == ["COMPLETED_FAILED", "COMPLETED_FAILED"]
     runs = [r for r in offline_all["runs"] if "dagster/backfill" in r["tags"]]
     for run in runs:  # one season per run: never a range
-        assert run["tags"].get("dagster/asset_partition_range_start") == run["tags"].get("dagster/asset_partition_range_end")
+        assert run["tags"].get("dagster/asset_partition_range_start") == run["tags"].get(
+            "dagster/asset_partition_range_end"
+        )
     assert sorted(_season(r) for r in runs) == sorted([str(s) for s in range(partitions.FIRST_SEASON, SEASON + 1)] * 2)
     assert {_season(r) for r in offline_all["failed"]} == {str(SEASON)} and len(offline_all["failed"]) == 3
     assert all(r["status"] == "SUCCESS" for r in runs if _season(r) != str(SEASON))
 
 
 def _runs_of(server, season: str) -> list:
-    return [(r["runId"][:8], r["pipelineName"], r["status"], sorted(k for k in r["tags"] if k.startswith("dagster/")))
-            for r in _runs(server) if _season_or_none(r) == season]
+    return [
+        (r["runId"][:8], r["pipelineName"], r["status"], sorted(k for k in r["tags"] if k.startswith("dagster/")))
+        for r in _runs(server)
+        if _season_or_none(r) == season
+    ]
 
 
 def _season_or_none(run: dict) -> str | None:
@@ -211,11 +235,17 @@ def _season_or_none(run: dict) -> str | None:
 def test_no_partition_of_the_season_in_progress_is_green_and_every_stored_season_is(server, offline_all):
     for asset in CORE:
         ranges = _ranges(server, asset)
-        assert ranges == {COMPLETED: "MATERIALIZED", (str(SEASON), str(SEASON)): "FAILED"}, (asset, ranges, _runs_of(server, "2011"))
+        assert ranges == {COMPLETED: "MATERIALIZED", (str(SEASON), str(SEASON)): "FAILED"}, (
+            asset,
+            ranges,
+            _runs_of(server, "2011"),
+        )
     for asset in RAW:
         # Embedded seasons: declared not needed (materialized, saying so); the season in progress: never fetched.
         ranges = _ranges(server, asset)
-        assert ranges.get(COMPLETED) == "MATERIALIZED" and ranges.get((str(SEASON), str(SEASON)), "MISSING") == "MISSING", (asset, ranges)
+        assert (
+            ranges.get(COMPLETED) == "MATERIALIZED" and ranges.get((str(SEASON), str(SEASON)), "MISSING") == "MISSING"
+        ), (asset, ranges)
 
 
 def test_no_check_shows_passed_for_a_season_it_did_not_judge(server, offline_all):
@@ -230,7 +260,9 @@ def test_no_check_shows_passed_for_a_season_it_did_not_judge(server, offline_all
     standings = _check_statuses(server, "standings")
     for rule in rules_for("standings"):
         if not rule.needs:
-            assert {standings[rule.name][str(s)] for s in range(partitions.FIRST_SEASON, SEASON)} == {"SUCCEEDED"}, rule.name
+            assert {standings[rule.name][str(s)] for s in range(partitions.FIRST_SEASON, SEASON)} == {"SUCCEEDED"}, (
+                rule.name
+            )
 
 
 def test_each_failure_says_what_failed_which_kind_and_what_to_do_now(server, offline_all):
@@ -243,9 +275,13 @@ def test_each_failure_says_what_failed_which_kind_and_what_to_do_now(server, off
         for table, message in failures.items():
             first, *rest = message.splitlines()
             assert len(first) < 200, first
-            assert first.startswith(f"{table} season {SEASON} not refreshed: ") and first.endswith("; nothing stored changed."), first
+            assert first.startswith(f"{table} season {SEASON} not refreshed: ") and first.endswith(
+                "; nothing stored changed."
+            ), first
             assert "unreachable" in first, first
-            assert any(line.startswith("- ") and "2 attempts, connection refused by 127.0.0.1:9" in line for line in rest), rest
+            assert any(
+                line.startswith("- ") and "2 attempts, connection refused by 127.0.0.1:9" in line for line in rest
+            ), rest
             assert rest[-1].startswith("Now: ") and f"{table}_{SEASON}.csv" in rest[-1], rest[-1]
 
 
@@ -253,7 +289,9 @@ def test_the_report_is_rebuilt_after_the_failure_and_tells_it(server, offline_al
     last_failure = max(float(r["endTime"]) for r in offline_all["failed"])
 
     def rebuilt_after():
-        got = server.gql(LATEST_MATERIALIZATION, {"k": {"path": ["risk_report"]}})["assetNodeOrError"]["assetMaterializations"]
+        got = server.gql(LATEST_MATERIALIZATION, {"k": {"path": ["risk_report"]}})["assetNodeOrError"][
+            "assetMaterializations"
+        ]
         return got if got and float(got[0]["timestamp"]) / 1000 > last_failure else None
 
     wait_until(rebuilt_after, 300, "the report rebuilt after the failed refresh")
@@ -262,7 +300,9 @@ def test_the_report_is_rebuilt_after_the_failure_and_tells_it(server, offline_al
     season_page = (reports / "season_in_progress.html").read_text()
     for html in (report, season_page):
         assert str(SEASON) in html
-        assert re.search(rf"{SEASON}[^<]*</[^>]+>\s*<[^>]+>[^<]*(failed|Failed)", html) or "failed refresh" in html.lower(), "no failed refresh shown"
+        assert (
+            re.search(rf"{SEASON}[^<]*</[^>]+>\s*<[^>]+>[^<]*(failed|Failed)", html) or "failed refresh" in html.lower()
+        ), "no failed refresh shown"
     assert "exhausted" in report or "BREACHED" in report  # the scraper SLO's state after the failed attempts
 
 
@@ -282,14 +322,23 @@ def test_screens_after_the_offline_all(server, page, offline_all):
     shot(page, "offline_all_checks")
 
 
-def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(server, offline_all, webhook):
+def test_the_alerts_name_each_failed_run_by_its_job_or_its_assets_never_dagsters_implicit_job(
+    server, offline_all, webhook
+):
     failed = [r["runId"] for r in offline_all["failed"]]
     assert len(failed) == 3
-    alerts = wait_until(lambda: (lambda got: got if len(got) == len(failed) else None)(
-        {rid: webhook.payloads_for(rid) for rid in failed if webhook.payloads_for(rid)}), 180, "an alert for every failed run")
+    alerts = wait_until(
+        lambda: (lambda got: got if len(got) == len(failed) else None)(
+            {rid: webhook.payloads_for(rid) for rid in failed if webhook.payloads_for(rid)}
+        ),
+        180,
+        "an alert for every failed run",
+    )
     texts = {rid: payloads[0]["text"] for rid, payloads in alerts.items()}
     assert all("__ASSET_JOB" not in text for text in texts.values()), texts
     # The asset page's backfill ran standings alone; the job's one run is named by its job.
-    assert any(re.match(rf"Dagster run \w{{8}} of assets standings \(season {SEASON}, backfill ", t) for t in texts.values()), texts
+    assert any(
+        re.match(rf"Dagster run \w{{8}} of assets standings \(season {SEASON}, backfill ", t) for t in texts.values()
+    ), texts
     assert any(f"of job `season_pipeline` (season {SEASON})" in t for t in texts.values()), texts
     assert all(f"season {SEASON}" in text for text in texts.values()), texts

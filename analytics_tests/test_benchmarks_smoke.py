@@ -33,7 +33,7 @@ def table_rows(stdout: str) -> list[dict[str, str]]:
     assert HEADER in lines, stdout[-3000:]
     columns = ("item", "what", "median", "min", "max", "figure", "target", "result")
     rows = []
-    for line in lines[lines.index(HEADER) + 2:]:
+    for line in lines[lines.index(HEADER) + 2 :]:
         if not line.startswith("| "):
             break
         cells = [c.strip() for c in line.strip().removeprefix("|").removesuffix("|").split(" | ")]
@@ -43,7 +43,13 @@ def table_rows(stdout: str) -> list[dict[str, str]]:
 
 
 def bench(*args: str, timeout: float) -> tuple[str, list[dict[str, str]]]:
-    result = subprocess.run([sys.executable, "benchmarks/run.py", "--smoke", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--smoke", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert result.returncode == 0, result.stderr[-5000:]
     assert "Incomplete" not in result.stdout
     assert any(line.startswith("Machine: ") and "dagster" in line for line in result.stdout.splitlines())
@@ -100,7 +106,10 @@ def test_quick_pass_of_every_section_but_the_ui_prints_their_rows():
     assert "2 runs" in live["figure"] and "fetch_spotrac" in live["figure"]
     assert one(scrape, "Live scrape: its framework floor")["median"]
     requests = one(scrape, "Live scrape: requests issued")
-    assert (requests["median"], requests["result"]) == ("5", "PASS")  # the nflverse file once, each paced site once a season
+    assert (requests["median"], requests["result"]) == (
+        "5",
+        "PASS",
+    )  # the nflverse file once, each paced site once a season
     again = one(scrape, "Live scrape: the same 2 runs again")
     assert again["figure"].startswith("0 requests") and again["result"] == "PASS"
 
@@ -138,7 +147,12 @@ def test_served_pages_parse_to_the_facts_and_pass_the_gates():
     pfr_pages, spotrac_pages = pages.pages_for([2012, 2021], in_progress=2026)
     for season in (2012, 2021, 2026):
         url = f"http://127.0.0.1{pages.pfr_path(season)}"
-        standings = standings_rows(pfr.parse_standings(pfr_pages[pages.pfr_path(season)].decode(), season, url), season, pfr.CODE_SOURCE, PROVENANCE)
+        standings = standings_rows(
+            pfr.parse_standings(pfr_pages[pages.pfr_path(season)].decode(), season, url),
+            season,
+            pfr.CODE_SOURCE,
+            PROVENANCE,
+        )
         page = spotrac.parse_dead_cap(spotrac_pages[pages.spotrac_path(season)].decode(), season, url)
         cap = facts.caps.get(season, page.cap_maximum_musd)
         dead = dead_cap_rows(page.rows, season, spotrac.CODE_SOURCE, cap, PROVENANCE)
@@ -148,7 +162,9 @@ def test_served_pages_parse_to_the_facts_and_pass_the_gates():
         if completed:  # the page holds exactly the embedded facts (2012 has ties)
             expected = {(r["team"], int(r["wins"]), int(r["losses"]), int(r["ties"])) for r in facts.standings[season]}
             assert set(standings[["team", "wins", "losses", "ties"]].itertuples(index=False, name=None)) == expected
-            assert sorted(dead["dead_money_musd"].round(6)) == sorted(round(float(r["dead_money_musd"]), 6) for r in facts.dead_money[season])
+            assert sorted(dead["dead_money_musd"].round(6)) == sorted(
+                round(float(r["dead_money_musd"]), 6) for r in facts.dead_money[season]
+            )
         else:
             assert set(standings["games"]) == {pages.IN_PROGRESS_GAMES}
             assert standings["wins"].sum() == standings["losses"].sum()
@@ -160,16 +176,24 @@ def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     home.mkdir(parents=True)
     shutil.copy(REPO / "deploy" / "dagster.local.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "DAGSTER_"))}
-    env.update(DAGSTER_HOME=str(home), ANALYTICS_DUCKDB_PATH=str(tmp_path / "a.duckdb"), ANALYTICS_ARCHIVE_DIR=str(tmp_path / "archive"),
-               ANALYTICS_OUTPUT_DIR=str(tmp_path / "reports"), ANALYTICS_LANDING_DIR=str(tmp_path / "landing"), **extra)
+    env.update(
+        DAGSTER_HOME=str(home),
+        ANALYTICS_DUCKDB_PATH=str(tmp_path / "a.duckdb"),
+        ANALYTICS_ARCHIVE_DIR=str(tmp_path / "archive"),
+        ANALYTICS_OUTPUT_DIR=str(tmp_path / "reports"),
+        ANALYTICS_LANDING_DIR=str(tmp_path / "landing"),
+        **extra,
+    )
     return env
 
 
 def runs_of(home: str) -> list[tuple[dg.DagsterRun, dict[str, tuple[float, float]]]]:
     """Every run of an instance, oldest first, with its steps' (start, end) times."""
     with dg.DagsterInstance.from_config(home) as instance:
-        return [(run, {s.step_key: (s.start_time, s.end_time) for s in instance.get_run_step_stats(run.run_id)})
-                for run in reversed(instance.get_runs())]
+        return [
+            (run, {s.step_key: (s.start_time, s.end_time) for s in instance.get_run_step_stats(run.run_id)})
+            for run in reversed(instance.get_runs())
+        ]
 
 
 def upstream(job: dg.JobDefinition) -> dict[str, set[str]]:
@@ -187,18 +211,40 @@ def upstream(job: dg.JobDefinition) -> dict[str, set[str]]:
 def test_season_run_worker_runs_one_run_per_season(tmp_path):
     env = child_env(tmp_path)
     out = tmp_path / "result.json"
-    result = subprocess.run([sys.executable, "-m", "benchmarks.worker", "season-run", "--first", "2024", "--last", "2025", "--out", str(out)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.worker",
+            "season-run",
+            "--first",
+            "2024",
+            "--last",
+            "2025",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     import json
 
     data = json.loads(out.read_text())
     assert data["success"] and data["failed"] == []
-    assert [(r["season"], r["success"], set(r["steps"])) for r in data["runs"]] == [(2024, True, SEASON_STEPS), (2025, True, SEASON_STEPS)]
+    assert [(r["season"], r["success"], set(r["steps"])) for r in data["runs"]] == [
+        (2024, True, SEASON_STEPS),
+        (2025, True, SEASON_STEPS),
+    ]
     assert data["run_s"] >= sum(r["run_s"] for r in data["runs"]) and set(data["steps"]) == SEASON_STEPS
     runs = runs_of(env["DAGSTER_HOME"])
     assert [(run.job_name, run.tags.get(PARTITION_TAG), run.status) for run, _ in runs] == [
-        ("season_pipeline", "2024", dg.DagsterRunStatus.SUCCESS), ("season_pipeline", "2025", dg.DagsterRunStatus.SUCCESS)]
+        ("season_pipeline", "2024", dg.DagsterRunStatus.SUCCESS),
+        ("season_pipeline", "2025", dg.DagsterRunStatus.SUCCESS),
+    ]
     assert not any(PARTITION_RANGE_START_TAG in run.tags or PARTITION_RANGE_END_TAG in run.tags for run, _ in runs)
     assert [r["run_id"] for r in data["runs"]] == [run.run_id for run, _ in runs]
 
@@ -218,33 +264,60 @@ def test_the_floors_run_the_real_jobs_steps_one_season_per_run(tmp_path):
 
     # The golden path's floor: make run's runs, one per season, then the outputs, every step succeeding.
     env = child_env(tmp_path / "golden")
-    result = subprocess.run([sys.executable, "benchmarks/floor_pipeline.py", "--from", "2024", "--to", "2025"],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/floor_pipeline.py", "--from", "2024", "--to", "2025"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     runs = runs_of(env["DAGSTER_HOME"])
     assert [(run.job_name, run.tags.get(PARTITION_TAG), run.status) for run, _ in runs] == [
-        ("season_pipeline", "2024", dg.DagsterRunStatus.SUCCESS), ("season_pipeline", "2025", dg.DagsterRunStatus.SUCCESS),
-        ("all_seasons_outputs", None, dg.DagsterRunStatus.SUCCESS)]
-    assert [set(steps) for _, steps in runs] == [SEASON_STEPS, SEASON_STEPS, {n.name for n in defs.resolve_job_def("all_seasons_outputs").graph.node_defs}]
+        ("season_pipeline", "2024", dg.DagsterRunStatus.SUCCESS),
+        ("season_pipeline", "2025", dg.DagsterRunStatus.SUCCESS),
+        ("all_seasons_outputs", None, dg.DagsterRunStatus.SUCCESS),
+    ]
+    assert [set(steps) for _, steps in runs] == [
+        SEASON_STEPS,
+        SEASON_STEPS,
+        {n.name for n in defs.resolve_job_def("all_seasons_outputs").graph.node_defs},
+    ]
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         # Each no-op fetch reported its raw page materialized and its blocking check passed, for its season.
         for raw in ("raw_nflverse_games", "raw_pfr_season_page", "raw_spotrac_cap_page"):
             records = instance.fetch_materializations(dg.AssetKey(raw), limit=10).records
             assert sorted(r.partition_key for r in records) == ["2024", "2025"]
         (fetch_run, _) = runs[0]
-        checks = [e.dagster_event.event_specific_data for e in instance.all_logs(fetch_run.run_id)
-                  if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"]
+        checks = [
+            e.dagster_event.event_specific_data
+            for e in instance.all_logs(fetch_run.run_id)
+            if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+        ]
         fetched = {(c.asset_key.to_user_string(), c.passed) for c in checks if c.check_name == "fetched"}
         assert fetched == {("raw_nflverse_games", True), ("raw_pfr_season_page", True), ("raw_spotrac_cap_page", True)}
 
     # The live scrape's floor: the season runs alone, each paced site's fetch waiting out its spacing.
     env = child_env(tmp_path / "scrape", ANALYTICS_HTTP_MIN_INTERVAL_S="4")
-    result = subprocess.run([sys.executable, "benchmarks/floor_pipeline.py", "--scrape", "--from", "2024", "--to", "2025"],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "benchmarks/floor_pipeline.py", "--scrape", "--from", "2024", "--to", "2025"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     runs = runs_of(env["DAGSTER_HOME"])
-    assert [(run.job_name, run.tags.get(PARTITION_TAG)) for run, _ in runs] == [("season_pipeline", "2024"), ("season_pipeline", "2025")]
+    assert [(run.job_name, run.tags.get(PARTITION_TAG)) for run, _ in runs] == [
+        ("season_pipeline", "2024"),
+        ("season_pipeline", "2025"),
+    ]
     assert [set(steps) for _, steps in runs] == [SEASON_STEPS, SEASON_STEPS]
     (_, first), (_, second) = runs
-    for step in ("fetch_pfr", "fetch_spotrac"):  # 4 s between a site's two "requests" (a little slack for the recording)
+    for step in (
+        "fetch_pfr",
+        "fetch_spotrac",
+    ):  # 4 s between a site's two "requests" (a little slack for the recording)
         assert second[step][1] - first[step][1] >= 3.8, step

@@ -16,7 +16,12 @@ import tracemalloc
 import pytest
 
 from analytics_assets.ingestion.errors import ResponseTooLargeError, RetriesExhaustedError
-from analytics_assets.ingestion.http_client import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TOTAL_TIMEOUT_S, HttpClientResource, PoliteClient
+from analytics_assets.ingestion.http_client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT_S,
+    HttpClientResource,
+    PoliteClient,
+)
 from analytics_assets.settings import from_environment
 from analytics_tests.support.data import read_table, shared_file, table_hash
 from analytics_tests.support.http_server import PFR_2017_PATH, Reply
@@ -31,8 +36,14 @@ ENDS_WITHIN_S = DEADLINE_S + 8.0
 
 def client(**overrides) -> PoliteClient:
     config = dict(
-        user_agent="analytics-assets-tests/1.0 (+tests)", connect_timeout_s=5.0, read_timeout_s=30.0,
-        total_timeout_s=DEADLINE_S, max_attempts=1, backoff_base_s=0.01, backoff_max_s=0.02, min_interval_s=0.0,
+        user_agent="analytics-assets-tests/1.0 (+tests)",
+        connect_timeout_s=5.0,
+        read_timeout_s=30.0,
+        total_timeout_s=DEADLINE_S,
+        max_attempts=1,
+        backoff_base_s=0.01,
+        backoff_max_s=0.02,
+        min_interval_s=0.0,
     )
     config.update(overrides)
     return PoliteClient(sleep=lambda s: None, rng=random.Random(3), **config)
@@ -48,7 +59,9 @@ def timed_failure(polite: PoliteClient, url: str, error=RetriesExhaustedError):
 @pytest.mark.unit
 def test_the_real_pages_fit_the_default_bounds():
     """The defaults leave ample room for the real pages: 20 MB against 467 KB and 567 KB."""
-    sizes = [shared_file("pages", name).stat().st_size for name in ("pfr_years_2017_index.html", "spotrac_nfl_cap_2024.html")]
+    sizes = [
+        shared_file("pages", name).stat().st_size for name in ("pfr_years_2017_index.html", "spotrac_nfl_cap_2024.html")
+    ]
     assert max(sizes) * 30 < DEFAULT_MAX_RESPONSE_BYTES
     assert DEFAULT_TOTAL_TIMEOUT_S == 60.0
     built = HttpClientResource().build_client()
@@ -137,7 +150,10 @@ def test_a_host_name_that_does_not_resolve_in_time_ends_at_the_deadline(page_ser
     assert attempt.kind == "deadline" and attempt.body is None
     # The client goes on with a fresh session: the next page arrives whole.
     page_server.always_reply(PFR_2017_PATH, Reply())
-    assert polite.get(page_server.url(PFR_2017_PATH)).body == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
+    assert (
+        polite.get(page_server.url(PFR_2017_PATH)).body
+        == shared_file("pages", "pfr_years_2017_index.html").read_bytes()
+    )
 
 
 @pytest.mark.unit
@@ -154,12 +170,17 @@ def test_an_endless_body_stops_at_the_size_cap_with_flat_memory_and_is_not_retri
     page_server.always_reply(PFR_2017_PATH, Reply(endless=True))
     tracemalloc.start()
     try:
-        exc, elapsed = timed_failure(client(max_response_bytes=cap, max_attempts=3), page_server.url(PFR_2017_PATH), ResponseTooLargeError)
+        exc, elapsed = timed_failure(
+            client(max_response_bytes=cap, max_attempts=3), page_server.url(PFR_2017_PATH), ResponseTooLargeError
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    print(f"endless body: stopped after {elapsed:.2f} s; peak traced memory {peak / 2**20:.1f} MB for a {cap / 2**20:.0f} MB cap; "
-          f"server had sent {page_server.sent_bytes / 2**20:.1f} MB")
+    print(
+        f"endless body: stopped after {elapsed:.2f} s; peak traced memory {peak / 2**20:.1f} MB for a "
+        f"{cap / 2**20:.0f} MB cap; "
+        f"server had sent {page_server.sent_bytes / 2**20:.1f} MB"
+    )
     assert peak < 2 * cap  # the cap, a chunk and bookkeeping: never the stream
     assert len(page_server.requests()) == 1  # the same URL would send the same body: not retried
     message = str(exc)
@@ -170,7 +191,9 @@ def test_an_endless_body_stops_at_the_size_cap_with_flat_memory_and_is_not_retri
 @pytest.mark.unit
 def test_a_declared_length_over_the_cap_is_not_downloaded(page_server):
     exc, _ = timed_failure(client(max_response_bytes=100_000), page_server.url(PFR_2017_PATH), ResponseTooLargeError)
-    assert "Content-Length 467,236 (0.4 MB) is over max_response_bytes=100,000" in str(exc) and "not downloaded" in str(exc)
+    assert "Content-Length 467,236 (0.4 MB) is over max_response_bytes=100,000" in str(exc) and "not downloaded" in str(
+        exc
+    )
 
 
 @pytest.mark.unit
@@ -194,18 +217,34 @@ def seeded(tmp_path_factory):
     [
         (Reply(trickle_s=1.0), {}, [f"total_timeout_s={DEADLINE_S:g} s", "headers arrived"]),
         (Reply(silence_after_headers=True), {}, [f"total_timeout_s={DEADLINE_S:g} s", "then 0 bytes"]),
-        (Reply(endless=True), {"max_response_bytes": 2_000_000}, ["is too large", "max_response_bytes=2,000,000", "not retried"]),
+        (
+            Reply(endless=True),
+            {"max_response_bytes": 2_000_000},
+            ["is too large", "max_response_bytes=2,000,000", "not retried"],
+        ),
     ],
     ids=["trickle", "silence", "endless"],
 )
 @pytest.mark.integration
-def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, reply, overrides, expected):
+def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
+    db, tmp_path, page_server, monkeypatch, reply, overrides, expected
+):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
-    monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")  # PFR's server misbehaves: no second source to fail over to
+    monkeypatch.setenv(
+        "ANALYTICS_STANDINGS_SOURCES", "pfr"
+    )  # PFR's server misbehaves: no second source to fail over to
     page_server.always_reply(PFR_2017_PATH, reply)
     http = from_environment(
-        HttpClientResource, bind=False, pfr_base_url=page_server.base_url, spotrac_base_url=page_server.base_url, min_interval_s=0.0, max_attempts=1,
-        read_timeout_s=30.0, total_timeout_s=DEADLINE_S, archive_dir=str(tmp_path / "archive"), **overrides,
+        HttpClientResource,
+        bind=False,
+        pfr_base_url=page_server.base_url,
+        spotrac_base_url=page_server.base_url,
+        min_interval_s=0.0,
+        max_attempts=1,
+        read_timeout_s=30.0,
+        total_timeout_s=DEADLINE_S,
+        archive_dir=str(tmp_path / "archive"),
+        **overrides,
     )
     before = {t: table_hash(db, t) for t in STORED}
     start = time.monotonic()
@@ -213,7 +252,9 @@ def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
     elapsed = time.monotonic() - start
     assert not result.success
     message = " ".join(step_failures(result).values())
-    assert "season 2017" in message and page_server.url(PFR_2017_PATH) in message and "nothing stored changed" in message
+    assert (
+        "season 2017" in message and page_server.url(PFR_2017_PATH) in message and "nothing stored changed" in message
+    )
     for text in expected:
         assert text in message
     assert elapsed < ENDS_WITHIN_S + 15  # the run's own start-up on top of one bounded attempt
@@ -224,12 +265,20 @@ def test_a_run_against_a_misbehaving_server_fails_clearly_and_keeps_stored_data(
 
 
 @pytest.mark.integration
-def test_a_run_against_a_host_name_that_never_resolves_fails_clearly_and_keeps_stored_data(db, tmp_path, page_server, monkeypatch, hanging_resolver):
+def test_a_run_against_a_host_name_that_never_resolves_fails_clearly_and_keeps_stored_data(
+    db, tmp_path, page_server, monkeypatch, hanging_resolver
+):
     monkeypatch.setenv("ANALYTICS_SOURCE", "live")
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "pfr")
     http = from_environment(
-        HttpClientResource, bind=False, pfr_base_url=_on_host(page_server, hanging_resolver), spotrac_base_url=page_server.base_url,
-        min_interval_s=0.0, max_attempts=1, total_timeout_s=DEADLINE_S, archive_dir=str(tmp_path / "archive"),
+        HttpClientResource,
+        bind=False,
+        pfr_base_url=_on_host(page_server, hanging_resolver),
+        spotrac_base_url=page_server.base_url,
+        min_interval_s=0.0,
+        max_attempts=1,
+        total_timeout_s=DEADLINE_S,
+        archive_dir=str(tmp_path / "archive"),
     )
     before = {t: table_hash(db, t) for t in STORED}
     start = time.monotonic()
@@ -238,7 +287,10 @@ def test_a_run_against_a_host_name_that_never_resolves_fails_clearly_and_keeps_s
     assert not result.success
     message = " ".join(step_failures(result).values())
     assert "season 2017" in message and "nothing stored changed" in message
-    assert f"total_timeout_s={DEADLINE_S:g} s" in message and "the host name 'slow-dns.test' was still being resolved (DNS)" in message
+    assert (
+        f"total_timeout_s={DEADLINE_S:g} s" in message
+        and "the host name 'slow-dns.test' was still being resolved (DNS)" in message
+    )
     assert elapsed < ENDS_WITHIN_S + 15  # the run's own start-up on top of one bounded attempt
     assert {t: table_hash(db, t) for t in STORED} == before
     log = read_table(db, "SELECT status, ok FROM nfl.scrape_log")

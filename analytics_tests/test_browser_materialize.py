@@ -29,7 +29,9 @@ def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path)
     from playwright.sync_api import expect
 
     db = deployment.duckdb_path
-    assert not read_duckdb(db, "SELECT table_name FROM nfl.partition_versions WHERE season = ?", [SEASON]), "the season is already stored"
+    assert not read_duckdb(db, "SELECT table_name FROM nfl.partition_versions WHERE season = ?", [SEASON]), (
+        "the season is already stored"
+    )
 
     started = time.monotonic()
     shot = tmp_path / "materialize_season_run.png"
@@ -74,7 +76,10 @@ def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path)
         raise
     finally:
         context.close()
-    print(f"\nbrowser: clicked Materialize for {SEASON}, run {run_id} succeeded in the UI after {elapsed:.1f} s; screenshot {shot}")
+    print(
+        f"\nbrowser: clicked Materialize for {SEASON}, run {run_id} succeeded in the UI after {elapsed:.1f} s; "
+        f"screenshot {shot}"
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     if os.environ.get("ANALYTICS_TEST_ARTIFACTS"):
         artifacts = Path(os.environ["ANALYTICS_TEST_ARTIFACTS"])
@@ -97,5 +102,7 @@ def test_click_materialize_for_a_season_in_the_ui(deployment, browser, tmp_path)
     for table in SEASON_ASSETS:
         rows = read_duckdb(db, f"SELECT count(*), count(DISTINCT team) FROM nfl.{table} WHERE season = ?", [SEASON])
         assert rows == [(32, 32)], table
-    writers = read_duckdb(db, "SELECT table_name, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [SEASON])
+    writers = read_duckdb(
+        db, "SELECT table_name, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [SEASON]
+    )
     assert writers == sorted((table, run_id) for table in SEASON_ASSETS)

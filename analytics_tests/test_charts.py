@@ -61,11 +61,15 @@ def test_box_plots_per_season_and_highlighted_franchises(outputs, reference):
         assert trace["x"] == rows["season"].tolist()
         assert np.allclose(trace["y"], rows["pct"], atol=1e-9)
         # Hover: team, season, record and dead money for every point.
-        assert {"%{customdata[0]}", "%{customdata[2]}", "%{customdata[3]:.1f}"} <= set(re.findall(r"%\{[^}]+\}", trace["hovertemplate"]))
+        assert {"%{customdata[0]}", "%{customdata[2]}", "%{customdata[3]:.1f}"} <= set(
+            re.findall(r"%\{[^}]+\}", trace["hovertemplate"])
+        )
         first = trace["customdata"][0]
         row = rows.iloc[0]
         # One code per franchise: the franchise id (LV in every season, never OAK beside it).
-        assert first[0] == row["franchise"] and first[1] == row["season"] and first[2] == f"{row['wins']}-{row['losses']}"
+        assert (
+            first[0] == row["franchise"] and first[1] == row["season"] and first[2] == f"{row['wins']}-{row['losses']}"
+        )
         assert first[3] == pytest.approx(row["dead_money_musd"])
 
 
@@ -85,7 +89,9 @@ def test_scatter_is_the_absolute_view_with_the_season_fair_fit_not_the_pooled_on
     *class_traces, fit_line = fig["data"]
     assert "absolute view: 15% of the cap and .500" in fig["layout"]["title"]["text"]
     assert sum(len(t["x"]) for t in class_traces) == 480
-    expected = reference.assign(name=[_class_of(risk.QUADRANTS, h, r) for h, r in zip(reference["high"], reference["record"])])
+    expected = reference.assign(
+        name=[_class_of(risk.QUADRANTS, h, r) for h, r in zip(reference["high"], reference["record"])]
+    )
     assert {t["name"] for t in class_traces} == set(expected["name"])
     for trace in class_traces:
         rows = expected[expected["name"] == trace["name"]]
@@ -97,7 +103,9 @@ def test_scatter_is_the_absolute_view_with_the_season_fair_fit_not_the_pooled_on
     assert all(y > 0.5 for t in class_traces if t["name"].endswith("winning") for y in t["y"])
     # The line is the season-fair slope (the headline), drawn through the mean of every team-season.
     slope = _season_fair_slope(reference)
-    assert fit_line["mode"] == "lines" and fit_line["name"].startswith(f"Season-fair fit: {slope * 1000:+.1f} win-% points")
+    assert fit_line["mode"] == "lines" and fit_line["name"].startswith(
+        f"Season-fair fit: {slope * 1000:+.1f} win-% points"
+    )
     x = np.asarray(fit_line["x"])
     assert np.allclose(fit_line["y"], reference["win_pct"].mean() + slope * (x - reference["pct"].mean()), atol=1e-9)
     assert not any("Pooled" in t["name"] for t in fig["data"])
@@ -211,5 +219,8 @@ def test_highlighted_franchises_are_configurable(monkeypatch, full_db):
 def test_the_same_data_gives_byte_identical_pages(full_db):
     risk = read_table(full_db, "SELECT * FROM nfl.team_season_risk")
     for chart in charts.CHARTS:
-        pages = {charts.chart_page(chart.build(risk.sample(frac=1, random_state=i), ["SEA", "NE"], None), chart) for i in range(2)}
+        pages = {
+            charts.chart_page(chart.build(risk.sample(frac=1, random_state=i), ["SEA", "NE"], None), chart)
+            for i in range(2)
+        }
         assert len(pages) == 1, chart.key

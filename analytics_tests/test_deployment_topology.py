@@ -25,7 +25,17 @@ import yaml
 
 from analytics_assets.partitions import LEAGUE_TIMEZONE, season_in_progress
 from analytics_assets.run_tags import BACKFILL_TAG, PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
-from analytics_tests.support.deploy import DEPLOY, LOCATION, PG_PASSWORD, PG_USER, REPO, fresh_database, postgres_unreachable_reason, read_duckdb, wait_for
+from analytics_tests.support.deploy import (
+    DEPLOY,
+    LOCATION,
+    PG_PASSWORD,
+    PG_USER,
+    REPO,
+    fresh_database,
+    postgres_unreachable_reason,
+    read_duckdb,
+    wait_for,
+)
 
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
@@ -68,7 +78,9 @@ query Schedule($selector: ScheduleSelector!) {
   scheduleOrError(scheduleSelector: $selector) {
     __typename
     ... on Schedule {
-      scheduleState { status typeSpecificData { ... on ScheduleData { startTimestamp } } ticks(limit: 5) { status timestamp runIds } }
+      scheduleState {
+        status typeSpecificData { ... on ScheduleData { startTimestamp } } ticks(limit: 5) { status timestamp runIds }
+      }
     }
     ... on PythonError { message }
     ... on Error { message }
@@ -92,7 +104,11 @@ def _query(db: Path, sql: str, params=None) -> list[tuple]:
 
 def _versions(db: Path, season: int) -> list[tuple]:
     """What is stored for a season: (table, content hash, writing run) per table."""
-    return read_duckdb(db, "SELECT table_name, content_sha256, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1", [season])
+    return read_duckdb(
+        db,
+        "SELECT table_name, content_sha256, run_id FROM nfl.partition_versions WHERE season = ? ORDER BY 1",
+        [season],
+    )
 
 
 def _runs(instance, **tags) -> list[dg.DagsterRun]:
@@ -165,17 +181,27 @@ def test_compose_instance_is_valid_dagster_config_with_queue_pools_and_retries(m
     bad_launcher = local.replace("    networks:\n", "    network_names:\n")
     assert bad_launcher != local
     with fresh_database() as database:
-        for var, value in {"DAGSTER_PG_USERNAME": PG_USER, "DAGSTER_PG_PASSWORD": PG_PASSWORD, "DAGSTER_PG_DB": database}.items():
+        for var, value in {
+            "DAGSTER_PG_USERNAME": PG_USER,
+            "DAGSTER_PG_PASSWORD": PG_PASSWORD,
+            "DAGSTER_PG_DB": database,
+        }.items():
             monkeypatch.setenv(var, value)
         (tmp_path / "dagster.yaml").write_text(local)
         with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
             assert isinstance(instance.run_coordinator, dg.QueuedRunCoordinator)
             assert isinstance(instance.run_launcher, DockerRunLauncher)
             assert instance.run_launcher.networks == ["nfl_dagster"]
-            assert instance.run_retries_enabled and instance.run_retries_max_retries == config["run_retries"]["max_retries"]
+            assert (
+                instance.run_retries_enabled
+                and instance.run_retries_max_retries == config["run_retries"]["max_retries"]
+            )
         # A launcher setting Dagster does not know is refused: the check above can fail.
         (tmp_path / "dagster.yaml").write_text(bad_launcher)
-        with dg.DagsterInstance.from_config(str(tmp_path)) as instance, pytest.raises(dg.DagsterInvalidConfigError, match="network_names"):
+        with (
+            dg.DagsterInstance.from_config(str(tmp_path)) as instance,
+            pytest.raises(dg.DagsterInvalidConfigError, match="network_names"),
+        ):
             instance.run_launcher  # noqa: B018 (built on first use)
 
 
@@ -214,7 +240,11 @@ def test_every_setting_variable_reaches_the_code_location_and_every_run_containe
     for var in setting_variables():
         assert var in passed_to_services, f"docker-compose.yml x-dagster-env lacks {var}"
         assert var in passed_to_runs, f"deploy/dagster.yaml run_launcher env_vars lacks {var}"
-        assert var in example or var in compose["x-dagster-env"] and not str(compose["x-dagster-env"][var]).startswith("${"), var
+        assert (
+            var in example
+            or var in compose["x-dagster-env"]
+            and not str(compose["x-dagster-env"][var]).startswith("${")
+        ), var
 
 
 def _apt_installs(dockerfile: Path) -> list[str]:
@@ -242,7 +272,9 @@ def test_images_take_their_base_as_an_argument_and_pin_what_they_install():
         assert not unpinned, f"{name}: unpinned Debian packages {unpinned}"
     assert _apt_installs(dockerfiles["postgres"]) and _apt_installs(dockerfiles["python base"])
     project = (REPO / "Dockerfile").read_text()
-    assert re.search(r"pip install \S* ?uv==\$\{UV_VERSION\}", project) and re.search(r"^ARG UV_VERSION=\d+\.\d+\.\d+$", project, re.M)
+    assert re.search(r"pip install \S* ?uv==\$\{UV_VERSION\}", project) and re.search(
+        r"^ARG UV_VERSION=\d+\.\d+\.\d+$", project, re.M
+    )
     assert "--frozen" in project and "pip install" not in project.replace("pip install --no-cache-dir uv==", "")
     # Compose passes the bases through; PostgreSQL is built from Debian's package, not pulled.
     assert compose["user_code"]["build"]["args"]["BASE_IMAGE"].startswith("${ANALYTICS_BASE_IMAGE:-")
@@ -267,7 +299,9 @@ def test_compose_file_validates_with_the_compose_client(tmp_path):
     """`compose config` parses, validates and interpolates the file; it needs no Docker engine."""
     client = _compose_client()
     if client is None:
-        pytest.skip("no Docker Compose client (docker compose or docker-compose); .ci/run installs Debian's docker-compose")
+        pytest.skip(
+            "no Docker Compose client (docker compose or docker-compose); .ci/run installs Debian's docker-compose"
+        )
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
     base = [*client, "--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml")]
@@ -281,7 +315,10 @@ def test_compose_file_validates_with_the_compose_client(tmp_path):
     assert resolved.returncode == 0, resolved.stderr
     config = yaml.safe_load(resolved.stdout)
     assert config["services"]["daemon"]["environment"]["DAGSTER_PG_PASSWORD"] == "from-the-env"
-    assert config["services"]["user_code"]["environment"]["DAGSTER_CURRENT_IMAGE"] == config["services"]["user_code"]["image"]
+    assert (
+        config["services"]["user_code"]["environment"]["DAGSTER_CURRENT_IMAGE"]
+        == config["services"]["user_code"]["image"]
+    )
     # Published on the host's loopback only, port 3000 by default (long or short port syntax).
     published = config["services"]["webserver"]["ports"][0]
     if isinstance(published, dict):
@@ -299,12 +336,17 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
     seasons = list(range(BACKFILL_FIRST, BACKFILL_LAST + 1))
-    assert not _query(db, "SELECT 1 FROM nfl.standings WHERE season BETWEEN ? AND ? LIMIT 1", [BACKFILL_FIRST, BACKFILL_LAST])
+    assert not _query(
+        db, "SELECT 1 FROM nfl.standings WHERE season BETWEEN ? AND ? LIMIT 1", [BACKFILL_FIRST, BACKFILL_LAST]
+    )
 
     started = time.monotonic()
     params = {
         "partitionsByAssets": [
-            {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(BACKFILL_FIRST), "end": str(BACKFILL_LAST)}}}
+            {
+                "assetKey": {"path": [name]},
+                "partitions": {"range": {"start": str(BACKFILL_FIRST), "end": str(BACKFILL_LAST)}},
+            }
             for name in SEASON_ASSETS
         ],
         "tags": [{"key": "trigger", "value": "deployment-test"}],
@@ -314,7 +356,12 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     backfill_id = launched["backfillId"]
 
     # As soon as the daemon has created the backfill's run, kill it, the way a host crash would.
-    first_runs = wait_for(lambda: _runs(instance, **{BACKFILL_TAG: backfill_id}), 180, "the backfill's run", on_timeout=deployment.logs_tail)
+    first_runs = wait_for(
+        lambda: _runs(instance, **{BACKFILL_TAG: backfill_id}),
+        180,
+        "the backfill's run",
+        on_timeout=deployment.logs_tail,
+    )
     deployment.kill("daemon", sig=signal.SIGKILL)
     status_at_kill = first_runs[0].status
     assert _backfill_status(deployment, backfill_id) == "REQUESTED"
@@ -327,7 +374,10 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
         on_timeout=deployment.logs_tail,
     )
     wall = time.monotonic() - started
-    print(f"\nbackfill {backfill_id} {BACKFILL_FIRST}-{BACKFILL_LAST}: {wall:.1f} s through the daemon (run was {status_at_kill.value} when the daemon was killed)")
+    print(
+        f"\nbackfill {backfill_id} {BACKFILL_FIRST}-{BACKFILL_LAST}: {wall:.1f} s through the daemon (run was "
+        f"{status_at_kill.value} when the daemon was killed)"
+    )
     assert status == "COMPLETED_SUCCESS", deployment.logs_tail()
 
     # Run storage: one run per season (a season's failure is its own), no duplicate after the restart.
@@ -355,19 +405,41 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
 
     # DuckDB: 32 teams per season per table, no duplicate rows, every season written by that run.
     for table in SEASON_ASSETS:
-        counts = _query(db, f"SELECT season, count(*), count(DISTINCT team) FROM nfl.{table} WHERE season BETWEEN ? AND ? GROUP BY season ORDER BY season", [BACKFILL_FIRST, BACKFILL_LAST])
+        counts = _query(
+            db,
+            f"SELECT season, count(*), count(DISTINCT team) FROM nfl.{table} WHERE season BETWEEN ? AND ? GROUP BY "
+            f"season ORDER BY season",
+            [BACKFILL_FIRST, BACKFILL_LAST],
+        )
         assert counts == [(s, 32, 32) for s in seasons], table
-        writers = _query(db, "SELECT season, run_id FROM nfl.partition_versions WHERE table_name = ? AND season BETWEEN ? AND ? ORDER BY season", [table, BACKFILL_FIRST, BACKFILL_LAST])
-        for season, writer in writers:  # a season's risk rows: its own run's, or the next season's (which rewrites them)
-            allowed = {by_season[str(season)].run_id} | ({by_season[str(season + 1)].run_id} if table == "team_season_risk" and str(season + 1) in by_season else set())
+        writers = _query(
+            db,
+            "SELECT season, run_id FROM nfl.partition_versions WHERE table_name = ? AND season BETWEEN ? AND ? ORDER "
+            "BY season",
+            [table, BACKFILL_FIRST, BACKFILL_LAST],
+        )
+        for (
+            season,
+            writer,
+        ) in writers:  # a season's risk rows: its own run's, or the next season's (which rewrites them)
+            allowed = {by_season[str(season)].run_id} | (
+                {by_season[str(season + 1)].run_id}
+                if table == "team_season_risk" and str(season + 1) in by_season
+                else set()
+            )
             assert writer in allowed, (table, season, writer)
         assert [w[0] for w in writers] == seasons, table
 
     # Each run's logs reached the code server's stdout as JSON lines carrying the run and its season.
-    lines = [json.loads(line) for line in deployment.log_path("code_server").read_text().splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in deployment.log_path("code_server").read_text().splitlines() if line.startswith("{")
+    ]
     for season, run in by_season.items():
         mine = [line for line in lines if line.get("run_id") == run.run_id]
-        assert mine and {line.get("partition") for line in mine} == {season}, (season, {line.get("partition") for line in mine})
+        assert mine and {line.get("partition") for line in mine} == {season}, (
+            season,
+            {line.get("partition") for line in mine},
+        )
 
 
 def _sensor_ticked(deployment, name: str) -> bool:
@@ -383,12 +455,19 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     instance = deployment.instance()
     db = deployment.duckdb_path
     season = season_in_progress()
-    wait_for(lambda: _sensor_ticked(deployment, "alert_on_run_failure"), 180, "the alert sensor's first tick", on_timeout=deployment.logs_tail)
+    wait_for(
+        lambda: _sensor_ticked(deployment, "alert_on_run_failure"),
+        180,
+        "the alert sensor's first tick",
+        on_timeout=deployment.logs_tail,
+    )
     stored_before = {s: _versions(db, s) for s in (BACKFILL_FIRST, BACKFILL_LAST)}
 
     params = {
         "selector": {**REPOSITORY, "jobName": "season_pipeline"},
-        "executionMetadata": {"tags": [{"key": PARTITION_TAG, "value": str(season)}, {"key": "trigger", "value": "deployment-test"}]},
+        "executionMetadata": {
+            "tags": [{"key": PARTITION_TAG, "value": str(season)}, {"key": "trigger", "value": "deployment-test"}]
+        },
     }
     launched = deployment.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
@@ -400,7 +479,9 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     failed_steps = {r.event_log_entry.dagster_event.step_key for r in failures}
     assert failed_steps and failed_steps <= {"standings", "dead_cap"}
 
-    alerts = wait_for(lambda: deployment.webhook.payloads_for(run_id), 180, "the alert webhook POST", on_timeout=deployment.logs_tail)
+    alerts = wait_for(
+        lambda: deployment.webhook.payloads_for(run_id), 180, "the alert webhook POST", on_timeout=deployment.logs_tail
+    )
     assert len(alerts) == 1
     alert = alerts[0]
     assert alert["job_name"] == "season_pipeline" and alert["status"] == "FAILURE"
@@ -441,7 +522,12 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     expected = str(season_in_progress(tick_time))
 
     # The schedule is RUNNING by default: the daemon records its state, with its start, on its first pass.
-    state = wait_for(lambda: (s := _schedule_state(deployment, SCHEDULE))["start"] and s, 180, "the daemon to record the daily schedule", on_timeout=deployment.logs_tail)
+    state = wait_for(
+        lambda: (s := _schedule_state(deployment, SCHEDULE))["start"] and s,
+        180,
+        "the daemon to record the daily schedule",
+        on_timeout=deployment.logs_tail,
+    )
     assert state["status"] == "RUNNING"
 
     # Down since an hour before the tick: with the daemon stopped, the schedule is started again
@@ -453,7 +539,12 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     assert state["status"] == "RUNNING" and down_since.timestamp() <= state["start"] < tick_time.timestamp(), state
     deployment.restart_daemon()
 
-    runs = wait_for(lambda: _runs(instance, **{SCHEDULE_NAME_TAG: SCHEDULE}), 120, "the schedule's run", on_timeout=deployment.logs_tail)
+    runs = wait_for(
+        lambda: _runs(instance, **{SCHEDULE_NAME_TAG: SCHEDULE}),
+        120,
+        "the schedule's run",
+        on_timeout=deployment.logs_tail,
+    )
     assert len(runs) == 1
     run = runs[0]
     assert run.job_name == "season_pipeline"
@@ -462,15 +553,30 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     assert run.tags["dagster/run_key"] == f"daily-{expected}-{tick_time:%Y-%m-%d}"
 
     def tick_recorded():
-        return [t for t in _schedule_state(deployment, SCHEDULE)["ticks"] if t["status"] == "SUCCESS" and run.run_id in t["runIds"]]
+        return [
+            t
+            for t in _schedule_state(deployment, SCHEDULE)["ticks"]
+            if t["status"] == "SUCCESS" and run.run_id in t["runIds"]
+        ]
 
-    (tick,) = wait_for(tick_recorded, 180, "the schedule tick to be recorded", on_timeout=lambda: repr(_schedule_state(deployment, SCHEDULE)))
-    assert abs(tick["timestamp"] - tick_time.timestamp()) < 1, (datetime.fromtimestamp(tick["timestamp"], ZoneInfo(LEAGUE_TIMEZONE)), tick_time)
+    (tick,) = wait_for(
+        tick_recorded,
+        180,
+        "the schedule tick to be recorded",
+        on_timeout=lambda: repr(_schedule_state(deployment, SCHEDULE)),
+    )
+    assert abs(tick["timestamp"] - tick_time.timestamp()) < 1, (
+        datetime.fromtimestamp(tick["timestamp"], ZoneInfo(LEAGUE_TIMEZONE)),
+        tick_time,
+    )
 
     # The run may fail here (the season in progress comes from live sites, unreachable from this
     # machine); either way DuckDB holds all of the season or none of it.
     finished = deployment.wait_run_finished(run.run_id, 180)
-    print(f"\nschedule tick {tick_time:%Y-%m-%d %H:%M %Z}: run {run.run_id} for season {expected} ended {finished.status.value}")
+    print(
+        f"\nschedule tick {tick_time:%Y-%m-%d %H:%M %Z}: run {run.run_id} for season {expected} ended "
+        f"{finished.status.value}"
+    )
     found = _query(deployment.duckdb_path, "SELECT count(*) FROM nfl.standings WHERE season = ?", [int(expected)])
     rows = found[0][0] if found else 0
     if finished.status == dg.DagsterRunStatus.SUCCESS:

@@ -52,7 +52,9 @@ def _session_members(sid: int) -> list[str]:
 def test_make_dev_serves_on_port_without_warnings_and_stops_whole(tmp_path):
     port = _free_port()
     env = {
-        **os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "a.duckdb"),
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "ANALYTICS_DUCKDB_PATH": str(tmp_path / "a.duckdb"),
         "ANALYTICS_HTTP_MAX_ATTEMPTS": "2",
     }
     env.pop("ANALYTICS_OUTPUT_DIR", None)
@@ -60,7 +62,13 @@ def test_make_dev_serves_on_port_without_warnings_and_stops_whole(tmp_path):
     (tmp_path / "home" / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
     log = tmp_path / "dev.log"
     with log.open("wb") as out:
-        make = subprocess.Popen(["make", "--no-print-directory", "dev", f"PORT={port}"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "dev", f"PORT={port}"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -87,7 +95,10 @@ def test_make_dev_serves_on_port_without_warnings_and_stops_whole(tmp_path):
         http = _configured(port, location, "http")
         assert http["max_attempts"] == ("ENV_VAR", "ANALYTICS_HTTP_MAX_ATTEMPTS")
         assert http["min_interval_s"][0] == "VALUE"
-        assert _configured(port, location, "settings")["output_dir"] == ("VALUE", json.dumps(str(REPO / "data" / "reports")))
+        assert _configured(port, location, "settings")["output_dir"] == (
+            "VALUE",
+            json.dumps(str(REPO / "data" / "reports")),
+        )
 
         started = time.monotonic()
         make.send_signal(signal.SIGTERM)

@@ -59,7 +59,8 @@ def refused(result, table: str, rule: str, season: int) -> str:
 
 def incident(db: Path, table: str, rule: str, season: int) -> dict:
     rows = read_table(
-        db, "SELECT * FROM nfl.incidents WHERE table_name = ? AND rule = ? AND season = ? ORDER BY incident_at DESC",
+        db,
+        "SELECT * FROM nfl.incidents WHERE table_name = ? AND rule = ? AND season = ? ORDER BY incident_at DESC",
         [table, rule, season],
     )
     assert len(rows) >= 1, f"no incident recorded for {table}.{rule} {season}"
@@ -92,15 +93,21 @@ def spotrac_rows(html: str, change) -> str:
 
 # --- Identity --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.integration
 def test_pfr_page_of_another_season_is_refused(db, tmp_path, page_server, live):
     """A stale cache answers the 2018 URL with the real 2017 page."""
     page_server.serve("/years/2018/index.htm", page_server.pages[PFR_2017_PATH])
     before = stored(db)
-    result = materialize_seasons(db, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "standings", "page_season", 2018)
     assert "a page for season 2018" in message and "states season 2017" in message and "2017 NFL Standings" in message
-    assert f"standings.page_season is structural and cannot be accepted: check the source page {page_server.url('/years/2018/index.htm')}" in message
+    assert (
+        f"standings.page_season is structural and cannot be accepted: check the source page "
+        f"{page_server.url('/years/2018/index.htm')}" in message
+    )
     assert "accept_rules" not in message
     assert stored(db) == before
     record = incident(db, "standings", "page_season", 2018)
@@ -131,7 +138,9 @@ def test_a_redirect_to_another_seasons_page_is_refused_and_not_followed(db, tmp_
 def test_spotrac_page_of_another_season_is_refused_by_its_title_and_cap(db, tmp_path, page_server, live):
     page_server.serve("/nfl/cap/2025/", page_server.pages[SPOTRAC_2024_PATH])
     before = stored(db)
-    result = materialize_seasons(db, 2025, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2025, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "dead_cap", "page_season", 2025)
     assert "states season 2024" in message and "the cap of 2024" in message
     assert stored(db) == before
@@ -149,6 +158,7 @@ def test_landing_file_holding_another_seasons_rows_is_refused_naming_both(db, la
 
 
 # --- Identity against every season the platform knows, on a DuckDB file holding one season ------------------
+
 
 @pytest.fixture(scope="module")
 def only_2018(tmp_path_factory) -> Path:
@@ -173,7 +183,11 @@ def season_rows_as_landing_file(table: str, season: int) -> str:
     name = "nfl_standings_2011_2025.csv" if table == "standings" else "nfl_team_dead_money_2011_2025.csv"
     ref = pd.read_csv(shared_file("reference", name))
     ref = ref[ref["season"] == season].rename(columns={"team": "code_that_season", "franchise": "team"})
-    columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+    columns = (
+        ["wins", "losses", "ties", "points_for", "points_against"]
+        if table == "standings"
+        else ["dead_money_musd", "total_cap_allocations_musd"]
+    )
     return ref[["team", *columns]].to_csv(index=False)
 
 
@@ -190,7 +204,10 @@ def test_a_landing_file_of_another_seasons_rows_is_refused_with_one_season_store
     before = stored_2018(db_2018)
     result = landing_run(db_2018, landing, table, 2018, season_rows_as_landing_file(table, 2016))
     message = refused(result, table, "distinct_from_other_seasons", 2018)
-    assert "rows match season 2016 on 32 of 32 teams" in message and "season 2016's facts shipped with the package" in message
+    assert (
+        "rows match season 2016 on 32 of 32 teams" in message
+        and "season 2016's facts shipped with the package" in message
+    )
     assert "this looks like season 2016's data delivered as 2018" in message
     assert "structural and cannot be accepted" in message and "accept_rules" not in message
     assert stored_2018(db_2018) == before
@@ -210,21 +227,30 @@ def pfr_2017_page_claiming(page: bytes, season: int) -> bytes:
 
 
 @pytest.mark.integration
-def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_refused(db_2018, tmp_path, page_server, live):
+def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_refused(
+    db_2018, tmp_path, page_server, live
+):
     """The real 2017 page edited to say 2018 everywhere a page says its season: the page's claim passes,
     and the identity rule recognises its rows as 2017's from the package's facts (2017 is not stored)."""
     page = pfr_2017_page_claiming(page_server.pages[PFR_2017_PATH], 2018)
-    assert b"<title>2018 NFL" in page and b'href="/teams/nwe/2018.htm"' in page and b'href="/teams/nwe/2017.htm"' not in page
+    assert (
+        b"<title>2018 NFL" in page
+        and b'href="/teams/nwe/2018.htm"' in page
+        and b'href="/teams/nwe/2017.htm"' not in page
+    )
     page_server.serve("/years/2018/index.htm", page)
     before = stored_2018(db_2018)
-    result = materialize_seasons(db_2018, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db_2018, 2018, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "standings", "distinct_from_other_seasons", 2018)
     assert "rows match season 2017 on 32 of 32 teams" in message and "delivered as 2018" in message
     assert "page_season failed" not in message  # the page's own claim was 2018: only its rows give it away
     assert stored_2018(db_2018) == before
     checks = {
         e.event_specific_data.check_name: e.event_specific_data.passed
-        for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     assert checks["page_season"] is True and checks["distinct_from_other_seasons"] is False
     record = incident(db_2018, "standings", "distinct_from_other_seasons", 2018)
@@ -244,23 +270,36 @@ def test_every_embedded_season_against_all_the_others_known_raises_no_false_alar
             assert set(ctx.others["known_as"]) == {"embedded facts"} and season not in set(ctx.others["season"])
             assert sorted(ctx.others["season"].unique()) == [s for s in range(2011, 2026) if s != season]
             report = rules.validate(table, frame, season, True, ctx)
-            known = {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()  # TB 2011: 0.73x, a WARN
+            known = (
+                {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()
+            )  # TB 2011: 0.73x, a WARN
             assert {r.rule.name for r in report.failed()} == known, report.summary()
-            columns = ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings" else ["dead_money_musd", "total_cap_allocations_musd"]
+            columns = (
+                ["wins", "losses", "ties", "points_for", "points_against"]
+                if table == "standings"
+                else ["dead_money_musd", "total_cap_allocations_musd"]
+            )
             closest[(table, season)] = _others_equal(frame, ctx, columns)[0]
     assert max(closest.values()) == 0  # README: 0 of 32 teams, standings and dead money, between any two seasons
 
 
 # --- Plausibility ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.integration
 def test_wins_and_losses_exchanged_on_the_pfr_page_are_refused(db, tmp_path, page_server, live):
     page = page_server.pages[PFR_2017_PATH].decode()
-    swapped = page.replace('data-stat="wins"', "data-stat=\"__w\"").replace('data-stat="losses"', 'data-stat="wins"').replace("data-stat=\"__w\"", 'data-stat="losses"')
+    swapped = (
+        page.replace('data-stat="wins"', 'data-stat="__w"')
+        .replace('data-stat="losses"', 'data-stat="wins"')
+        .replace('data-stat="__w"', 'data-stat="losses"')
+    )
     page_server.serve(PFR_2017_PATH, swapped.encode())
     db_path = db  # 2017 is stored from the embedded facts; the live page would replace it
     before = stored(db_path)
-    result = materialize_seasons(db_path, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db_path, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "standings", "record_agrees_with_points", 2017)
     assert "Spearman correlation -0.9" in message
     assert "CLE 16-0-0 with points 234-410" in message  # the 0-16 Browns shown as unbeaten
@@ -281,7 +320,9 @@ def test_every_dead_money_zero_is_refused(db, tmp_path, page_server, live):
 
     page_server.serve(SPOTRAC_2024_PATH, spotrac_rows(page, zero_dead).encode())
     before = stored(db)
-    result = materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "dead_cap", "dead_money_not_degenerate", 2024)
     assert "32 of 32 teams at $0.00M" in message
     assert stored(db) == before
@@ -303,7 +344,9 @@ def test_allocations_far_above_the_cap_are_refused_naming_the_team_and_ratio(db,
     assert inflated.count("$408,640,000") == 1
     page_server.serve(SPOTRAC_2024_PATH, inflated.encode())
     before = stored(db)
-    result = materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "dead_cap", "allocations_within_bounds", 2024)
     assert "every team's allocations 50%-150% of the league cap" in message
     assert "TB allocations 160% of the cap ($408.6M of $255.4M)" in message
@@ -324,7 +367,9 @@ def test_spotrac_amounts_in_thousands_are_refused_naming_the_unit(db, tmp_path, 
     thousands = spotrac_rows(page, lambda team, m: f"${int(m.group(1).replace(',', '')) // 1000:,}")
     page_server.serve(SPOTRAC_2024_PATH, thousands.encode())
     before = stored(db)
-    result = materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+    )
     message = refused(result, "dead_cap", "amounts_in_millions", 2024)
     assert "allocations look like amounts 1,000 times too small" in message
     assert stored(db) == before
@@ -333,20 +378,28 @@ def test_spotrac_amounts_in_thousands_are_refused_naming_the_unit(db, tmp_path, 
 @pytest.mark.integration
 def test_landing_dead_cap_in_dollars_is_refused_before_any_risk_row(db, landing):
     body = pd.read_csv(pd.io.common.StringIO(spotrac_dead_cap(2024)))
-    body[["dead_money_musd", "total_cap_allocations_musd"]] = (body[["dead_money_musd", "total_cap_allocations_musd"]] * 1e6).round(0).astype("int64")
+    body[["dead_money_musd", "total_cap_allocations_musd"]] = (
+        (body[["dead_money_musd", "total_cap_allocations_musd"]] * 1e6).round(0).astype("int64")
+    )
     before = stored(db)
     result = landing_run(db, landing, "dead_cap", 2024, body.to_csv(index=False))
     message = refused(result, "dead_cap", "amounts_in_millions", 2024)
     assert "allocations look like dollars (not millions)" in message and "dead money looks like dollars" in message
-    assert f"dead_cap.amounts_in_millions is structural and cannot be accepted: fix the landing file {landing / 'dead_cap_2024.csv'}" in message
+    assert (
+        f"dead_cap.amounts_in_millions is structural and cannot be accepted: fix the landing file "
+        f"{landing / 'dead_cap_2024.csv'}" in message
+    )
     # Amounts in dollars also drift and break the allocation bounds: nothing to accept until the units are fixed.
-    assert message.rstrip().endswith("The other rules that refused (allocations_within_bounds, dead_cap_drift) are judged again once that is fixed.")
+    assert message.rstrip().endswith(
+        "The other rules that refused (allocations_within_bounds, dead_cap_drift) are judged again once that is fixed."
+    )
     assert "accept_rules" not in message
     assert stored(db) == before
     assert read_table(db, "SELECT max(dead_cap_pct) AS m FROM nfl.team_season_risk")["m"].fillna(0).item() < 100
 
 
 # --- Drift and break glass ---------------------------------------------------------------------------------
+
 
 def drifted_2024() -> str:
     body = pd.read_csv(pd.io.common.StringIO(spotrac_dead_cap(2024)))
@@ -366,7 +419,7 @@ def test_a_jump_far_outside_history_is_refused(db, landing):
 
 def pasted_config(message: str) -> dict:
     """The launchpad config a refusal ends with, as a person would copy it: from its `ops:` line to the end."""
-    block = message.rstrip()[message.rindex("\nops:") + 1:]
+    block = message.rstrip()[message.rindex("\nops:") + 1 :]
     assert len(block.splitlines()) == 6, message  # ops, the step, config, accept_rules, reason, accepted_by: the end
     return yaml.safe_load(block)
 
@@ -378,16 +431,30 @@ def test_a_refusal_ends_with_the_config_that_accepts_it_and_that_config_stores_t
     before = stored(db)
     message = refused(landing_run(db, landing, "dead_cap", 2024, drifted_2024()), "dead_cap", "dead_cap_drift", 2024)
     config = pasted_config(message)
-    assert config == {"ops": {"dead_cap": {"config": {
-        "accept_rules": ["dead_cap_drift"], "reason": "<why the data is right>", "accepted_by": "<you>",
-    }}}}
+    assert config == {
+        "ops": {
+            "dead_cap": {
+                "config": {
+                    "accept_rules": ["dead_cap_drift"],
+                    "reason": "<why the data is right>",
+                    "accepted_by": "<you>",
+                }
+            }
+        }
+    }
     unfilled = landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=config)
     assert not unfilled.success and "replace '<why the data is right>'" in step_failures(unfilled)["dead_cap"]
     assert stored(db) == before
-    config["ops"]["dead_cap"]["config"].update(reason="Checked against the teams' filings", accepted_by="analyst@example.com")
+    config["ops"]["dead_cap"]["config"].update(
+        reason="Checked against the teams' filings", accepted_by="analyst@example.com"
+    )
     assert landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=config).success
-    accepted = read_table(db, "SELECT table_name, rule, accepted_by, reason FROM nfl.gate_acceptances WHERE season = 2024")
-    assert accepted.values.tolist() == [["dead_cap", "dead_cap_drift", "analyst@example.com", "Checked against the teams' filings"]]
+    accepted = read_table(
+        db, "SELECT table_name, rule, accepted_by, reason FROM nfl.gate_acceptances WHERE season = 2024"
+    )
+    assert accepted.values.tolist() == [
+        ["dead_cap", "dead_cap_drift", "analyst@example.com", "Checked against the teams' filings"]
+    ]
     assert read_table(db, "SELECT avg(dead_money_musd) AS m FROM nfl.dead_cap WHERE season = 2024")["m"].item() > 80
 
 
@@ -395,19 +462,37 @@ def test_a_refusal_ends_with_the_config_that_accepts_it_and_that_config_stores_t
 def test_a_refusal_on_standings_names_its_own_step_and_rules(db, landing):
     """2017's records with every score doubled, as 2019: points drift (acceptable) on the standings step."""
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
-    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body = reference[reference["season"] == 2017][
+        ["team", "wins", "losses", "ties", "points_for", "points_against"]
+    ].copy()
     body[["points_for", "points_against"]] *= 2
-    message = refused(landing_run(db, landing, "standings", 2019, body.to_csv(index=False)), "standings", "points_drift", 2019)
-    assert pasted_config(message)["ops"] == {"standings": {"config": {
-        "accept_rules": ["points_drift"], "reason": "<why the data is right>", "accepted_by": "<you>",
-    }}}
+    message = refused(
+        landing_run(db, landing, "standings", 2019, body.to_csv(index=False)), "standings", "points_drift", 2019
+    )
+    assert pasted_config(message)["ops"] == {
+        "standings": {
+            "config": {
+                "accept_rules": ["points_drift"],
+                "reason": "<why the data is right>",
+                "accepted_by": "<you>",
+            }
+        }
+    }
 
 
 @pytest.mark.integration
 def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db, landing):
-    override = {"ops": {"dead_cap": {"config": {
-        "accept_rules": ["dead_cap_drift"], "reason": "League-wide restructures after the new CBA", "accepted_by": "analyst@example.com",
-    }}}}
+    override = {
+        "ops": {
+            "dead_cap": {
+                "config": {
+                    "accept_rules": ["dead_cap_drift"],
+                    "reason": "League-wide restructures after the new CBA",
+                    "accepted_by": "analyst@example.com",
+                }
+            }
+        }
+    }
     result = landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=override)
     assert result.success
     accepted = read_table(db, "SELECT * FROM nfl.gate_acceptances WHERE season = 2024")
@@ -420,7 +505,8 @@ def test_break_glass_accepts_a_named_rule_with_a_reason_and_keeps_the_record(db,
     assert stored_mean > 80
     checks = {
         e.event_specific_data.check_name: e.event_specific_data
-        for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     assert not checks["dead_cap_drift"].passed and checks["dead_cap_drift"].severity == dg.AssetCheckSeverity.WARN
     assert "analyst@example.com" in checks["dead_cap_drift"].metadata["accepted"].value
@@ -431,19 +517,34 @@ def test_break_glass_never_opens_a_structural_rule(db, landing):
     before = stored(db)
     # The config's type holds only the table's acceptable rules: the run is refused when it is launched.
     for rule in ("amounts_in_millions", "no_such_rule", "points_drift"):  # structural, unknown, another table's
-        override = {"ops": {"dead_cap": {"config": {"accept_rules": [rule], "reason": "trust me", "accepted_by": "someone"}}}}
-        with pytest.raises(dg.DagsterInvalidConfigError, match=f"accept_rules\\[0\\] not in enum type DeadCapAcceptableRule got {rule}"):
+        override = {
+            "ops": {"dead_cap": {"config": {"accept_rules": [rule], "reason": "trust me", "accepted_by": "someone"}}}
+        }
+        with pytest.raises(
+            dg.DagsterInvalidConfigError, match=f"accept_rules\\[0\\] not in enum type DeadCapAcceptableRule got {rule}"
+        ):
             landing_run(db, landing, "dead_cap", 2024, spotrac_dead_cap(2024), run_config=override)
     no_reason = {"ops": {"dead_cap": {"config": {"accept_rules": ["dead_cap_drift"]}}}}
     result = landing_run(db, landing, "dead_cap", 2024, spotrac_dead_cap(2024), run_config=no_reason)
     assert "needs a written reason and accepted_by" in step_failures(result)["dead_cap"]
-    assert "Rules of dead_cap that can be accepted: allocations_within_bounds, allocations_near_cap, dead_cap_drift." in step_failures(result)["dead_cap"]
+    assert (
+        "Rules of dead_cap that can be accepted: allocations_within_bounds, allocations_near_cap, dead_cap_drift."
+        in step_failures(result)["dead_cap"]
+    )
     assert stored(db) == before
     # An override built in Python (no launchpad type in between) is held to the same rules.
-    with pytest.raises(dg.Failure, match="amounts_in_millions are structural and can never be accepted: fix the data. Rules of dead_cap that"):
-        gate.check_override("dead_cap", gate.GateOverride(accept_rules=["amounts_in_millions"], reason="trust me", accepted_by="someone"))
+    with pytest.raises(
+        dg.Failure,
+        match="amounts_in_millions are structural and can never be accepted: fix the data. Rules of dead_cap that",
+    ):
+        gate.check_override(
+            "dead_cap",
+            gate.GateOverride(accept_rules=["amounts_in_millions"], reason="trust me", accepted_by="someone"),
+        )
     with pytest.raises(dg.Failure, match="cannot accept unknown rule\\(s\\) no_such_rule"):
-        gate.check_override("dead_cap", gate.GateOverride(accept_rules=["no_such_rule"], reason="trust me", accepted_by="someone"))
+        gate.check_override(
+            "dead_cap", gate.GateOverride(accept_rules=["no_such_rule"], reason="trust me", accepted_by="someone")
+        )
 
 
 SCHEMA_QUERY = """query($selector: PipelineSelector!) { runConfigSchemaOrError(selector: $selector) {
@@ -451,7 +552,8 @@ SCHEMA_QUERY = """query($selector: PipelineSelector!) { runConfigSchemaOrError(s
     __typename key typeParamKeys
     ... on EnumConfigType { givenName values { value } }
     ... on CompositeConfigType { fields { name description configTypeKey } } } } } }"""
-VALID_QUERY = """query($selector: PipelineSelector!, $config: RunConfigData!) { isPipelineConfigValid(pipeline: $selector, mode: "default", runConfigData: $config) {
+VALID_QUERY = """query($selector: PipelineSelector!, $config: RunConfigData!) {
+  isPipelineConfigValid(pipeline: $selector, mode: "default", runConfigData: $config) {
   __typename ... on RunConfigValidationInvalid { errors { message } } } }"""
 
 
@@ -464,10 +566,16 @@ def test_the_launchpad_lists_exactly_each_tables_acceptable_rules(dev_server):
         "standings": ["record_agrees_with_points", "points_drift", "season_progress"],
         "dead_cap": ["allocations_within_bounds", "allocations_near_cap", "dead_cap_drift"],
     }
-    assert expected == {t: [r.name for r in RULES if r.table == t and r.acceptable] for t in expected}  # the catalog's declaration
+    assert expected == {
+        t: [r.name for r in RULES if r.table == t and r.acceptable] for t in expected
+    }  # the catalog's declaration
     server = dev_server  # the session's dg dev
     for job in ("season_pipeline",):
-        selector = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": job}
+        selector = {
+            "repositoryLocationName": "analytics_assets",
+            "repositoryName": "__repository__",
+            "pipelineName": job,
+        }
         schema = server.gql(SCHEMA_QUERY, {"selector": selector})["runConfigSchemaOrError"]
         assert schema["__typename"] == "RunConfigSchema", schema
         types = {t["key"]: t for t in schema["allConfigTypes"]}
@@ -485,13 +593,20 @@ def test_the_launchpad_lists_exactly_each_tables_acceptable_rules(dev_server):
             assert [v["value"] for v in types[key]["values"]] == names, (job, table)
             assert all(name in accept["description"] for name in names)
             assert defaults[table]["config"] == {"accept_rules": [], "reason": "", "accepted_by": ""}
-        bad = {"ops": {"dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "x", "accepted_by": "y"}}}}
+        bad = {
+            "ops": {
+                "dead_cap": {"config": {"accept_rules": ["amounts_in_millions"], "reason": "x", "accepted_by": "y"}}
+            }
+        }
         invalid = server.gql(VALID_QUERY, {"selector": selector, "config": bad})["isPipelineConfigValid"]
         assert invalid["__typename"] == "RunConfigValidationInvalid"
-        assert any("not in enum type DeadCapAcceptableRule got amounts_in_millions" in e["message"] for e in invalid["errors"])
+        assert any(
+            "not in enum type DeadCapAcceptableRule got amounts_in_millions" in e["message"] for e in invalid["errors"]
+        )
 
 
 # --- Real history passes every rule ---------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_every_real_season_2011_2025_passes_every_rule_of_meaning():
@@ -502,7 +617,9 @@ def test_every_real_season_2011_2025_passes_every_rule_of_meaning():
             ctx = season_context(table, season, empty, frames)
             report = rules.validate(table, frame, season, True, ctx)
             failed = {r.rule.name for r in report.failed()}
-            known = {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()  # TB 2011: 0.73x, a WARN
+            known = (
+                {"allocations_near_cap"} if (table, season) == ("dead_cap", 2011) else set()
+            )  # TB 2011: 0.73x, a WARN
             assert failed == known, report.summary()
             ran = {r.rule.name for r in report.results if r.evaluated}
             assert {"distinct_from_other_seasons", "points_drift" if table == "standings" else "dead_cap_drift"} <= ran
@@ -521,12 +638,25 @@ def test_every_rule_is_declared_once_with_its_guard_and_severity():
 def partial_standings(season_of_games: int, last_week: int) -> str:
     """Standings after `last_week` of a real season's games (nflverse games-file layout), as a landing CSV."""
     games = pd.read_csv(shared_file("reference", "nflverse_schedules_2016_2025.csv"))
-    games = games[(games["season"] == season_of_games) & (games["game_type"] == "REG") & (games["week"] <= last_week) & games["home_score"].notna()]
+    games = games[
+        (games["season"] == season_of_games)
+        & (games["game_type"] == "REG")
+        & (games["week"] <= last_week)
+        & games["home_score"].notna()
+    ]
     home = pd.DataFrame({"team": games["home_team"], "pf": games["home_score"], "pa": games["away_score"]})
     away = pd.DataFrame({"team": games["away_team"], "pf": games["away_score"], "pa": games["home_score"]})
     lines = pd.concat([home, away])
-    lines = lines.assign(wins=lines["pf"] > lines["pa"], losses=lines["pf"] < lines["pa"], ties=lines["pf"] == lines["pa"])
-    table = lines.groupby("team").agg(wins=("wins", "sum"), losses=("losses", "sum"), ties=("ties", "sum"), points_for=("pf", "sum"), points_against=("pa", "sum"))
+    lines = lines.assign(
+        wins=lines["pf"] > lines["pa"], losses=lines["pf"] < lines["pa"], ties=lines["pf"] == lines["pa"]
+    )
+    table = lines.groupby("team").agg(
+        wins=("wins", "sum"),
+        losses=("losses", "sum"),
+        ties=("ties", "sum"),
+        points_for=("pf", "sum"),
+        points_against=("pa", "sum"),
+    )
     table = table.astype("int64").reset_index().replace({"team": {"LAR": "LA"}})
     return table.to_csv(index=False)
 
@@ -548,24 +678,36 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
 
     assert materialize_seasons(db, 2023, 2024, names=["standings"]).success
     assert not landing_run(db, landing, "dead_cap", 2024, drifted_2024()).success  # refused first: an incident
-    override = {"ops": {"dead_cap": {"config": {
-        "accept_rules": ["dead_cap_drift"], "reason": "Checked <against> the filings", "accepted_by": "analyst@example.com",
-    }}}}
+    override = {
+        "ops": {
+            "dead_cap": {
+                "config": {
+                    "accept_rules": ["dead_cap_drift"],
+                    "reason": "Checked <against> the filings",
+                    "accepted_by": "analyst@example.com",
+                }
+            }
+        }
+    }
     assert landing_run(db, landing, "dead_cap", 2024, drifted_2024(), run_config=override).success
     assert materialize_seasons(db, 2023, 2024, names=["team_season_risk"]).success
     out = tmp_path / "reports"
     materialize_outputs(db, out)
     html = (out / "risk_report.html").read_text()
-    acceptances = html[html.index('id="acceptance-table"'):]
+    acceptances = html[html.index('id="acceptance-table"') :]
     acceptances = acceptances[: acceptances.index("</table>")]
     assert "dead_cap_drift" in acceptances and "analyst@example.com" in acceptances
     assert "Checked &lt;against&gt; the filings" in acceptances  # escaped, never raw markup
-    provenance_2024 = [row for row in html.split("<tr>") if "<td data-sort=\"2024\"" in row and ">dead_cap<" in row]
+    provenance_2024 = [row for row in html.split("<tr>") if '<td data-sort="2024"' in row and ">dead_cap<" in row]
     assert any("dead_cap_drift by analyst@example.com" in row for row in provenance_2024)
-    incidents = re.sub(r'<span class="nb">([^<]*)</span>', r"\1", html[html.index('id="incident-table"'):])  # hyphenated words kept whole
+    incidents = re.sub(
+        r'<span class="nb">([^<]*)</span>', r"\1", html[html.index('id="incident-table"') :]
+    )  # hyphenated words kept whole
     assert ">refused<" in incidents and ">accepted<" in incidents and "mean dead-cap % 34.33" in incidents
     assert "accepted by analyst@example.com" in (out / "risk_report.md").read_text()
-    quality_row = next(row for row in html[html.index('id="quality-table"'):].split("<tr>") if "<code>dead_cap_drift</code>" in row)
+    quality_row = next(
+        row for row in html[html.index('id="quality-table"') :].split("<tr>") if "<code>dead_cap_drift</code>" in row
+    )
     assert 'class="status-accepted">accepted<' in quality_row and "ACCEPTED by analyst@example.com" in quality_row
 
 
@@ -573,11 +715,15 @@ def test_the_report_shows_an_acceptance_beside_its_season_and_the_recent_inciden
 def test_points_far_outside_history_are_refused_as_drift(db, landing):
     """2017's real records with every score doubled (a feed counting both halves twice): the shape is fine."""
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
-    body = reference[reference["season"] == 2017][["team", "wins", "losses", "ties", "points_for", "points_against"]].copy()
+    body = reference[reference["season"] == 2017][
+        ["team", "wins", "losses", "ties", "points_for", "points_against"]
+    ].copy()
     body[["points_for", "points_against"]] *= 2
     before = stored(db)
     result = landing_run(db, landing, "standings", 2019, body.to_csv(index=False))
     assert not result.success
     message = step_failures(result)["standings"]
-    assert "standings.points_drift failed for season 2019" in message and "points per team-game 43.44 against" in message
+    assert (
+        "standings.points_drift failed for season 2019" in message and "points per team-game 43.44 against" in message
+    )
     assert stored(db) == before

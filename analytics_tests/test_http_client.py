@@ -31,8 +31,14 @@ class Sleeps(list):
 
 def client(sleep=None, **overrides) -> PoliteClient:
     config = dict(
-        user_agent="analytics-assets-tests/1.0 (+tests)", connect_timeout_s=2.0, read_timeout_s=2.0, max_attempts=3,
-        backoff_base_s=0.01, backoff_max_s=0.02, min_interval_s=0.0, max_retry_after_s=30.0,
+        user_agent="analytics-assets-tests/1.0 (+tests)",
+        connect_timeout_s=2.0,
+        read_timeout_s=2.0,
+        max_attempts=3,
+        backoff_base_s=0.01,
+        backoff_max_s=0.02,
+        min_interval_s=0.0,
+        max_retry_after_s=30.0,
     )
     config.update(overrides)
     return PoliteClient(sleep=Sleeps() if sleep is None else sleep, rng=random.Random(7), **config)
@@ -194,7 +200,8 @@ def test_rate_limit_spacing_holds_across_processes(page_server, tmp_path):
         "import sys, time\n"
         "from pathlib import Path\n"
         "from analytics_assets.ingestion.http_client import PoliteClient\n"
-        "c = PoliteClient(user_agent=\"analytics-assets-test\", min_interval_s=float(sys.argv[2]), max_attempts=1, spacing_dir=Path(sys.argv[3]))\n"
+        'c = PoliteClient(user_agent="analytics-assets-test", min_interval_s=float(sys.argv[2]), max_attempts=1, '
+        "spacing_dir=Path(sys.argv[3]))\n"
         "for _ in range(2):\n"
         "    c.get(sys.argv[1])\n"
     )
@@ -204,5 +211,8 @@ def test_rate_limit_spacing_holds_across_processes(page_server, tmp_path):
     arrivals = sorted(s.at for s in page_server.requests())
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     assert len(arrivals) == 4
-    print(f"request spacing at the server across two processes (interval {interval} s): {', '.join(f'{g:.3f}' for g in gaps)} s")
+    print(
+        f"request spacing at the server across two processes (interval {interval} s): "
+        f"{', '.join(f'{g:.3f}' for g in gaps)} s"
+    )
     assert min(gaps) >= interval * 0.95  # the server stamps arrivals a moment after the client's own clock

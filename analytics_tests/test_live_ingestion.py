@@ -23,7 +23,19 @@ from analytics_tests.support.live import http_for
 from analytics_tests.support.runs import materialize_seasons, step_failures
 
 STORED = ["standings", "dead_cap", "partition_versions"]
-COLS = ["season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "points_for", "points_against"]
+COLS = [
+    "season",
+    "team",
+    "franchise",
+    "conference",
+    "division",
+    "games",
+    "wins",
+    "losses",
+    "ties",
+    "points_for",
+    "points_against",
+]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +88,9 @@ def test_live_standings_2017_equal_the_reference_and_the_page_is_archived(db, tm
     assert entry["status"] == 200 and entry["ok"] and entry["bytes"] == len(page) and entry["attempts"] == 1
     assert entry["url"] == page_server.url(PFR_2017_PATH) and entry["latency_ms"] > 0 and entry["fetched_at"]
     log = scrape_log(db)
-    assert log[["season", "source", "attempt", "status", "ok", "bytes", "sha256"]].values.tolist() == [[2017, "pfr", 1, 200, True, len(page), digest]]
+    assert log[["season", "source", "attempt", "status", "ok", "bytes", "sha256"]].values.tolist() == [
+        [2017, "pfr", 1, 200, True, len(page), digest]
+    ]
 
 
 @pytest.mark.integration
@@ -92,12 +106,16 @@ def test_a_second_run_issues_no_request_for_an_archived_completed_season(db, tmp
     pd.testing.assert_frame_equal(again[COLS + ["raw_sha256"]], first[COLS + ["raw_sha256"]])
     assert len(scrape_log(db)) == 1  # the scrape log records requests only
     # Forced, the page is fetched again.
-    assert materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive", force_refetch=True)).success
+    assert materialize_seasons(
+        db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive", force_refetch=True)
+    ).success
     assert len(page_server.requests()) == 2
 
 
 @pytest.mark.integration
-def test_a_parser_fix_is_rematerialized_from_the_archive_without_a_request(db, tmp_path, page_server, live, monkeypatch):
+def test_a_parser_fix_is_rematerialized_from_the_archive_without_a_request(
+    db, tmp_path, page_server, live, monkeypatch
+):
     http = http_for(page_server, tmp_path / "archive")
     real_parser = pfr.parse_standings
 
@@ -106,7 +124,9 @@ def test_a_parser_fix_is_rematerialized_from_the_archive_without_a_request(db, t
 
     monkeypatch.setattr(pfr, "parse_standings", broken)
     before = stored(db)
-    assert "a parser that works" in failure(materialize_seasons(db, 2017, names=["standings"], http=http, raise_on_error=False))
+    assert "a parser that works" in failure(
+        materialize_seasons(db, 2017, names=["standings"], http=http, raise_on_error=False)
+    )
     assert stored(db) == before
     monkeypatch.setattr(pfr, "parse_standings", real_parser)
     assert materialize_seasons(db, 2017, names=["standings"], http=http).success
@@ -119,7 +139,9 @@ def test_live_dead_cap_2024_matches_the_reference_dead_money(db, tmp_path, page_
     assert materialize_seasons(db, 2024, names=["dead_cap"], http=http_for(page_server, tmp_path / "archive")).success
     rows = read_table(db, "SELECT * FROM nfl.dead_cap WHERE season = 2024")
     reference = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
-    merged = rows.merge(reference[reference["season"] == 2024], on=["season", "franchise"], suffixes=("", "_ref"), validate="one_to_one")
+    merged = rows.merge(
+        reference[reference["season"] == 2024], on=["season", "franchise"], suffixes=("", "_ref"), validate="one_to_one"
+    )
     assert len(merged) == 32
     assert (merged["dead_money_musd"] - merged["dead_money_musd_ref"]).abs().max() < 0.05
     assert set(rows["league_salary_cap_musd"]) == {255.4}
@@ -152,12 +174,20 @@ def test_429_with_retry_after_then_200_loads_the_season(db, tmp_path, page_serve
 def test_500_until_retries_run_out_fails_with_the_attempts_and_keeps_stored_data(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(500, b"<html><body>Internal error</body></html>"))
     before = stored(db)
-    message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False))
+    message = failure(
+        materialize_seasons(
+            db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+        )
+    )
     assert "season 2017" in message and page_server.url(PFR_2017_PATH) in message
     assert "failed on all 3 attempts" in message and "last status: 500" in message
     assert "nothing stored changed" in message
     assert stored(db) == before
-    assert scrape_log(db)[["attempt", "status", "ok"]].values.tolist() == [[1, 500, False], [2, 500, False], [3, 500, False]]
+    assert scrape_log(db)[["attempt", "status", "ok"]].values.tolist() == [
+        [1, 500, False],
+        [2, 500, False],
+        [3, 500, False],
+    ]
 
 
 @pytest.mark.integration
@@ -177,7 +207,9 @@ def test_a_truncated_page_fails_and_keeps_stored_data(db, tmp_path, page_server,
     page_server.always_reply(PFR_2017_PATH, Reply(truncate_to=120_000))
     before = stored(db)
     archive = tmp_path / "archive"
-    message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, archive), raise_on_error=False))
+    message = failure(
+        materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, archive), raise_on_error=False)
+    )
     assert "truncated page: 120000 bytes" in message and "failed on all 3 attempts" in message
     assert stored(db) == before
     assert (scrape_log(db)["ok"] == False).all()  # noqa: E712
@@ -195,7 +227,9 @@ def test_a_page_without_the_afc_table_fails_naming_season_url_expectation_and_ar
     page_server.serve(PFR_2017_PATH, changed)
     before = stored(db)
     archive = tmp_path / "archive"
-    message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, archive), raise_on_error=False))
+    message = failure(
+        materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, archive), raise_on_error=False)
+    )
     archived = RawArchive(archive).object_path(hashlib.sha256(changed).hexdigest())
     assert "season 2017" in message and page_server.url(PFR_2017_PATH) in message
     assert 'expected a standings table with id="AFC"' in message
@@ -208,7 +242,11 @@ def test_a_page_without_the_afc_table_fails_naming_season_url_expectation_and_ar
 def test_a_403_fails_saying_bot_protection_and_pointing_to_the_manual_import(db, tmp_path, page_server, live):
     page_server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Access denied: automated traffic</body></html>"))
     before = stored(db)
-    message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False))
+    message = failure(
+        materialize_seasons(
+            db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), raise_on_error=False
+        )
+    )
     assert "HTTP 403 (bot protection)" in message and "not retried" in message
     assert "load the season by hand" in message and "standings_2017.csv" in message
     assert len(page_server.requests()) == 1
@@ -246,10 +284,17 @@ def test_every_attempt_is_a_json_log_line_with_season_source_url_and_attempt(db,
 
     python_logs = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())["python_logs"]
     log_file = tmp_path / "run.jsonl"
-    python_logs["dagster_handler_config"]["handlers"]["json_stdout"] = {"class": "logging.FileHandler", "level": "INFO", "filename": str(log_file), "formatter": "json"}
+    python_logs["dagster_handler_config"]["handlers"]["json_stdout"] = {
+        "class": "logging.FileHandler",
+        "level": "INFO",
+        "filename": str(log_file),
+        "formatter": "json",
+    }
     page_server.script(PFR_2017_PATH, Reply(503, b"<html><body>busy</body></html>"))
     with dg.instance_for_test(overrides={"python_logs": python_logs}) as instance:
-        result = materialize_seasons(db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), instance=instance)
+        result = materialize_seasons(
+            db, 2017, names=["standings"], http=http_for(page_server, tmp_path / "archive"), instance=instance
+        )
     assert result.success
     lines = [json.loads(line) for line in log_file.read_text().splitlines()]
     attempts = [line for line in lines if line.get("logger") == "analytics_assets.scrape"]

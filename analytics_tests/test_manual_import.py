@@ -76,10 +76,16 @@ def test_both_tables_of_a_season_load_in_one_run_with_the_risk_rows(landing, db)
     assert request.tags["analytics/manual_standings"] == str(landing / "standings_2017.csv")
     assert request.tags["analytics/manual_dead_cap"] == str(landing / "dead_cap_2017.csv")
     assert run(request, db).success
-    assert not (landing / "standings_2017.csv").exists() and not (landing / "dead_cap_2017.csv").exists()  # both moved to loaded/
+    assert (
+        not (landing / "standings_2017.csv").exists() and not (landing / "dead_cap_2017.csv").exists()
+    )  # both moved to loaded/
     sources = read_table(db, "SELECT DISTINCT source FROM nfl.dead_cap WHERE season = 2017")
     assert sources["source"].tolist() == ["manual"]
-    risk = read_table(db, "SELECT r.team, r.win_pct, s.source FROM nfl.team_season_risk r JOIN nfl.standings s USING (season, team) WHERE season = 2017")
+    risk = read_table(
+        db,
+        "SELECT r.team, r.win_pct, s.source FROM nfl.team_season_risk r JOIN nfl.standings s USING (season, team) "
+        "WHERE season = 2017",
+    )
     assert len(risk) == 32 and set(risk["source"]) == {"manual"}
 
 
@@ -128,9 +134,21 @@ def test_files_failing_the_cheap_checks_are_rejected_by_the_sensor_with_the_reas
 @pytest.mark.parametrize(
     ("name", "body", "reason"),
     [
-        ("standings_2017.csv", "team,wins,losses,points_for,points_against\nNE,thirteen,3,458,296\n", "column wins must hold whole numbers; found line 2: 'thirteen'"),
-        ("standings_2017.csv", "team,wins,losses,points_for,points_against\nXYZ,13,3,458,296\n", "not season codes: line 2: 'XYZ'"),
-        ("dead_cap_2017.csv", "team,dead_money_musd,total_cap_allocations_musd\nNE,lots,200\n", "column dead_money_musd must hold amounts in millions"),
+        (
+            "standings_2017.csv",
+            "team,wins,losses,points_for,points_against\nNE,thirteen,3,458,296\n",
+            "column wins must hold whole numbers; found line 2: 'thirteen'",
+        ),
+        (
+            "standings_2017.csv",
+            "team,wins,losses,points_for,points_against\nXYZ,13,3,458,296\n",
+            "not season codes: line 2: 'XYZ'",
+        ),
+        (
+            "dead_cap_2017.csv",
+            "team,dead_money_musd,total_cap_allocations_musd\nNE,lots,200\n",
+            "column dead_money_musd must hold amounts in millions",
+        ),
     ],
 )
 @pytest.mark.integration
@@ -248,7 +266,10 @@ def test_a_huge_junk_file_is_rejected_unread_and_never_delays_a_good_one(landing
     assert read_bytes == []  # the junk was judged by its size alone
     note = (landing / f"dead_cap_2017.csv{REJECTED_SUFFIX}").read_text()
     assert f"Rejected {junk} (dead_cap, season 2017)" in note
-    assert "52,428,800 bytes (50.0 MB), over the 5,242,880 bytes (5.0 MB) limit" in note and "ANALYTICS_LANDING_MAX_BYTES" in note
+    assert (
+        "52,428,800 bytes (50.0 MB), over the 5,242,880 bytes (5.0 MB) limit" in note
+        and "ANALYTICS_LANDING_MAX_BYTES" in note
+    )
     before_dead_cap = table_hash(db, "dead_cap")
     assert run(request, db).success
     assert set(read_table(db, "SELECT source FROM nfl.standings WHERE season = 2017")["source"]) == {"manual"}
@@ -256,8 +277,11 @@ def test_a_huge_junk_file_is_rejected_unread_and_never_delays_a_good_one(landing
     # The junk stays rejected on every tick, and nothing else is asked for.
     assert isinstance(evaluate(), dg.SkipReason)
     # A run forced to load it refuses it by its size too, before reading it.
-    forced = dg.RunRequest(partition_key="2017", asset_selection=[dg.AssetKey("dead_cap")],
-                           tags={"analytics/manual_dead_cap": str(junk), "analytics/manual_dead_cap_sha256": "0" * 64})
+    forced = dg.RunRequest(
+        partition_key="2017",
+        asset_selection=[dg.AssetKey("dead_cap")],
+        tags={"analytics/manual_dead_cap": str(junk), "analytics/manual_dead_cap_sha256": "0" * 64},
+    )
     result = run(forced, db, raise_on_error=False)
     assert "over the 5,242,880 bytes (5.0 MB) limit" in " ".join(step_failures(result).values())
     assert table_hash(db, "dead_cap") == before_dead_cap

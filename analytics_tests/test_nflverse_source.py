@@ -40,8 +40,14 @@ def reference() -> pd.DataFrame:
 
 def http_for(server, archive: Path, **overrides) -> HttpClientResource:
     config = dict(
-        pfr_base_url=server.base_url, spotrac_base_url=server.base_url, nflverse_games_url=server.url(GAMES_PATH),
-        min_interval_s=0.0, max_attempts=2, backoff_base_s=0.01, backoff_max_s=0.02, read_timeout_s=5.0,
+        pfr_base_url=server.base_url,
+        spotrac_base_url=server.base_url,
+        nflverse_games_url=server.url(GAMES_PATH),
+        min_interval_s=0.0,
+        max_attempts=2,
+        backoff_base_s=0.01,
+        backoff_max_s=0.02,
+        read_timeout_s=5.0,
         archive_dir=str(archive),
     )
     config.update(overrides)
@@ -120,7 +126,9 @@ def test_a_file_without_the_score_columns_is_a_layout_change_naming_them():
     from analytics_assets.ingestion.errors import LayoutChangedError
 
     with pytest.raises(LayoutChangedError, match="no column away_score, home_score"):
-        nflverse.parse_games("game_id,season,game_type,away_team,home_team\n1,2017,REG,NE,KC\n", 2017, "https://x/games.csv")
+        nflverse.parse_games(
+            "game_id,season,game_type,away_team,home_team\n1,2017,REG,NE,KC\n", 2017, "https://x/games.csv"
+        )
 
 
 # --- Reconciliation, pure ------------------------------------------------------------------
@@ -173,7 +181,10 @@ def test_one_fetch_of_the_games_file_serves_2016_2025_and_equals_the_reference(d
     matching = (merged[RECORD].values == merged[[f"{c}_ref" for c in RECORD]].values).all(axis=1)
     assert len(merged) == 320 and matching.sum() == 320
     # One season per run: the first run fetches the file, every later run replays it from the archive.
-    assert rows.groupby("season")["source"].first().to_dict() == {2016: "live", **{s: "archive" for s in range(2017, 2026)}}
+    assert rows.groupby("season")["source"].first().to_dict() == {
+        2016: "live",
+        **{s: "archive" for s in range(2017, 2026)},
+    }
     assert set(rows["source_ref"]) == {server.url(GAMES_PATH)}
     assert set(rows["cross_check"]) == {"not cross-checked: ANALYTICS_STANDINGS_SOURCES names nflverse alone"}
     # Completed seasons whose file is archived: no request the second time.
@@ -192,7 +203,9 @@ def test_2017_reconciles_32_of_32_with_the_real_pfr_page(db, tmp_path, server, l
     rows = read_table(db, "SELECT * FROM nfl.standings WHERE season = 2017")
     assert len(rows) == 32 and set(rows["source_ref"]) == {server.url(GAMES_PATH)}
     (note,) = set(rows["cross_check"])
-    assert note.startswith(f"cross-checked with pfr {server.url(PFR_2017_PATH)} (sha256 ") and note.endswith("32 of 32 teams agree")
+    assert note.startswith(f"cross-checked with pfr {server.url(PFR_2017_PATH)} (sha256 ") and note.endswith(
+        "32 of 32 teams agree"
+    )
     logged = read_table(db, "SELECT source, status FROM nfl.scrape_log ORDER BY source")
     assert logged.values.tolist() == [["nflverse", 200], ["pfr", 200]]
 
@@ -200,11 +213,16 @@ def test_2017_reconciles_32_of_32_with_the_real_pfr_page(db, tmp_path, server, l
 @pytest.mark.integration
 def test_a_pfr_page_with_one_team_altered_is_refused_naming_the_team_and_both_values(db, tmp_path, server, live):
     html = server.pages[PFR_2017_PATH].decode()
-    ne = re.compile(r'(New England Patriots</a>\*</th><td class="right " data-stat="wins" >)13(</td><td class="right " data-stat="losses" >)3<')
+    ne = re.compile(
+        r'(New England Patriots</a>\*</th><td class="right " data-stat="wins" >)13(</td><td class="right " '
+        r'data-stat="losses" >)3<'
+    )
     assert len(ne.findall(html)) == 1
     server.serve(PFR_2017_PATH, ne.sub(r"\g<1>12\g<2>4<", html).encode())
     before = stored(db)
-    result = materialize_seasons(db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"), raise_on_error=False)
+    result = materialize_seasons(
+        db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"), raise_on_error=False
+    )
     message = failure(result)
     assert "standings.sources_agree failed for season 2017" in message
     assert "NE wins: nflverse 13, pfr 12" in message and "NE losses: nflverse 3, pfr 4" in message
@@ -214,7 +232,9 @@ def test_a_pfr_page_with_one_team_altered_is_refused_naming_the_team_and_both_va
 
 
 @pytest.mark.integration
-def test_pfr_answering_403_stores_the_season_from_nflverse_with_the_skipped_cross_check_warning(db, tmp_path, server, live):
+def test_pfr_answering_403_stores_the_season_from_nflverse_with_the_skipped_cross_check_warning(
+    db, tmp_path, server, live
+):
     server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Forbidden</body></html>"))
     result = materialize_seasons(db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"))
     assert result.success
@@ -226,7 +246,9 @@ def test_pfr_answering_403_stores_the_season_from_nflverse_with_the_skipped_cros
     assert len(rows) == 32 and set(rows["source_ref"]) == {server.url(GAMES_PATH)}
     (note,) = set(rows["cross_check"])
     assert note.startswith("not cross-checked: Pro-Football-Reference did not answer:") and "HTTP 403" in note
-    warned = read_table(db, "SELECT passed, severity, detail FROM nfl.quality_results WHERE rule = 'sources_cross_checked'")
+    warned = read_table(
+        db, "SELECT passed, severity, detail FROM nfl.quality_results WHERE rule = 'sources_cross_checked'"
+    )
     assert warned.values.tolist()[0][:2] == [False, "WARN"] and "HTTP 403" in warned["detail"].iloc[0]
 
 
@@ -235,7 +257,11 @@ def test_both_sources_down_fails_the_season_naming_both_and_writes_nothing(db, t
     server.always_reply(PFR_2017_PATH, Reply(403, b"<html><body>Forbidden</body></html>"))
     server.always_reply(GAMES_PATH, Reply(503, b"unavailable"))
     before = stored(db)
-    message = failure(materialize_seasons(db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"), raise_on_error=False))
+    message = failure(
+        materialize_seasons(
+            db, 2017, names=["standings"], http=http_for(server, tmp_path / "archive"), raise_on_error=False
+        )
+    )
     assert "No standings source answered for season 2017" in message
     assert "(1) nflverse games file:" in message and "last status: 503" in message
     assert "(2) Pro-Football-Reference:" in message and "HTTP 403" in message
@@ -254,19 +280,28 @@ def mid_season_file(after_week: int) -> bytes:
 
 
 @pytest.mark.integration
-def test_a_mid_season_file_gives_partial_standings_for_the_season_in_progress_that_pass_the_gates(db, tmp_path, server, live):
+def test_a_mid_season_file_gives_partial_standings_for_the_season_in_progress_that_pass_the_gates(
+    db, tmp_path, server, live
+):
     server.serve(GAMES_PATH, mid_season_file(after_week=11))
     result = materialize_seasons(db, 2026, names=["standings"], http=http_for(server, tmp_path / "archive"))
     assert result.success
     checks = check_evaluations(result)
-    assert all(passed for (asset, rule), passed in checks.items() if asset == "standings" and rule not in ("sources_cross_checked", "scraper_slo"))
+    assert all(
+        passed
+        for (asset, rule), passed in checks.items()
+        if asset == "standings" and rule not in ("sources_cross_checked", "scraper_slo")
+    )
     # PFR has no 2026 page here (404): a failed scrape attempt, which the scraper SLO counts (WARN).
     assert checks[("standings", "scraper_slo")] is False
     rows = read_table(db, "SELECT * FROM nfl.standings WHERE season = 2026")
     assert len(rows) == 32 and rows["games"].between(9, 11).all() and rows["games"].max() == 11
     assert rows["wins"].sum() + rows["ties"].sum() / 2 == rows["games"].sum() / 2
     # PFR has no 2026 page on this server: served by nflverse alone, the skip said.
-    assert set(rows["cross_check"]) == {f"not cross-checked: Pro-Football-Reference did not answer: Pro-Football-Reference has no page for season 2026: GET {server.base_url}/years/2026/index.htm returned HTTP 404; that status is not retried"}
+    assert set(rows["cross_check"]) == {
+        f"not cross-checked: Pro-Football-Reference did not answer: Pro-Football-Reference has no page for season "
+        f"2026: GET {server.base_url}/years/2026/index.htm returned HTTP 404; that status is not retried"
+    }
     # The season in progress is fetched again by the next run (the daily refresh).
     assert materialize_seasons(db, 2026, names=["standings"], http=http_for(server, tmp_path / "archive")).success
     assert len(server.requests(GAMES_PATH)) == 2
@@ -278,7 +313,11 @@ def test_embedded_seasons_skip_the_raw_steps_with_no_request_and_no_failure(db, 
     result = materialize_seasons(db, 2017, http=http_for(server, tmp_path / "archive"))
     assert result.success and server.requests() == []
     checks = check_evaluations(result)
-    assert checks[("raw_nflverse_games", "fetched")] and checks[("raw_pfr_season_page", "fetched")] and checks[("raw_spotrac_cap_page", "fetched")]
+    assert (
+        checks[("raw_nflverse_games", "fetched")]
+        and checks[("raw_pfr_season_page", "fetched")]
+        and checks[("raw_spotrac_cap_page", "fetched")]
+    )
     outcomes = {
         e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata["outcome"].value
         for e in result.all_events
@@ -286,7 +325,9 @@ def test_embedded_seasons_skip_the_raw_steps_with_no_request_and_no_failure(db, 
     }
     # Declared not needed: the raw asset is reported for the season, saying why no page was fetched.
     assert all("not needed: embedded" in text for text in outcomes.values()) and len(outcomes) == 3
-    assert read_table(db, "SELECT DISTINCT source, cross_check FROM nfl.standings WHERE season = 2017").values.tolist() == [["embedded", None]]
+    assert read_table(
+        db, "SELECT DISTINCT source, cross_check FROM nfl.standings WHERE season = 2017"
+    ).values.tolist() == [["embedded", None]]
 
 
 @pytest.mark.unit
@@ -294,9 +335,17 @@ def test_the_daily_refresh_fetches_both_standings_sources_and_spotrac():
     graph = defs.resolve_asset_graph()
     selected = {k.to_user_string() for k in season_pipeline_job.selection.resolve(graph)}
     assert {"standings", "dead_cap"} <= selected
-    fetches = {k.asset_key.to_user_string() for k in season_pipeline_job.selection.resolve_checks(graph) if k.name == "fetched"}
+    fetches = {
+        k.asset_key.to_user_string() for k in season_pipeline_job.selection.resolve_checks(graph) if k.name == "fetched"
+    }
     assert fetches == {"raw_nflverse_games", "raw_pfr_season_page", "raw_spotrac_cap_page"}
     job = defs.resolve_job_def("season_pipeline")
     pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
-    assert pools == {"fetch_nflverse": "nflverse", "fetch_pfr": "pfr", "fetch_spotrac": "spotrac", "standings": "duckdb",
-                     "dead_cap": "duckdb", "team_season_risk": "duckdb"}
+    assert pools == {
+        "fetch_nflverse": "nflverse",
+        "fetch_pfr": "pfr",
+        "fetch_spotrac": "spotrac",
+        "standings": "duckdb",
+        "dead_cap": "duckdb",
+        "team_season_risk": "duckdb",
+    }

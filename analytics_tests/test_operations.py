@@ -25,24 +25,50 @@ from analytics_tests.support.deploy import DEPLOY
 @pytest.mark.unit
 def test_plain_record_with_scrape_fields_is_one_json_line():
     record = logging.makeLogRecord(
-        {"name": "analytics_assets.ingestion.http", "levelno": logging.WARNING, "levelname": "WARNING", "msg": "retrying %s", "args": ("pfr",)}
+        {
+            "name": "analytics_assets.ingestion.http",
+            "levelno": logging.WARNING,
+            "levelname": "WARNING",
+            "msg": "retrying %s",
+            "args": ("pfr",),
+        }
     )
-    for key, value in scrape_fields(season=2026, source="pfr", url="https://example.test/years/2026/", attempt=2, status=503).items():
+    for key, value in scrape_fields(
+        season=2026, source="pfr", url="https://example.test/years/2026/", attempt=2, status=503
+    ).items():
         setattr(record, key, value)
     line = JsonFormatter().format(record)
     assert "\n" not in line
     data = json.loads(line)
-    assert data["message"] == "retrying pfr" and data["level"] == "WARNING" and data["logger"] == "analytics_assets.ingestion.http"
-    assert (data["season"], data["source"], data["url"], data["attempt"], data["status"]) == (2026, "pfr", "https://example.test/years/2026/", 2, 503)
+    assert (
+        data["message"] == "retrying pfr"
+        and data["level"] == "WARNING"
+        and data["logger"] == "analytics_assets.ingestion.http"
+    )
+    assert (data["season"], data["source"], data["url"], data["attempt"], data["status"]) == (
+        2026,
+        "pfr",
+        "https://example.test/years/2026/",
+        2,
+        503,
+    )
     assert list(data)[:4] == ["ts", "level", "logger", "message"]
 
 
 @dg.asset(partitions_def=season_partitions)
 def fetch_probe(context) -> None:
     """Logs like the scraper does: through Dagster's logger and through a managed Python logger."""
-    context.log.info("fetched page", extra=scrape_fields(season=int(context.partition_key), source="pfr", url="http://127.0.0.1:9/years/2019/", attempt=1))
+    context.log.info(
+        "fetched page",
+        extra=scrape_fields(
+            season=int(context.partition_key), source="pfr", url="http://127.0.0.1:9/years/2019/", attempt=1
+        ),
+    )
     logging.getLogger("analytics_assets.ingestion.live").warning(
-        "page missing table", extra=scrape_fields(season=int(context.partition_key), source="spotrac", url="http://127.0.0.1:9/nfl/cap/2019/", attempt=3)
+        "page missing table",
+        extra=scrape_fields(
+            season=int(context.partition_key), source="spotrac", url="http://127.0.0.1:9/nfl/cap/2019/", attempt=3
+        ),
     )
 
 
@@ -65,7 +91,12 @@ def test_deployment_logging_config_writes_json_lines_with_run_step_and_scrape_fi
     assert lines and all(line["run_id"] == result.run_id for line in lines)
     by_message = {line["message"]: line for line in lines}
     fetched = by_message["fetched page"]
-    assert (fetched["season"], fetched["source"], fetched["url"], fetched["attempt"]) == (2019, "pfr", "http://127.0.0.1:9/years/2019/", 1)
+    assert (fetched["season"], fetched["source"], fetched["url"], fetched["attempt"]) == (
+        2019,
+        "pfr",
+        "http://127.0.0.1:9/years/2019/",
+        1,
+    )
     assert fetched["step"] == "fetch_probe" and fetched["partition"] == "2019" and fetched["level"] == "INFO"
     missing = by_message["page missing table"]
     assert (missing["source"], missing["attempt"], missing["level"]) == ("spotrac", 3, "WARNING")
@@ -112,7 +143,10 @@ def test_run_tags_spell_dagsters_own_tags():
         assert SEEN["seasons"] == dg.PartitionKeyRange("2019", "2019")
         # A range (make run sets these tags; a backfill's single run carries them): Dagster reads them
         # as the seasons of the run, and without both it refuses the run.
-        job.execute_in_process(tags={run_tags.PARTITION_RANGE_START_TAG: "2019", run_tags.PARTITION_RANGE_END_TAG: "2021"}, instance=instance)
+        job.execute_in_process(
+            tags={run_tags.PARTITION_RANGE_START_TAG: "2019", run_tags.PARTITION_RANGE_END_TAG: "2021"},
+            instance=instance,
+        )
         assert SEEN["seasons"] == dg.PartitionKeyRange("2019", "2021")
         assert instance.get_materialized_partitions(dg.AssetKey("partition_probe")) == {"2019", "2020", "2021"}
         with pytest.raises(dg.DagsterInvariantViolationError):
@@ -127,16 +161,28 @@ def test_a_backfills_runs_carry_the_backfill_tag(tmp_path: Path):
 
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nrun_coordinator:\n  module: dagster\n  class: QueuedRunCoordinator\n")
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nrun_coordinator:\n  module: dagster\n  class: QueuedRunCoordinator\n"
+    )
     env = {**os.environ, "DAGSTER_HOME": str(home)}
-    cli = [str(Path(sys.executable).parent / "dagster"), "job", "backfill", "-m", "analytics_assets.definitions", "-j", "season_pipeline"]
-    done = subprocess.run([*cli, "--partitions", "2019", "--noprompt"], env=env, capture_output=True, text=True, timeout=120)
+    cli = [
+        str(Path(sys.executable).parent / "dagster"),
+        "job",
+        "backfill",
+        "-m",
+        "analytics_assets.definitions",
+        "-j",
+        "season_pipeline",
+    ]
+    done = subprocess.run(
+        [*cli, "--partitions", "2019", "--noprompt"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     launched = re.search(r"Launched backfill job `(\w+)`", done.stdout)
     assert launched, done.stdout
     backfill_id = launched.group(1)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-    assert [(r.job_name, r.status, r.tags.get(run_tags.BACKFILL_TAG), r.tags.get(run_tags.PARTITION_TAG)) for r in runs] == [
-        ("season_pipeline", dg.DagsterRunStatus.QUEUED, backfill_id, "2019")
-    ]
+    assert [
+        (r.job_name, r.status, r.tags.get(run_tags.BACKFILL_TAG), r.tags.get(run_tags.PARTITION_TAG)) for r in runs
+    ] == [("season_pipeline", dg.DagsterRunStatus.QUEUED, backfill_id, "2019")]

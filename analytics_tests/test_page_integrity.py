@@ -31,12 +31,16 @@ CLOUDFLARE_CHALLENGE = b"""<!DOCTYPE html><html lang="en-US"><head><title>Just a
 <body><div class="main-wrapper" role="main"><div class="main-content">
 <h1 class="zone-name-title h1">www.pro-football-reference.com</h1>
 <h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>
-<noscript><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></noscript>
+<noscript><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div>
+</noscript>
 </div></div><script>(function(){window._cf_chl_opt={cvId: '3',cZone: "www.pro-football-reference.com",cType: 'managed'};
 var cpo = document.createElement('script');cpo.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=8a1b';
 document.getElementsByTagName('head')[0].appendChild(cpo);}());</script></body></html>
 """
-MAINTENANCE_PAGE = b"<!DOCTYPE html><html><head><title>Down for maintenance</title></head><body><h1>Service Unavailable</h1><p>We are under maintenance. Back soon.</p></body></html>"
+MAINTENANCE_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Down for maintenance</title></head><body><h1>Service Unavailable</h1>"
+    b"<p>We are under maintenance. Back soon.</p></body></html>"
+)
 
 
 def http_for(server, archive: Path, **overrides) -> HttpClientResource:
@@ -67,7 +71,11 @@ def failure(result) -> str:
 
 
 def standings_2017(db: Path):
-    return read_table(db, "SELECT team, wins, losses, ties, points_for, points_against, source, raw_sha256 FROM nfl.standings WHERE season = 2017 ORDER BY team")
+    return read_table(
+        db,
+        "SELECT team, wins, losses, ties, points_for, points_against, source, raw_sha256 FROM nfl.standings WHERE "
+        "season = 2017 ORDER BY team",
+    )
 
 
 # The classification itself, on the real pages and on real-looking challenge and error pages.
@@ -87,9 +95,21 @@ def test_the_real_pages_are_pages_even_where_they_mention_captcha():
 @pytest.mark.parametrize(
     ("body", "kind", "seen"),
     [
-        (CLOUDFLARE_CHALLENGE, page_checks.BOT_PROTECTION, "'just a moment...', 'cf_chl', 'challenge-platform', 'enable javascript and cookies'"),
-        (b"<html><head><title>Access Denied</title></head><body>Access denied. Reference #18.5</body></html>", page_checks.BOT_PROTECTION, "'access denied'"),
-        (b"<html><body><div id='px-captcha'>Press and hold</div></body></html>", page_checks.BOT_PROTECTION, "'captcha'"),
+        (
+            CLOUDFLARE_CHALLENGE,
+            page_checks.BOT_PROTECTION,
+            "'just a moment...', 'cf_chl', 'challenge-platform', 'enable javascript and cookies'",
+        ),
+        (
+            b"<html><head><title>Access Denied</title></head><body>Access denied. Reference #18.5</body></html>",
+            page_checks.BOT_PROTECTION,
+            "'access denied'",
+        ),
+        (
+            b"<html><body><div id='px-captcha'>Press and hold</div></body></html>",
+            page_checks.BOT_PROTECTION,
+            "'captcha'",
+        ),
         (MAINTENANCE_PAGE, page_checks.BAD_PAGE, "'service unavailable'"),
         (b"<html><body><p>Hello</p></body></html>", page_checks.BAD_PAGE, "only 38 bytes"),
     ],
@@ -132,10 +152,16 @@ def test_a_challenge_page_fails_as_bot_protection_and_the_next_run_fetches_again
     assert kept.read_bytes() == CLOUDFLARE_CHALLENGE and str(kept) in message
     assert not RawArchive(archive).object_path(digest).exists()
     (entry,) = [json.loads(line) for line in (archive / "index.jsonl").read_text().splitlines()]
-    assert entry["ok"] is False and entry["status"] == 200 and entry["rejected"].startswith("bot-protection challenge page")
+    assert (
+        entry["ok"] is False
+        and entry["status"] == 200
+        and entry["rejected"].startswith("bot-protection challenge page")
+    )
     assert RawArchive(archive).latest(url) is None
     log = read_table(db, "SELECT status, ok, error FROM nfl.scrape_log")
-    assert log[["status", "ok"]].values.tolist() == [[200, False]] and log["error"][0].startswith("bot-protection challenge page")
+    assert log[["status", "ok"]].values.tolist() == [[200, False]] and log["error"][0].startswith(
+        "bot-protection challenge page"
+    )
 
     # The site recovers: the next run, with no force flag, fetches the real page and loads it.
     page_server.always.clear()
@@ -158,7 +184,9 @@ def test_a_200_error_page_is_retried_and_the_real_page_loaded(db, tmp_path, page
 
 
 @pytest.mark.integration
-def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantined_and_fetched_again(db, tmp_path, page_server, caplog):
+def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantined_and_fetched_again(
+    db, tmp_path, page_server, caplog
+):
     archive = RawArchive(tmp_path / "archive")
     url = page_server.url(PFR_2017_PATH)
     old = Attempt(url, 1, datetime(2026, 11, 1, tzinfo=UTC), 200, True, None, 12.0, CLOUDFLARE_CHALLENGE)
@@ -170,7 +198,9 @@ def test_a_challenge_page_archived_as_the_page_by_an_older_version_is_quarantine
     assert not Path(archived.path).exists()
     (moved,) = (archive.root / "_rejected" / "quarantine").iterdir()
     assert moved.read_bytes() == CLOUDFLARE_CHALLENGE
-    assert any(archived.path in r.getMessage() and "bot-protection challenge page" in r.getMessage() for r in caplog.records)
+    assert any(
+        archived.path in r.getMessage() and "bot-protection challenge page" in r.getMessage() for r in caplog.records
+    )
 
 
 @pytest.mark.integration
@@ -197,7 +227,9 @@ def test_an_archived_page_altered_on_disk_is_quarantined_logged_and_fetched_agai
     again = standings_2017(db)
     assert set(again["source"]) == {"live"}
     assert again.drop(columns="source").equals(good.drop(columns="source"))
-    quarantine_log = [json.loads(line) for line in (archive.root / "_rejected" / "quarantine.jsonl").read_text().splitlines()]
+    quarantine_log = [
+        json.loads(line) for line in (archive.root / "_rejected" / "quarantine.jsonl").read_text().splitlines()
+    ]
     assert [(q["from"], q["to"]) for q in quarantine_log] == [(str(path), str(moved))]
 
 

@@ -29,10 +29,15 @@ def play(watched, div: str = HISTORY) -> list[str]:
     titles = []
     for season in seasons:
         try:
-            page.wait_for_function(f"s => {TITLE.format(div=div)}.startsWith('League history, ' + s + ':')", arg=season, timeout=60000)
+            page.wait_for_function(
+                f"s => {TITLE.format(div=div)}.startsWith('League history, ' + s + ':')", arg=season, timeout=60000
+            )
         except PlaywrightTimeout:
             title = page.evaluate(f"() => {TITLE.format(div=div)}")
-            raise AssertionError(f"the title never named {season} while playing (it reads {title!r}); {len(watched.errors)} console errors") from None
+            raise AssertionError(
+                f"the title never named {season} while playing (it reads {title!r}); {len(watched.errors)} console "
+                f"errors"
+            ) from None
         titles.append(page.evaluate(f"() => {TITLE.format(div=div)}"))
     return titles
 
@@ -57,7 +62,9 @@ def test_every_page_at_1280_px_plays_without_console_errors_and_breaks_no_word(o
     out = outputs.out_dir
     pages = sorted(out.glob("*.html")) + sorted((out / "teams").glob("*.html"))
     names = {p.name for p in pages}
-    assert {"risk_report.html", "league_history.html", "season_in_progress.html", "LV.html"} <= names and len(pages) == 7 + 32
+    assert {"risk_report.html", "league_history.html", "season_in_progress.html", "LV.html"} <= names and len(
+        pages
+    ) == 7 + 32
     problems: dict[str, dict] = {}
     played: dict[str, list[str]] = {}
     for path in pages:
@@ -75,7 +82,13 @@ def test_every_page_at_1280_px_plays_without_console_errors_and_breaks_no_word(o
         }
         if path.parent.name == "teams" or path.name != "season_in_progress.html":
             # plotly.js came from the folder (../plotly.min.js for team pages) and drew every chart.
-            seen["undrawn charts"] = page.evaluate("() => [...document.querySelectorAll('.plotly-graph-div')].filter(d => !d.querySelector('.main-svg')).length") or []
+            seen["undrawn charts"] = (
+                page.evaluate(
+                    "() => [...document.querySelectorAll('.plotly-graph-div')].filter(d => "
+                    "!d.querySelector('.main-svg')).length"
+                )
+                or []
+            )
         if any(seen.values()):
             problems[path.name] = {k: v for k, v in seen.items() if v}
     assert problems == {}

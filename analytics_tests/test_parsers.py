@@ -20,7 +20,18 @@ pytestmark = pytest.mark.unit
 PFR_URL = "https://www.pro-football-reference.com/years/2017/index.htm"
 SPOTRAC_URL = "https://www.spotrac.com/nfl/cap/2024/"
 PROVENANCE = Provenance("live", PFR_URL, "0" * 64, datetime(2026, 1, 1, tzinfo=UTC))
-STANDINGS_COLS = ["team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "points_for", "points_against"]
+STANDINGS_COLS = [
+    "team",
+    "franchise",
+    "conference",
+    "division",
+    "games",
+    "wins",
+    "losses",
+    "ties",
+    "points_for",
+    "points_against",
+]
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +101,10 @@ def _with_ties_column(html: str, ties: dict[str, int]) -> str:
         if team is None or 'data-stat="win_loss_perc"' not in row:
             return row  # rows of other tables
         n = ties.get(team.group(1), 0)
-        return row.replace('<td class="right " data-stat="win_loss_perc"', f'<td class="right " data-stat="ties" >{n}</td><td class="right " data-stat="win_loss_perc"')
+        return row.replace(
+            '<td class="right " data-stat="win_loss_perc"',
+            f'<td class="right " data-stat="ties" >{n}</td><td class="right " data-stat="win_loss_perc"',
+        )
 
     return re.sub(r"<tr ><th scope=\"row\".*?</tr>", add_tie, html, flags=re.S)
 
@@ -159,7 +173,9 @@ def test_spotrac_parses_from_the_cap_figures_on_and_reads_what_the_whole_page_ho
 
 
 def test_spotrac_page_without_a_dead_cap_column_is_a_layout_change(spotrac_html):
-    html = re.sub(r'<span class="info">Dead</span>\s*<span class="info2">Cap</span>', "<span>Other</span>", spotrac_html)
+    html = re.sub(
+        r'<span class="info">Dead</span>\s*<span class="info2">Cap</span>', "<span>Other</span>", spotrac_html
+    )
     with pytest.raises(LayoutChangedError) as caught:
         spotrac.parse_dead_cap(html, 2024, SPOTRAC_URL)
     assert "Dead Cap" in str(caught.value) and "season 2024" in str(caught.value) and SPOTRAC_URL in str(caught.value)
@@ -168,7 +184,7 @@ def test_spotrac_page_without_a_dead_cap_column_is_a_layout_change(spotrac_html)
 def test_spotrac_page_missing_teams_is_a_layout_change(spotrac_html):
     start = spotrac_html.index("<tbody>")
     first_rows_end = [m.end() for m in re.finditer(r"</tr>", spotrac_html[start:])][9] + start
-    html = spotrac_html[: first_rows_end] + "</tbody></table></body></html>"
+    html = spotrac_html[:first_rows_end] + "</tbody></table></body></html>"
     with pytest.raises(LayoutChangedError, match=r"32 team rows .*found 10 rows"):
         spotrac.parse_dead_cap(html, 2024, SPOTRAC_URL)
 

@@ -12,7 +12,12 @@ from analytics_assets.definitions import defs
 from analytics_assets.quality.catalog import rules_for
 from analytics_assets.run_tags import BACKFILL_TAG
 from analytics_tests.support.data import read_table, table_hash
-from analytics_tests.support.runs import check_evaluations, materialize_seasons, step_failure_descriptions, step_failures
+from analytics_tests.support.runs import (
+    check_evaluations,
+    materialize_seasons,
+    step_failure_descriptions,
+    step_failures,
+)
 
 STANDINGS_RULES = {r.name for r in rules_for("standings")}
 SLO = "scraper_slo"
@@ -48,7 +53,9 @@ def test_each_season_carries_its_own_row_count_and_source(db_path):
             assert shown == {season}, (asset, season)
     standings = {p: m for p, m in (_materialization(r, "standings") for r in result.results)}
     assert standings["2017"]["source"].value == "embedded"
-    sha = read_table(db_path, "SELECT content_sha256 FROM nfl.partition_versions WHERE table_name = 'standings' AND season = 2017")
+    sha = read_table(
+        db_path, "SELECT content_sha256 FROM nfl.partition_versions WHERE table_name = 'standings' AND season = 2017"
+    )
     assert standings["2017"]["content_sha256"].value == sha["content_sha256"].item()
     assert standings["2017"]["content_sha256"].value != standings["2016"]["content_sha256"].value
     again = materialize_seasons(db_path, 2016, 2017)
@@ -114,7 +121,11 @@ def test_a_warning_check_states_the_value_seen_and_the_rule(db_path, embedded_co
     assert warn.description.startswith("2024: ") and "TB" in warn.description and "357.6" in warn.description
     assert "rule: " in warn.description
     passed = checks["dead_money_non_negative"]
-    assert passed.passed and passed.description.startswith("Passed for 2024: smallest dead money $") and "(needs >= 0)" in passed.description
+    assert (
+        passed.passed
+        and passed.description.startswith("Passed for 2024: smallest dead money $")
+        and "(needs >= 0)" in passed.description
+    )
 
 
 @pytest.mark.unit
@@ -137,7 +148,9 @@ def test_the_season_in_progress_alone_fails_on_one_message_and_no_rule_reports(d
         first, *rest = message.splitlines()
         assert first == f"{table} season {SEASON} not refreshed: no source has it; nothing stored changed.", first
         assert len(first) < 200
-        assert rest[-1].startswith("Now: ") and f"{table}_{SEASON}.csv" in rest[-1] and "ANALYTICS_SOURCE=auto" in rest[-1]
+        assert (
+            rest[-1].startswith("Now: ") and f"{table}_{SEASON}.csv" in rest[-1] and "ANALYTICS_SOURCE=auto" in rest[-1]
+        )
     assert not result.asset_materializations_for_node("team_season_risk")  # never run: its inputs failed
     assert {t: table_hash(db_path, t) for t in before} == before
     evaluations = check_evaluations(result)
@@ -153,7 +166,10 @@ def test_a_backfill_of_the_stored_season_in_progress_offline_fails_and_keeps_it(
     in_progress(games=5)  # the season in progress after 5 games, as the sources had it
     assert materialize_seasons(db_path, SEASON - 1, SEASON).success
     season_rows = f"SELECT * FROM nfl.standings WHERE season = {SEASON} ORDER BY team"
-    before, tables = read_table(db_path, season_rows), {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "team_season_risk")}
+    before, tables = (
+        read_table(db_path, season_rows),
+        {t: table_hash(db_path, t) for t in ("standings", "dead_cap", "team_season_risk")},
+    )
     embedded_copy(_drop_in_progress)  # offline: no source answers for it any more
     # "All" offline: the run of the season in progress fails; the stored copy stays, and nothing
     # reports it refreshed (no materialization, no check result for it).

@@ -32,10 +32,15 @@ NEW_YORK = ZoneInfo("America/New_York")
 @pytest.mark.parametrize(
     "now",
     [
-        datetime(2026, 2, 28, 23, 59, 59, tzinfo=NEW_YORK), datetime(2026, 3, 1, 0, 0, tzinfo=NEW_YORK),
-        datetime(2026, 3, 1, 4, 59, 59, tzinfo=UTC), datetime(2026, 3, 1, 5, 0, 0, tzinfo=UTC),
-        datetime(2026, 3, 1, 4, 59, 59), datetime(2026, 3, 1, 0, 0), datetime(2026, 2, 28, 23, 59),  # naive
-        datetime(2011, 3, 1, 0, 0, tzinfo=NEW_YORK), datetime(2026, 11, 27, 12, tzinfo=UTC),
+        datetime(2026, 2, 28, 23, 59, 59, tzinfo=NEW_YORK),
+        datetime(2026, 3, 1, 0, 0, tzinfo=NEW_YORK),
+        datetime(2026, 3, 1, 4, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 1, 5, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 4, 59, 59),
+        datetime(2026, 3, 1, 0, 0),
+        datetime(2026, 2, 28, 23, 59),  # naive
+        datetime(2011, 3, 1, 0, 0, tzinfo=NEW_YORK),
+        datetime(2026, 11, 27, 12, tzinfo=UTC),
     ],
 )
 def test_the_season_in_progress_is_the_newest_partition_key(now):

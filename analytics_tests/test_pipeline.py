@@ -21,7 +21,10 @@ TABLES = ["standings", "dead_cap", "team_season_risk"]
 @pytest.mark.parametrize("table", TABLES)
 @pytest.mark.integration
 def test_every_season_has_32_rows(full_db, table):
-    counts = read_table(full_db, f"SELECT season, count(*) AS n, count(DISTINCT team) AS teams FROM nfl.{table} GROUP BY season ORDER BY season")
+    counts = read_table(
+        full_db,
+        f"SELECT season, count(*) AS n, count(DISTINCT team) AS teams FROM nfl.{table} GROUP BY season ORDER BY season",
+    )
     assert counts["season"].tolist() == list(range(2011, 2026))
     assert (counts["n"] == 32).all() and (counts["teams"] == 32).all()
 
@@ -30,7 +33,19 @@ def test_every_season_has_32_rows(full_db, table):
 def test_standings_equal_reference_facts(full_db):
     reference = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
     stored = read_table(full_db, "SELECT * FROM nfl.standings ORDER BY season, team")
-    cols = ["season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "points_for", "points_against"]
+    cols = [
+        "season",
+        "team",
+        "franchise",
+        "conference",
+        "division",
+        "games",
+        "wins",
+        "losses",
+        "ties",
+        "points_for",
+        "points_against",
+    ]
     expected = reference[cols].sort_values(["season", "team"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(stored[cols].astype(expected.dtypes.to_dict()), expected)
     win_pct = (expected["wins"] + expected["ties"] / 2) / expected["games"]
@@ -50,7 +65,10 @@ def test_dead_cap_equals_reference_and_joins_completely(full_db):
     assert (stored["dead_money_musd"] - expected["dead_money_musd"]).abs().max() < 1e-9
     assert (stored["league_salary_cap_musd"] - expected["salary_cap_musd"]).abs().max() < 1e-9
     # Spotrac says LAR, the season code in 2016+ is LA: stored under the season code.
-    assert read_table(full_db, "SELECT team FROM nfl.dead_cap WHERE season = 2017 AND franchise = 'LAR'")["team"].item() == "LA"
+    assert (
+        read_table(full_db, "SELECT team FROM nfl.dead_cap WHERE season = 2017 AND franchise = 'LAR'")["team"].item()
+        == "LA"
+    )
     missing = read_table(
         full_db,
         "SELECT s.season, s.team FROM nfl.standings s ANTI JOIN nfl.dead_cap d USING (season, team) "
@@ -145,17 +163,28 @@ def test_a_range_from_the_command_line_is_one_run_per_season_then_the_outputs(tm
     home = tmp_path / "home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
-    env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb"),
-           "ANALYTICS_OUTPUT_DIR": str(tmp_path / "reports")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb"),
+        "ANALYTICS_OUTPUT_DIR": str(tmp_path / "reports"),
+    }
     cmd = [sys.executable, "-m", "analytics_assets.run_pipeline", "--from", "2011", "--to", "2014"]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = [r.dagster_run for r in instance.get_run_records()]
     assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
-    assert sorted(r.tags["dagster/partition"] for r in runs if r.job_name == "season_pipeline") == ["2011", "2012", "2013", "2014"]
+    assert sorted(r.tags["dagster/partition"] for r in runs if r.job_name == "season_pipeline") == [
+        "2011",
+        "2012",
+        "2013",
+        "2014",
+    ]
     assert [r.job_name for r in runs].count("all_seasons_outputs") == 1
-    counts = read_table(tmp_path / "cli.duckdb", "SELECT season, count(*) n FROM nfl.team_season_risk GROUP BY ALL ORDER BY 1")
+    counts = read_table(
+        tmp_path / "cli.duckdb", "SELECT season, count(*) n FROM nfl.team_season_risk GROUP BY ALL ORDER BY 1"
+    )
     assert counts["season"].tolist() == [2011, 2012, 2013, 2014] and (counts["n"] == 32).all()
 
 
@@ -175,8 +204,13 @@ def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
     from analytics_tests.support.runs import resources_for, season_assets, step_failure_descriptions
 
     assets, selection = season_assets(["standings"])
-    result = dg.materialize(assets, selection=selection, resources=resources_for(db_path), raise_on_error=False,
-                            tags={PARTITION_RANGE_START_TAG: "2016", PARTITION_RANGE_END_TAG: "2017"})
+    result = dg.materialize(
+        assets,
+        selection=selection,
+        resources=resources_for(db_path),
+        raise_on_error=False,
+        tags={PARTITION_RANGE_START_TAG: "2016", PARTITION_RANGE_END_TAG: "2017"},
+    )
     assert not result.success
     message = step_failure_descriptions(result)["fetch_nflverse"]
     assert "runs one season per run, and this run asks for 2 (2016-2017). Nothing was read or written." in message
@@ -185,8 +219,13 @@ def test_a_run_of_a_range_is_refused_before_anything_is_read(db_path):
 
 @pytest.mark.integration
 def test_definitions_load_without_warnings_from_our_code():
-    code = "import warnings; warnings.simplefilter('error'); import analytics_assets.definitions as d; import dagster as dg; dg.Definitions.validate_loadable(d.defs); d.defs.resolve_all_asset_keys()"
-    proc = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    code = (
+        "import warnings; warnings.simplefilter('error'); import analytics_assets.definitions as d; import "
+        "dagster as dg; dg.Definitions.validate_loadable(d.defs); d.defs.resolve_all_asset_keys()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
@@ -216,8 +255,13 @@ def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_com
     home = tmp_path / "home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
-    env = {**os.environ, "DAGSTER_HOME": str(home), "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb"),
-           "ANALYTICS_OUTPUT_DIR": str(tmp_path / "reports"), "ANALYTICS_SOURCE": "embedded"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ANALYTICS_DUCKDB_PATH": str(tmp_path / "cli.duckdb"),
+        "ANALYTICS_OUTPUT_DIR": str(tmp_path / "reports"),
+        "ANALYTICS_SOURCE": "embedded",
+    }
     cmd = [sys.executable, "-m", "analytics_assets.run_pipeline", "--from", str(season - 1), "--to", str(season)]
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr[-3000:]
@@ -232,11 +276,14 @@ def test_a_range_reaching_the_season_in_progress_runs_it_alone_and_keeps_the_com
     assert (tmp_path / "reports" / "risk_report.html").exists()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--from", "twenty"], "--from and --to take seasons (years), got 'twenty'"),
-    (["--from", "2020", "--to", "2019"], "got 2020 to 2019"),
-    (["--from", "2005"], "seasons run from 2011 to the season in progress"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--from", "twenty"], "--from and --to take seasons (years), got 'twenty'"),
+        (["--from", "2020", "--to", "2019"], "got 2020 to 2019"),
+        (["--from", "2005"], "seasons run from 2011 to the season in progress"),
+    ],
+)
 @pytest.mark.unit
 def test_a_range_that_is_not_seasons_is_refused_before_any_run(args, expected, capsys):
     from analytics_assets import run_pipeline

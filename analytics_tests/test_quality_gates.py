@@ -44,9 +44,15 @@ def test_every_team_at_500_is_stopped_and_the_stored_season_kept(db_path, stored
     assert not any(e.step_key == "team_season_risk" and e.event_type_value == "STEP_START" for e in result.all_events)
     assert check_evaluations(result)[("standings", "not_degenerate")] is False
     assert _hashes(db_path) == stored_2018_2019
-    stored = read_table(db_path, "SELECT count(*) AS n, count(DISTINCT win_pct) AS distinct_pct FROM nfl.standings WHERE season = 2019")
+    stored = read_table(
+        db_path, "SELECT count(*) AS n, count(DISTINCT win_pct) AS distinct_pct FROM nfl.standings WHERE season = 2019"
+    )
     assert stored["n"].item() == 32 and stored["distinct_pct"].item() > 5
-    logged = read_table(db_path, "SELECT passed FROM nfl.quality_results WHERE table_name = 'standings' AND season = 2019 AND rule = 'not_degenerate' ORDER BY checked_at DESC LIMIT 1")
+    logged = read_table(
+        db_path,
+        "SELECT passed FROM nfl.quality_results WHERE table_name = 'standings' AND season = 2019 AND rule = "
+        "'not_degenerate' ORDER BY checked_at DESC LIMIT 1",
+    )
     assert not logged["passed"].item()
 
 
@@ -70,7 +76,9 @@ def test_a_bad_season_of_a_range_fails_alone_and_none_of_it_is_stored(db_path, e
         dead.loc[(dead["season"] == "2014") & (dead["team"] == "SEA"), "dead_money_musd"] = "-3.0"
 
     embedded_copy(negative)
-    result = materialize_seasons(db_path, 2012, 2016, raise_on_error=False)  # one run per season, stopping at the failure
+    result = materialize_seasons(
+        db_path, 2012, 2016, raise_on_error=False
+    )  # one run per season, stopping at the failure
     assert [r.success for r in result.results] == [True, True, False]
     assert "dead_cap.dead_money_non_negative failed for season 2014" in step_failures(result)["dead_cap"]
     assert "SEA" in step_failures(result)["dead_cap"]
@@ -126,7 +134,9 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds(db_path, stored_2018_2019, embedded_copy, tmp_path):
+def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds(
+    db_path, stored_2018_2019, embedded_copy, tmp_path
+):
     def changed(standings, dead):  # a revision of both seasons: every team credited one point more
         revised = standings["season"].isin(["2018", "2019"])
         standings.loc[revised, "points_for"] = (standings.loc[revised, "points_for"].astype(int) + 1).astype(str)
@@ -140,7 +150,14 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "DAGSTER_HOME": str(tmp_path)}
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    child = subprocess.Popen([sys.executable, str(script), str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(db_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         line = ""
         while "MID-WRITE" not in line:
@@ -162,7 +179,9 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert after["n"].tolist() == [32, 32] and (after["pf"] - old["pf"]).tolist() == [32, 32]
 
 
-def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_failed(tmp_path, monkeypatch, embedded_copy):
+def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_failed(
+    tmp_path, monkeypatch, embedded_copy
+):
     """`make run` end to end: a degenerate season stops before the summary, charts and report; they are
     rebuilt over the rows that stand, and the report says the season's refresh failed."""
     from analytics_assets import run_pipeline
@@ -197,10 +216,12 @@ def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_f
         assert read_table(db, season_rows.format(table, season)).equals(rows), (table, season)
     before, after = Tables(report.decode()), Tables((out / "risk_report.html").read_text())
     for table in ("team-table", "absolute-season-table"):
-        assert [r for r in after.tables[table]["rows"] if len(r) > 1] == before.tables[table]["rows"], table  # the same figures
+        assert [r for r in after.tables[table]["rows"] if len(r) > 1] == before.tables[table]["rows"], (
+            table
+        )  # the same figures
     text = (out / "risk_report.html").read_text()
-    alert = text[text.index('id="refresh-alert"'):]
-    alert = alert[:alert.index("</div>")]
+    alert = text[text.index('id="refresh-alert"') :]
+    alert = alert[: alert.index("</div>")]
     # One season per run: 2018 was stored again, 2019's refresh alone failed.
     assert "Season 2019: the last refresh failed" in alert and "Season 2018" not in alert
     assert "standings season 2019 not stored: refused by rule not_degenerate" in alert

@@ -48,11 +48,14 @@ def test_every_rule_reports_a_result(standings_2019, dead_2019):
 
 # --- standings ---------------------------------------------------------------------------------
 
+
 def test_schema_rejects_an_extra_column(standings_2019):
     standings_2019["scraped_note"] = "x"
     report = validate("standings", standings_2019, 2019, True)
     assert failed(report) == {"schema"}
-    assert any(f.get("check") == "column_in_schema" and f.get("value") == "scraped_note" for f in report.results[0].failures)
+    assert any(
+        f.get("check") == "column_in_schema" and f.get("value") == "scraped_note" for f in report.results[0].failures
+    )
 
 
 def test_schema_rejects_a_null_and_a_missing_column(standings_2019):
@@ -131,7 +134,9 @@ def test_schedule_length_season_in_progress_allows_fewer_but_not_more(standings_
 def test_2022_cancelled_game_is_the_only_exception():
     standings = build_standings(2022)
     assert validate("standings", standings, 2022, True).passed
-    assert "schedule_length" in failed(validate("standings", standings.assign(season=2023), 2023, True)) - {"thirty_two_teams"}
+    assert "schedule_length" in failed(validate("standings", standings.assign(season=2023), 2023, True)) - {
+        "thirty_two_teams"
+    }
 
 
 def test_thirty_two_teams_with_codes_valid_that_season(standings_2019):
@@ -163,6 +168,7 @@ def test_empty_season_is_blocked(standings_2019):
 
 
 # --- dead cap ---------------------------------------------------------------------------------
+
 
 def test_dead_cap_schema_rejects_unconverted_dollar_strings(dead_2019):
     dead_2019["dead_money_musd"] = dead_2019["dead_money_musd"].map(lambda m: f"${m * 1e6:,.0f}")

@@ -45,7 +45,9 @@ def history(tmp_path_factory):
         no_facts = materialize_seasons(db, 2026, instance=instance, raise_on_error=False)
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("ANALYTICS_SOURCE", "live")  # the live sites sit on a closed local port in the tests
-            down = materialize_seasons(db, 2025, names=["standings", "dead_cap"], instance=instance, raise_on_error=False)
+            down = materialize_seasons(
+                db, 2025, names=["standings", "dead_cap"], instance=instance, raise_on_error=False
+            )
         assert not no_facts.success and not down.success
         yield History(instance, db, base, stored, no_facts, down)
 
@@ -59,12 +61,24 @@ def _ended(instance, result) -> datetime:
 def test_latest_refreshes_are_read_from_the_instances_run_storage(history):
     rows = {r["season"]: r for r in refreshes.latest_refreshes(history.instance)}
     assert sorted(rows) == [2024, 2025, 2026]
-    assert rows[2024]["status"] == "succeeded" and rows[2024]["run_id"] == history.stored.results[0].run_id and rows[2024]["error"] == ""
-    assert rows[2026]["status"] == "failed" and rows[2026]["run_id"] == history.no_facts.run_id and rows[2026]["step"] == "standings"
+    assert (
+        rows[2024]["status"] == "succeeded"
+        and rows[2024]["run_id"] == history.stored.results[0].run_id
+        and rows[2024]["error"] == ""
+    )
+    assert (
+        rows[2026]["status"] == "failed"
+        and rows[2026]["run_id"] == history.no_facts.run_id
+        and rows[2026]["step"] == "standings"
+    )
     assert rows[2026]["error"] == "standings season 2026 not refreshed: no source has it; nothing stored changed."
     assert rows[2025]["status"] == "failed" and rows[2025]["run_id"] == history.down.run_id
     # A live failure's line runs to thousands of characters: its first sentence stands for it.
-    assert rows[2025]["error"] == "standings season 2025 not refreshed: nflverse games file, Pro-Football-Reference unreachable; nothing stored changed."
+    assert (
+        rows[2025]["error"]
+        == "standings season 2025 not refreshed: nflverse games file, Pro-Football-Reference unreachable; nothing "
+        "stored changed."
+    )
     assert rows[2025]["ended_at"] == _ended(history.instance, history.down)
     versions = read_table(history.db, "SELECT table_name, season, run_id, written_at FROM nfl.partition_versions")
     failed = refreshes.failed_refreshes(list(rows.values()), versions).set_index("season")
@@ -90,20 +104,28 @@ def test_the_report_and_the_season_page_mark_each_failed_refresh(history):
     rows = {r["season"]: r for r in refreshes.latest_refreshes(history.instance)}
     failed_at = {s: when(_ended(history.instance, r)) for s, r in ((2025, history.down), (2026, history.no_facts))}
     written = read_table(
-        history.db, "SELECT max(written_at) AS at FROM nfl.partition_versions WHERE season = 2025 AND table_name IN ('standings', 'dead_cap')"
+        history.db,
+        "SELECT max(written_at) AS at FROM nfl.partition_versions WHERE season = 2025 AND table_name IN "
+        "('standings', 'dead_cap')",
     )["at"].item()
     note_2025 = (
-        f"Season 2025: the last refresh failed {failed_at[2025]} (run {history.down.run_id[:8]}): {rows[2025]['error'].rstrip('.')}. "
+        f"Season 2025: the last refresh failed {failed_at[2025]} (run {history.down.run_id[:8]}): "
+        f"{rows[2025]['error'].rstrip('.')}. "
         f"Last good: stored rows written {when(written)} (run {history.stored.run_id[:8]})."
     )
-    note_2026 = f"Season 2026: the last refresh failed {failed_at[2026]} (run {history.no_facts.run_id[:8]}): standings season 2026 not refreshed: no source has it"
+    note_2026 = (
+        f"Season 2026: the last refresh failed {failed_at[2026]} (run {history.no_facts.run_id[:8]}): "
+        f"standings season 2026 not refreshed: no source has it"
+    )
     report_html = (out / "risk_report.html").read_text("utf-8")
     season_html = (out / team_pages.SEASON_FILE).read_text("utf-8")
     for text in (report_html, season_html):
         tables = Tables(text).tables
         start = text.index('id="refresh-alert"')
-        alert = html.unescape(text[start:text.index("</div>", start)])
-        assert note_2025 in alert and note_2026 in alert and "Last good: never: nothing of this season is stored." in alert
+        alert = html.unescape(text[start : text.index("</div>", start)])
+        assert (
+            note_2025 in alert and note_2026 in alert and "Last good: never: nothing of this season is stored." in alert
+        )
         failed = tables["failed-refresh-table"]
         assert [r[0]["text"] for r in failed["rows"]] == ["2025", "2026"]
         assert failed["rows"][0][1]["text"] == failed_at[2025] and failed["rows"][0][2]["text"] == rows[2025]["error"]
@@ -120,7 +142,10 @@ def test_the_report_and_the_season_page_mark_each_failed_refresh(history):
     # data gives the same page; the report's is up to its "Generated" time.
     attempts = read_table(history.db, "SELECT count(*) AS n, max(fetched_at) AS at FROM nfl.scrape_log")
     assert attempts["n"].item() > 0
-    assert f"Scraper SLO BREACHED: 0.000% of {attempts['n'].item()} scrape attempts succeeded in the 30 days to {when(attempts['at'].item())}" in season_html
+    assert (
+        f"Scraper SLO BREACHED: 0.000% of {attempts['n'].item()} scrape attempts succeeded in the 30 days to "
+        f"{when(attempts['at'].item())}" in season_html
+    )
     again = history.base / "again"
     assert materialize_outputs(history.db, again, instance=history.instance).success
     assert (again / team_pages.SEASON_FILE).read_bytes() == (out / team_pages.SEASON_FILE).read_bytes()
@@ -136,7 +161,8 @@ def test_the_report_and_the_season_page_mark_each_failed_refresh(history):
             for _ in range(2):  # ascending, then descending by season
                 page.click("#summary-table th:nth-child(1)")
             checked["sorted"] = page.evaluate(
-                "() => [...document.querySelectorAll('#summary-table tbody tr')].map(r => r.classList.contains('note') ? 'note' : r.cells[0].textContent)"
+                "() => [...document.querySelectorAll('#summary-table tbody tr')].map(r => "
+                "r.classList.contains('note') ? 'note' : r.cells[0].textContent)"
             )
 
     pages = [(out / "risk_report.html").as_uri(), (out / team_pages.SEASON_FILE).as_uri()]
@@ -173,7 +199,9 @@ def _alert(instance, result):
     run = instance.get_run_by_id(result.run_id)
     (record,) = instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
     context = dg.build_run_status_sensor_context(
-        sensor_name=alert_on_run_failure.name, dagster_instance=instance, dagster_run=run,
+        sensor_name=alert_on_run_failure.name,
+        dagster_instance=instance,
+        dagster_run=run,
         dagster_event=record.event_log_entry.dagster_event,
     ).for_run_failure()
     return alert_on_run_failure(context)
@@ -196,7 +224,9 @@ def test_a_failed_refresh_is_recorded_as_an_asset_the_report_follows_and_nothing
     assert recorded[0]["run_id"] == history.no_facts.run_id and recorded[0]["season"] == "2026"
     assert recorded[0]["first_line"].startswith("standings season 2026 not refreshed: ")
     # A failed run of the outputs themselves refreshed no season: not recorded (and no rebuild loop).
-    failed_outputs = materialize_outputs(tmp_path / "empty.duckdb", tmp_path / "out", instance=history.instance, raise_on_error=False)
+    failed_outputs = materialize_outputs(
+        tmp_path / "empty.duckdb", tmp_path / "out", instance=history.instance, raise_on_error=False
+    )
     assert not failed_outputs.success
     _alert(history.instance, failed_outputs)
     assert len(_failed_refreshes(history.instance)) == before + 1

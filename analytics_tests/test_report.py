@@ -47,9 +47,15 @@ def test_headline_findings_match_an_independent_computation(outputs, parsed, ref
     season = reference[reference["season"] == LATEST]
     top = season.loc[season["pct"].idxmax()]
     findings = " ".join(parsed.findings)
-    assert f"In {LATEST}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, {top['pct']:.1f}% of the" in findings
+    assert (
+        f"In {LATEST}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, "
+        f"{top['pct']:.1f}% of the" in findings
+    )
     hell = season[season["high"] & (season["record"] == "losing")]
-    assert f"Absolute view (15% of the cap and .500, whatever the season): {len(hell)} of 32 teams were in cap hell in {LATEST}" in findings
+    assert (
+        f"Absolute view (15% of the cap and .500, whatever the season): {len(hell)} of 32 teams were in cap hell in "
+        f"{LATEST}" in findings
+    )
     assert all(f"{team} (" in findings for team in hell["franchise"])
     means = reference.groupby("season")["pct"].mean()
     assert f"from {means[2011]:.1f}% of the cap in 2011 to {means[LATEST]:.1f}% in {LATEST}" in findings
@@ -76,14 +82,14 @@ def test_sortable_team_table_of_the_latest_complete_season(parsed, reference, pa
     assert [r[1]["text"] for r in rows] == season["franchise"].tolist()  # LAR, never LA beside it
     pct_col = table["headers"].index("Dead cap %")
     assert np.allclose([float(r[pct_col]["sort"]) for r in rows], season["pct"], atol=1e-9)
-    assert 'class="sortable"' in page and "addEventListener(\"click\", sort)" in page
+    assert 'class="sortable"' in page and 'addEventListener("click", sort)' in page
 
 
 @pytest.mark.browser
 def test_the_first_paragraph_is_the_general_managers_computed_from_the_data(outputs, page):
-    header = page[page.index("<header>"):page.index("</header>")]
-    lede = header[header.index('<p class="lede" id="gm-summary">'):]
-    lede = html.unescape(lede[lede.index(">") + 1:lede.index("</p>")])
+    header = page[page.index("<header>") : page.index("</header>")]
+    lede = header[header.index('<p class="lede" id="gm-summary">') :]
+    lede = html.unescape(lede[lede.index(">") + 1 : lede.index("</p>")])
     risk = read_table(outputs.db, "SELECT * FROM nfl.team_season_risk")
     fit = read_table(outputs.db, "SELECT * FROM nfl.league_risk_fit").iloc[0].to_dict()
     assert lede == report.gm_paragraph(risk, fit, LATEST)
@@ -97,10 +103,16 @@ def test_each_table_states_its_one_classification_basis(parsed, page):
     """The team table classifies on the season-relative basis only (no absolute column beside its tier),
     the absolute view is a table of its own saying so, and tier and class never contradict."""
     team = parsed.tables["team-table"]
-    assert "Season-relative class" in team["headers"] and not any("Quadrant" in h or "Absolute" in h for h in team["headers"])
+    assert "Season-relative class" in team["headers"] and not any(
+        "Quadrant" in h or "Absolute" in h for h in team["headers"]
+    )
     captions = dict(re.findall(r'<table id="([a-z-]+)"[^>]*><caption>([^<]+)</caption>', page))
-    assert captions["team-table"].startswith("Season-relative basis") and captions["summary-table"].startswith("Season-relative basis")
-    assert captions["absolute-table"].startswith("Absolute basis") and captions["absolute-season-table"].startswith("Absolute basis")
+    assert captions["team-table"].startswith("Season-relative basis") and captions["summary-table"].startswith(
+        "Season-relative basis"
+    )
+    assert captions["absolute-table"].startswith("Absolute basis") and captions["absolute-season-table"].startswith(
+        "Absolute basis"
+    )
     tier, cls = team["headers"].index("Tier"), team["headers"].index("Season-relative class")
     for row in team["rows"]:
         if row[tier]["text"] in ("high", "extreme"):
@@ -145,13 +157,18 @@ def test_quality_section_reports_the_latest_result_not_an_old_one(outputs, tmp_p
     shutil.copy(outputs.db, db)
     with duckdb.connect(str(db)) as conn:
         conn.execute(
-            "INSERT INTO nfl.quality_results VALUES (now() - INTERVAL 1 DAY, 'old', 'standings', 2019, 'win_pct_range', 'ERROR', false, 1, 'old failure'),"
-            " (now() + INTERVAL 1 DAY, 'new', 'standings', 2020, 'games_add_up', 'ERROR', false, 3, 'W + L + T != G for <b>3</b> teams'),"
+            "INSERT INTO nfl.quality_results VALUES (now() - INTERVAL 1 DAY, 'old', 'standings', 2019, "
+            "'win_pct_range', 'ERROR', false, 1, 'old failure'),"
+            " (now() + INTERVAL 1 DAY, 'new', 'standings', 2020, 'games_add_up', 'ERROR', false, 3, 'W + L + T != G "
+            "for <b>3</b> teams'),"
             " (now(), 'new', 'future_table', 2020, 'a_new_rule', 'WARN', true, 0, '')"
         )
     result = materialize_outputs(db, tmp_path / "reports", assets=[risk_report])
     assert result.success
-    rows = {(r[0]["text"], r[1]["text"]): r for r in Tables((tmp_path / "reports" / "risk_report.html").read_text()).tables["quality-table"]["rows"]}
+    rows = {
+        (r[0]["text"], r[1]["text"]): r
+        for r in Tables((tmp_path / "reports" / "risk_report.html").read_text()).tables["quality-table"]["rows"]
+    }
     assert rows[("standings", "win_pct_range")][3]["text"] == "passed"
     games = rows[("standings", "games_add_up")]
     assert games[3]["text"] == "failed" and games[5]["text"] == "2020" and "<b>3</b>" in games[7]["text"]
@@ -161,7 +178,9 @@ def test_quality_section_reports_the_latest_result_not_an_old_one(outputs, tmp_p
 @pytest.mark.browser
 def test_provenance_for_every_stored_season(parsed, outputs):
     rows = parsed.tables["provenance-table"]["rows"]
-    stored = read_table(outputs.db, "SELECT DISTINCT season FROM nfl.standings UNION SELECT DISTINCT season FROM nfl.dead_cap")
+    stored = read_table(
+        outputs.db, "SELECT DISTINCT season FROM nfl.standings UNION SELECT DISTINCT season FROM nfl.dead_cap"
+    )
     by_table = {}
     for r in rows:
         by_table.setdefault(r[1]["text"], set()).add(int(r[0]["text"]))
@@ -169,7 +188,9 @@ def test_provenance_for_every_stored_season(parsed, outputs):
     shas = {r[4]["text"] for r in rows}
     for name in (embedded.STANDINGS_FILE, embedded.DEAD_MONEY_FILE):
         assert hashlib.sha256((embedded.EMBEDDED_DIR / name).read_bytes()).hexdigest() in shas
-    assert all(r[2]["text"] == "embedded" and r[3]["text"].endswith(".csv") and r[6]["text"].endswith("UTC") for r in rows)
+    assert all(
+        r[2]["text"] == "embedded" and r[3]["text"].endswith(".csv") and r[6]["text"].endswith("UTC") for r in rows
+    )
 
 
 @pytest.mark.browser
@@ -195,14 +216,19 @@ def hostile(outputs, tmp_path_factory):
     db = base / "hostile.duckdb"
     shutil.copy(outputs.db, db)
     with duckdb.connect(str(db)) as conn:
-        conn.execute("UPDATE nfl.team_season_risk SET team = ?, division = ? WHERE season = ? AND team = 'SEA'", [HOSTILE_TEAM, HOSTILE_DIVISION, LATEST])
+        conn.execute(
+            "UPDATE nfl.team_season_risk SET team = ?, division = ? WHERE season = ? AND team = 'SEA'",
+            [HOSTILE_TEAM, HOSTILE_DIVISION, LATEST],
+        )
         conn.execute("UPDATE nfl.standings SET source_ref = ? WHERE season = ?", [HOSTILE_REF, LATEST])
         conn.execute(
-            "INSERT INTO nfl.quality_results VALUES (now(), 'x', 'dead_cap', ?, 'allocations_near_cap', 'WARN', false, 1, ?)",
+            "INSERT INTO nfl.quality_results VALUES (now(), 'x', 'dead_cap', ?, 'allocations_near_cap', 'WARN', "
+            "false, 1, ?)",
             [LATEST, HOSTILE_DETAIL],
         )
         conn.execute(
-            "INSERT INTO nfl.incidents VALUES (now(), 'x', 'dead_cap', ?, 'dead_cap_drift', 'ERROR', 'refused', 'live', ?, NULL, ?, ?, NULL, ?)",
+            "INSERT INTO nfl.incidents VALUES (now(), 'x', 'dead_cap', ?, 'dead_cap_drift', 'ERROR', 'refused', "
+            "'live', ?, NULL, ?, ?, NULL, ?)",
             [LATEST, HOSTILE_REF, HOSTILE_DETAIL, HOSTILE_DETAIL, HOSTILE_DETAIL],
         )
     result = materialize_outputs(db, base / "reports", assets=[risk_charts, risk_report])
@@ -245,18 +271,29 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
     seen: dict = {}
 
     def inspect(page):
-        charts_drawn = page.evaluate("() => Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => d.querySelector('.main-svg')).length")
-        column = page.evaluate("() => Array.from(document.querySelectorAll('#team-table th')).findIndex(th => th.textContent === 'Dead cap %')")
+        charts_drawn = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => "
+            "d.querySelector('.main-svg')).length"
+        )
+        column = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#team-table th')).findIndex(th => th.textContent === 'Dead "
+            "cap %')"
+        )
 
         def column_values():
-            return page.evaluate(f"() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => parseFloat(r.cells[{column}].dataset.sort))")
+            return page.evaluate(
+                f"() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => "
+                f"parseFloat(r.cells[{column}].dataset.sort))"
+            )
 
         page.click(f"#team-table th:nth-child({column + 1})")
         ascending = column_values()
         page.click(f"#team-table th:nth-child({column + 1})")
         descending = column_values()
         page.click("#team-table th:nth-child(2)")
-        teams = page.evaluate("() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => r.cells[1].textContent)")
+        teams = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#team-table tbody tr')).map(r => r.cells[1].textContent)"
+        )
         seen[page.url] = {"charts": charts_drawn, "asc": ascending, "desc": descending, "teams": teams}
 
     clean, dirty = (outputs.out_dir / report.REPORT_FILE).as_uri(), (hostile[0] / report.REPORT_FILE).as_uri()
@@ -265,7 +302,9 @@ def test_report_renders_in_chromium_without_errors_or_network_and_sorts(outputs,
         assert watched.remote_requests() == [], watched.remote_requests()
         assert watched.dialogs == []  # no injected script ran
         assert seen[url]["charts"] == len(charts.CHARTS)
-        assert seen[url]["asc"] == sorted(seen[url]["asc"]) and seen[url]["desc"] == sorted(seen[url]["desc"], reverse=True)
+        assert seen[url]["asc"] == sorted(seen[url]["asc"]) and seen[url]["desc"] == sorted(
+            seen[url]["desc"], reverse=True
+        )
         assert len(seen[url]["asc"]) == 32
     assert seen[clean]["teams"] == sorted(seen[clean]["teams"])
     assert "SEA" in seen[dirty]["teams"]
@@ -276,10 +315,15 @@ def test_risk_rows_from_an_older_version_fail_clearly_and_leave_the_files(output
     db = tmp_path / "old.duckdb"
     shutil.copy(outputs.db, db)
     with duckdb.connect(str(db)) as conn:
-        conn.execute("UPDATE nfl.team_season_risk SET quadrant = 'Cap hell (high dead cap, losing)' WHERE season = 2013 AND quadrant LIKE 'Cap hell%'")
+        conn.execute(
+            "UPDATE nfl.team_season_risk SET quadrant = 'Cap hell (high dead cap, losing)' WHERE season = 2013 AND "
+            "quadrant LIKE 'Cap hell%'"
+        )
     out = tmp_path / "reports"
     result = materialize_outputs(db, out, assets=[risk_charts, risk_report], raise_on_error=False)
     assert not result.success
     messages = [e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert any("seasons 2013 carry quadrant names" in m and "Re-materialize team_season_risk" in m for m in messages), messages
+    assert any("seasons 2013 carry quadrant names" in m and "Re-materialize team_season_risk" in m for m in messages), (
+        messages
+    )
     assert not (out / report.REPORT_FILE).exists()

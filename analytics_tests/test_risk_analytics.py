@@ -39,7 +39,9 @@ def test_dead_cap_pct_rank_percentile_and_zscore(compared):
 
 @pytest.mark.integration
 def test_risk_tiers_follow_each_seasons_quartiles_and_fence(compared):
-    assert (compared["risk_tier"] == compared["tier"]).all(), compared.loc[compared["risk_tier"] != compared["tier"], ["season", "team", "pct", "risk_tier", "tier"]]
+    assert (compared["risk_tier"] == compared["tier"]).all(), compared.loc[
+        compared["risk_tier"] != compared["tier"], ["season", "team", "pct", "risk_tier", "tier"]
+    ]
     per_season = compared.groupby("season")["risk_tier"].value_counts().unstack(fill_value=0)
     # Quartile tiers: about a quarter low, half moderate; "extreme" only above the Q3 + 1.5 IQR fence.
     assert (per_season["low"] >= 8).all() and (per_season["moderate"] >= 14).all()
@@ -66,8 +68,17 @@ def test_next_season_change_where_the_next_season_is_stored(compared):
     assert np.allclose(known["next_season_win_pct_change"], known["next"] - known["win_pct"], atol=1e-12)
     # Relocated franchises carry on by franchise id (STL 2015 -> LA 2016, SD 2016 -> LAC 2017, OAK 2019 -> LV 2020).
     for season, team in [(2015, "STL"), (2016, "SD"), (2019, "OAK")]:
-        assert compared.loc[(compared["season"] == season) & (compared["team"] == team), "next_season_win_pct"].notna().item()
-    assert compared.loc[compared["season"] == 2025, ["next_season_win_pct", "next_season_win_pct_change"]].isna().all().all()
+        assert (
+            compared.loc[(compared["season"] == season) & (compared["team"] == team), "next_season_win_pct"]
+            .notna()
+            .item()
+        )
+    assert (
+        compared.loc[compared["season"] == 2025, ["next_season_win_pct", "next_season_win_pct_change"]]
+        .isna()
+        .all()
+        .all()
+    )
 
 
 @pytest.mark.unit
@@ -79,11 +90,16 @@ def test_boundaries_ties_and_a_flat_season():
             "season": [2030] * 4 + [2031] * 3,
             "team": ["A", "B", "C", "D", "A", "B", "C"],
             "franchise": ["A", "B", "C", "D", "A", "B", "C"],
-            "conference": "AFC", "division": "AFC East", "games": 16, "wins": [8, 4, 12, 8, 8, 8, 8],
-            "losses": [8, 12, 4, 8, 8, 8, 8], "ties": 0,
+            "conference": "AFC",
+            "division": "AFC East",
+            "games": 16,
+            "wins": [8, 4, 12, 8, 8, 8, 8],
+            "losses": [8, 12, 4, 8, 8, 8, 8],
+            "ties": 0,
             "win_pct": [0.5, 0.25, 0.75, 0.5, 0.5, 0.5, 0.5],
             "dead_money_musd": [30.0, 30.0, 2.0, 100.0, 10.0, 10.0, 10.0],
-            "total_cap_allocations_musd": cap, "league_salary_cap_musd": cap,
+            "total_cap_allocations_musd": cap,
+            "league_salary_cap_musd": cap,
             "next_season_win_pct": [0.5, 0.5, 0.5, np.nan, np.nan, np.nan, np.nan],
         }
     )
@@ -98,7 +114,11 @@ def test_boundaries_ties_and_a_flat_season():
     assert np.isnan(out.loc[(2030, "D"), "next_season_win_pct_change"])
     # A season where every team carries the same dead cap: z-scores 0, everyone ranked 1 and "low".
     flat = out.loc[2031]
-    assert (flat["dead_cap_zscore"] == 0).all() and (flat["dead_cap_rank"] == 1).all() and (flat["risk_tier"] == "low").all()
+    assert (
+        (flat["dead_cap_zscore"] == 0).all()
+        and (flat["dead_cap_rank"] == 1).all()
+        and (flat["risk_tier"] == "low").all()
+    )
 
 
 @pytest.mark.integration
@@ -107,7 +127,9 @@ def test_storing_the_next_season_fills_in_the_previous_seasons_change(db_path):
     before = read_table(db_path, "SELECT next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019")
     assert before["next_season_win_pct_change"].isna().all()
     assert materialize_seasons(db_path, 2020).success
-    after = read_table(db_path, "SELECT franchise, win_pct, next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019")
+    after = read_table(
+        db_path, "SELECT franchise, win_pct, next_season_win_pct_change FROM nfl.team_season_risk WHERE season = 2019"
+    )
     ref = expected_risk().query("season == 2019").set_index("franchise")
     after = after.set_index("franchise").join(ref[["next", "win_pct"]].add_suffix("_ref"))
     assert np.allclose(after["next_season_win_pct_change"], after["next_ref"] - after["win_pct_ref"], atol=1e-12)

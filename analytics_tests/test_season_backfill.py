@@ -24,12 +24,20 @@ def servers(tmp_path, monkeypatch):
     from benchmarks import pages
 
     pfr_pages, spotrac_pages = pages.pages_for(SEASONS)
-    with pages.PageServer({pages.GAMES_PATH: pages.games_file()}) as nfl, pages.PageServer(pfr_pages) as pfr, pages.PageServer(spotrac_pages) as spotrac:
+    with (
+        pages.PageServer({pages.GAMES_PATH: pages.games_file()}) as nfl,
+        pages.PageServer(pfr_pages) as pfr,
+        pages.PageServer(spotrac_pages) as spotrac,
+    ):
         # The run processes read their settings from the environment, as under the daemon.
         for name, value in {
-            "ANALYTICS_SOURCE": "live", "ANALYTICS_DUCKDB_PATH": str(tmp_path / "analytics.duckdb"),
-            "ANALYTICS_ARCHIVE_DIR": str(tmp_path / "archive"), "ANALYTICS_HTTP_MIN_INTERVAL_S": "0",
-            "PFR_BASE_URL": pfr.base_url, "SPOTRAC_BASE_URL": spotrac.base_url, "NFLVERSE_GAMES_URL": nfl.base_url + pages.GAMES_PATH,
+            "ANALYTICS_SOURCE": "live",
+            "ANALYTICS_DUCKDB_PATH": str(tmp_path / "analytics.duckdb"),
+            "ANALYTICS_ARCHIVE_DIR": str(tmp_path / "archive"),
+            "ANALYTICS_HTTP_MIN_INTERVAL_S": "0",
+            "PFR_BASE_URL": pfr.base_url,
+            "SPOTRAC_BASE_URL": spotrac.base_url,
+            "NFLVERSE_GAMES_URL": nfl.base_url + pages.GAMES_PATH,
         }.items():
             monkeypatch.setenv(name, value)
         yield (nfl, pfr, spotrac)
@@ -53,8 +61,13 @@ def run_backfill(home) -> list[str]:
 
     run_ids = []
     for season in SEASONS:
-        proc = subprocess.run([sys.executable, "-c", RUN, str(season)], env={**os.environ, "DAGSTER_HOME": str(home)},
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", RUN, str(season)],
+            env={**os.environ, "DAGSTER_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         run_ids.append(proc.stdout.strip().splitlines()[-1])
     return run_ids
@@ -70,7 +83,10 @@ def test_a_live_backfill_fetches_each_page_once_and_replays_it_afterwards(tmp_pa
     (home / "dagster.yaml").write_text((REPO / "deploy" / "dagster.local.yaml").read_text())
     run_ids = run_backfill(home)
     assert (nfl.requests(), pfr.requests(), spotrac.requests()) == (1, len(SEASONS), len(SEASONS))
-    stored = read_table(tmp_path / "analytics.duckdb", "SELECT season, count(*) AS teams FROM nfl.team_season_risk GROUP BY season ORDER BY season")
+    stored = read_table(
+        tmp_path / "analytics.duckdb",
+        "SELECT season, count(*) AS teams FROM nfl.team_season_risk GROUP BY season ORDER BY season",
+    )
     assert stored.values.tolist() == [[season, 32] for season in SEASONS]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         seasons = [instance.get_run_by_id(run_id).tags["dagster/partition"] for run_id in run_ids]

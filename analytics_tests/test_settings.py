@@ -36,7 +36,10 @@ def test_the_code_location_binds_set_variables_as_env_vars_and_keeps_defaults_fo
     monkeypatch.setenv("ANALYTICS_HTTP_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("ANALYTICS_HTTP_MIN_INTERVAL_S", "4.5")
     resources = code_location().resources
-    assert isinstance(resources["duckdb"].database, dg.EnvVar) and resources["duckdb"].database.env_var_name == "ANALYTICS_DUCKDB_PATH"
+    assert (
+        isinstance(resources["duckdb"].database, dg.EnvVar)
+        and resources["duckdb"].database.env_var_name == "ANALYTICS_DUCKDB_PATH"
+    )
     http = resources["http"]
     assert http.min_interval_s == 4.5  # fractional: read when the code location loads
     assert http.pfr_base_url == "https://www.pro-football-reference.com"

@@ -107,7 +107,9 @@ def test_the_exact_texts_at_0_1_the_allowance_and_12_failures():
         "error budget exhausted: 12 failed attempts against 0.012 allowed over 30 days."
     )
     # The defect this replaces: 1 - 12 / ((1 - 0.999) x 12) in floats is -998.9999999999991.
-    assert twelve.error_budget_remaining == 0.0 and twelve.allowed_failures == 0.012 and twelve.failures_remaining == 0.0
+    assert (
+        twelve.error_budget_remaining == 0.0 and twelve.allowed_failures == 0.012 and twelve.failures_remaining == 0.0
+    )
 
 
 @pytest.mark.unit
@@ -138,7 +140,9 @@ def test_rounding_is_towards_the_worse_side_so_no_figure_contradicts_its_verdict
 def test_no_float_noise_in_any_figure():
     for attempts in (1, 3, 7, 12, 999, 1000, 1001, 2500, 3333):
         for failures in sorted(f for f in {0, 1, 2, attempts // 3, attempts - 1, attempts} if f <= attempts):
-            slo = slo_from_attempts([(NOW - timedelta(minutes=i % 4000), i >= failures) for i in range(attempts)], now=NOW)
+            slo = slo_from_attempts(
+                [(NOW - timedelta(minutes=i % 4000), i >= failures) for i in range(attempts)], now=NOW
+            )
             _assert_no_noise(slo.as_dict(), format_budget(slo), slo_text(slo), alert_text(slo), slo_markdown(slo))
 
 
@@ -190,7 +194,10 @@ def test_burn_rate_is_the_window_error_rate_over_the_allowed_rate():
 
 
 def _pair(long_attempts, long_failures, short_attempts, short_failures, alert=BURN_RATE_ALERTS[0]):
-    (state,) = alert_states([WindowBurn(alert.long, long_attempts, long_failures), WindowBurn(alert.short, short_attempts, short_failures)], [alert])
+    (state,) = alert_states(
+        [WindowBurn(alert.long, long_attempts, long_failures), WindowBurn(alert.short, short_attempts, short_failures)],
+        [alert],
+    )
     return state
 
 
@@ -214,23 +221,29 @@ def test_an_isolated_failure_an_hour_ago_followed_by_successes_does_not_page():
     # Yesterday's run succeeded; 50 minutes ago one attempt failed and its retry succeeded; the runs since succeeded.
     attempts = _run(
         *((timedelta(days=1, seconds=i), True) for i in range(4)),
-        (timedelta(minutes=50), False), (timedelta(minutes=50) - timedelta(seconds=5), True),
+        (timedelta(minutes=50), False),
+        (timedelta(minutes=50) - timedelta(seconds=5), True),
         *((timedelta(minutes=m), True) for m in (20, 2, 1)),
     )
     slo = slo_from_attempts(attempts, now=NOW)
     page_1h, page_6h, ticket = slo.alerts
-    assert page_1h.long.burn_rate == 200 and not page_1h.firing  # 1 of 5 attempts in the hour failed; none of the 5 min ones
+    assert (
+        page_1h.long.burn_rate == 200 and not page_1h.firing
+    )  # 1 of 5 attempts in the hour failed; none of the 5 min ones
     assert not page_6h.firing and not slo.alert_firing
     assert ticket.firing  # the 3 d and 6 h windows hold the failure: reported, it does not fail the check
     assert alert_text(slo) == (
         "Ticket: burn rate 3 d 111.2x and 6 h 200x, ticket threshold 1x. "
-        "No page alert: burn rate 1 h 200x and 5 min 0x, page threshold 14.4x; 6 h 200x and 30 min 0x, page threshold 6x."
+        "No page alert: burn rate 1 h 200x and 5 min 0x, page threshold 14.4x; 6 h 200x and 30 min 0x, page "
+        "threshold 6x."
     )
 
 
 @pytest.mark.unit
 def test_an_isolated_failure_stops_paging_once_its_short_windows_have_passed():
-    attempts = _run((timedelta(days=1), True), (timedelta(minutes=3), True), (timedelta(minutes=3) - timedelta(seconds=1), False))
+    attempts = _run(
+        (timedelta(days=1), True), (timedelta(minutes=3), True), (timedelta(minutes=3) - timedelta(seconds=1), False)
+    )
     # In the run itself the failure is among the latest attempts: 1 of 2 is a 500x burn, it pages.
     assert slo_from_attempts(attempts, now=NOW).alert_firing
     # 10 minutes later (no attempts since): the 5 min window is empty, the 30 min one still holds it.
@@ -242,11 +255,15 @@ def test_an_isolated_failure_stops_paging_once_its_short_windows_have_passed():
 
 @pytest.mark.unit
 def test_a_burst_of_failures_in_the_last_minutes_pages():
-    attempts = _run(*((timedelta(hours=2, seconds=i), True) for i in range(20)), *((timedelta(minutes=4, seconds=-10 * i), False) for i in range(6)))
+    attempts = _run(
+        *((timedelta(hours=2, seconds=i), True) for i in range(20)),
+        *((timedelta(minutes=4, seconds=-10 * i), False) for i in range(6)),
+    )
     slo = slo_from_attempts(attempts, now=NOW)
     assert slo.alert_firing
     assert alert_text(slo).startswith(
-        "Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 230.8x and 30 min 1000x, page threshold 6x. Ticket:"
+        "Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 230.8x and 30 min 1000x, page "
+        "threshold 6x. Ticket:"
     )
 
 
@@ -255,15 +272,24 @@ def test_windows_without_attempts_burn_nothing():
     slo = slo_from_attempts(_run((timedelta(days=10), False), (timedelta(days=10, seconds=1), True)), now=NOW)
     assert [b.attempts for b in slo.burn] == [0] * len(ALERT_WINDOWS)
     assert not any(s.firing for s in slo.alerts)
-    assert slo.status == "BREACHED" and format_budget(slo) == "exhausted: 1 failed attempt against 0.002 allowed over 30 days"
-    assert alert_text(slo).startswith("No alert: burn rate 1 h 0x (no attempts) and 5 min 0x (no attempts), page threshold 14.4x;")
+    assert (
+        slo.status == "BREACHED"
+        and format_budget(slo) == "exhausted: 1 failed attempt against 0.002 allowed over 30 days"
+    )
+    assert alert_text(slo).startswith(
+        "No alert: burn rate 1 h 0x (no attempts) and 5 min 0x (no attempts), page threshold 14.4x;"
+    )
     nothing = slo_from_attempts([], now=NOW)
     assert not nothing.alert_firing and nothing.status == "n/a, no attempts"
 
 
 @pytest.mark.unit
 def test_window_edges_are_open_at_the_start_and_closed_at_now():
-    burn = burn_from_attempts(_run((timedelta(minutes=5), False), (timedelta(0), True), (timedelta(seconds=-1), False)), NOW, [timedelta(minutes=5)])
+    burn = burn_from_attempts(
+        _run((timedelta(minutes=5), False), (timedelta(0), True), (timedelta(seconds=-1), False)),
+        NOW,
+        [timedelta(minutes=5)],
+    )
     assert (burn[0].attempts, burn[0].failures) == (1, 0)
 
 
@@ -275,7 +301,8 @@ def _insert_attempts(db, rows):
     with AnalyticsDuckDB(database=str(db)).get_connection() as conn:
         conn.register("attempts", attempts)
         conn.execute(
-            "INSERT INTO nfl.scrape_log (fetched_at, run_id, season, source, url, attempt, status, ok, error, latency_ms, bytes, sha256) "
+            "INSERT INTO nfl.scrape_log (fetched_at, run_id, season, source, url, attempt, status, ok, error, "
+            "latency_ms, bytes, sha256) "
             "SELECT fetched_at, 'r1', 2026, source, url, attempt, status, ok, error, 120.0, 1000, NULL FROM attempts"
         )
 
@@ -322,13 +349,18 @@ def test_the_check_against_a_duckdb_file(db_path):
     result = scraper_slo_result(AnalyticsDuckDB(database=str(db_path)), now=NOW)
     assert result.passed is False and result.severity == dg.AssetCheckSeverity.WARN
     assert result.description == (
-        "Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 1000x and 30 min 1000x, page threshold 6x. "
+        "Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 1000x and 30 min 1000x, page "
+        "threshold 6x. "
         "Ticket: burn rate 3 d 1000x and 6 h 1000x, ticket threshold 1x. "
         "SLO over 30 days (target 99.9%): 0.000% of 12 attempts succeeded, BREACHED; "
         "error budget exhausted: 12 failed attempts against 0.012 allowed over 30 days."
     )
     meta = {k: v.value for k, v in result.metadata.items()}
-    assert meta["error_budget_remaining"] == 0.0 and meta["allowed_failures"] == 0.012 and meta["failures_remaining"] == 0.0
+    assert (
+        meta["error_budget_remaining"] == 0.0
+        and meta["allowed_failures"] == 0.012
+        and meta["failures_remaining"] == 0.0
+    )
     assert meta["error_budget"] == "exhausted: 12 failed attempts against 0.012 allowed over 30 days"
     assert meta["page_alert"] is True and meta["page_alert_1h"] is True and meta["ticket_alert_3d"] is True
     assert meta["burn_rate_5min"] == meta["burn_rate_1h"] == 1000.0
@@ -337,7 +369,9 @@ def test_the_check_against_a_duckdb_file(db_path):
     # An hour later the failures are outside every page pair's short window: the check passes, the SLO still shows them.
     later = scraper_slo_result(AnalyticsDuckDB(database=str(db_path)), now=NOW + timedelta(hours=1))
     assert later.passed is True
-    assert later.description.startswith("Ticket: burn rate 3 d 1000x and 6 h 1000x, ticket threshold 1x. No page alert: burn rate 1 h 0x (no attempts)")
+    assert later.description.startswith(
+        "Ticket: burn rate 3 d 1000x and 6 h 1000x, ticket threshold 1x. No page alert: burn rate 1 h 0x (no attempts)"
+    )
     assert later.description.endswith("error budget exhausted: 12 failed attempts against 0.012 allowed over 30 days.")
 
 
@@ -345,10 +379,15 @@ def test_the_check_against_a_duckdb_file(db_path):
 def test_the_check_with_an_empty_scrape_log(db_path):
     result = scraper_slo_result(AnalyticsDuckDB(database=str(db_path)), now=NOW)
     assert result.passed is True
-    assert result.description.startswith("No alert: burn rate 1 h 0x (no attempts) and 5 min 0x (no attempts), page threshold 14.4x;")
+    assert result.description.startswith(
+        "No alert: burn rate 1 h 0x (no attempts) and 5 min 0x (no attempts), page threshold 14.4x;"
+    )
     assert result.description.endswith("SLO over 30 days (target 99.9%): n/a, no attempts, so no error budget spent.")
     meta = {k: v.value for k, v in result.metadata.items()}
-    assert meta["attempts"] == 0 and meta["slo"] == meta["success_rate"] == meta["error_budget_remaining"] == "n/a, no attempts"
+    assert (
+        meta["attempts"] == 0
+        and meta["slo"] == meta["success_rate"] == meta["error_budget_remaining"] == "n/a, no attempts"
+    )
 
 
 @pytest.mark.integration
@@ -362,7 +401,12 @@ def test_slo_is_an_asset_check_in_real_runs(db_path):
     assert dg.AssetCheckKey(dg.AssetKey("standings"), "scraper_slo") in defs.get_assets_def("standings").check_keys
 
     def evaluation_of(instance):
-        result = dg.materialize([defs.get_assets_def("standings")], resources=resources_for(db_path), partition_key="2019", instance=instance)
+        result = dg.materialize(
+            [defs.get_assets_def("standings")],
+            resources=resources_for(db_path),
+            partition_key="2019",
+            instance=instance,
+        )
         assert result.success  # an alert warns; it does not block the data
         (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "scraper_slo"]
         assert evaluation.severity == dg.AssetCheckSeverity.WARN
@@ -374,25 +418,36 @@ def test_slo_is_an_asset_check_in_real_runs(db_path):
         assert evaluation.passed is True
         assert evaluation.description == (
             "No alert: burn rate 1 h 0x (no attempts) and 5 min 0x (no attempts), page threshold 14.4x; "
-            "6 h 0x (no attempts) and 30 min 0x (no attempts), page threshold 6x; 3 d 3x and 6 h 0x (no attempts), ticket threshold 1x. "
+            "6 h 0x (no attempts) and 30 min 0x (no attempts), page threshold 6x; 3 d 3x and 6 h 0x (no attempts), "
+            "ticket threshold 1x. "
             "SLO over 30 days (target 99.9%): 99.700% of 1000 attempts succeeded, BREACHED; "
             "error budget exhausted: 3 failed attempts against 1 allowed over 30 days."
         )
         assert meta["attempts"] == 1000 and meta["failures"] == 3 and meta["success_rate"] == 0.997
         assert meta["error_budget_remaining"] == 0.0 and meta["slo"] == "BREACHED" and meta["page_alert"] is False
-        assert "| all sources | 1000 | 3 | 99.700% | exhausted: 3 failed attempts against 1 allowed over 30 days | BREACHED |" in meta["by_source"]
+        assert (
+            "| all sources | 1000 | 3 | 99.700% | exhausted: 3 failed attempts against 1 allowed over 30 days | "
+            "BREACHED |" in meta["by_source"]
+        )
         _assert_no_noise(meta)
 
         # Then a burst: 12 failed attempts in the last minute. The next run's check pages.
         _insert_attempts(db_path, [_attempt(datetime.now(UTC) - timedelta(seconds=i), "pfr", False) for i in range(12)])
         result, evaluation, meta = evaluation_of(instance)
         assert evaluation.passed is False
-        assert evaluation.description.startswith("Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 1000x and 30 min 1000x, page threshold 6x.")
-        assert evaluation.description.endswith("error budget exhausted: 15 failed attempts against 1.012 allowed over 30 days.")
+        assert evaluation.description.startswith(
+            "Alert: burn rate 1 h 1000x and 5 min 1000x, page threshold 14.4x; 6 h 1000x and 30 min 1000x, page "
+            "threshold 6x."
+        )
+        assert evaluation.description.endswith(
+            "error budget exhausted: 15 failed attempts against 1.012 allowed over 30 days."
+        )
         assert meta["page_alert"] is True and meta["error_budget_remaining"] == 0.0 and meta["burn_rate_5min"] == 1000.0
         _assert_no_noise(meta)
         # Run storage has it as the latest evaluation of the check.
-        record = instance.event_log_storage.get_latest_asset_check_execution_by_key([evaluation.asset_check_key])[evaluation.asset_check_key]
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key([evaluation.asset_check_key])[
+            evaluation.asset_check_key
+        ]
         assert record.run_id == result.run_id
 
     stored = read_table(db_path, "SELECT count(*) AS n FROM nfl.standings WHERE season = 2019")

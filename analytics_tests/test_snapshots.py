@@ -13,7 +13,13 @@ from analytics_assets import partitions
 from analytics_assets.reporting import team_pages
 from analytics_tests.support.browser import require_chromium
 from analytics_tests.support.data import read_table, table_hash
-from analytics_tests.support.outputs import MID_WORD_BREAKS, OVERFLOWING_TABLES, figure_from_html, materialize_outputs, open_pages
+from analytics_tests.support.outputs import (
+    MID_WORD_BREAKS,
+    OVERFLOWING_TABLES,
+    figure_from_html,
+    materialize_outputs,
+    open_pages,
+)
 from analytics_tests.support.runs import materialize_names, resources_for, step_failures
 
 SEASON = partitions.season_in_progress()
@@ -46,7 +52,9 @@ def test_refreshes_on_two_dates_keep_two_snapshots_and_the_same_date_keeps_one(d
     assert refresh(db_path, "2026-11-27").success  # and a rerun with nothing new changes nothing
     for table, core in (("standings_snapshots", "standings"), ("dead_cap_snapshots", "dead_cap")):
         stored = snapshots(db_path, table)
-        assert stored.groupby(stored["as_of"].astype(str)).size().to_dict() == {"2026-11-20": 32, "2026-11-27": 32}, table
+        assert stored.groupby(stored["as_of"].astype(str)).size().to_dict() == {"2026-11-20": 32, "2026-11-27": 32}, (
+            table
+        )
         # The day's copy holds exactly the rows the table holds now: "the same rows plus as_of".
         latest = stored[stored["as_of"].astype(str) == "2026-11-27"].drop(columns="as_of").reset_index(drop=True)
         current = read_table(db_path, f"SELECT * FROM nfl.{core} WHERE season = {SEASON} ORDER BY team")
@@ -115,7 +123,12 @@ def test_the_season_in_progress_page_draws_every_snapshot_date(db_path, in_progr
     # In Chromium at 1280 px: drawn, no console error, no word broken inside a table cell.
     require_chromium()
     seen = {}
-    (watched,) = open_pages([(out / team_pages.SEASON_FILE).as_uri()], lambda page: seen.update(
-        traces=page.evaluate("() => document.getElementById('season-in-progress').data.length"),
-        broken=page.evaluate(MID_WORD_BREAKS), overflowing=page.evaluate(OVERFLOWING_TABLES)))
+    (watched,) = open_pages(
+        [(out / team_pages.SEASON_FILE).as_uri()],
+        lambda page: seen.update(
+            traces=page.evaluate("() => document.getElementById('season-in-progress').data.length"),
+            broken=page.evaluate(MID_WORD_BREAKS),
+            overflowing=page.evaluate(OVERFLOWING_TABLES),
+        ),
+    )
     assert watched.errors == [] and seen == {"traces": 64, "broken": [], "overflowing": []}

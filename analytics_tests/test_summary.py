@@ -122,10 +122,16 @@ def test_no_risk_rows_fails_clearly_and_keeps_the_stored_summary(outputs, tmp_pa
 
 @pytest.mark.unit
 def test_pure_functions_on_degenerate_input():
-    flat = pd.DataFrame({
-        "season": [2030] * 4, "team": list("ABCD"), "dead_cap_pct": [10.0] * 4, "win_pct": [0.25, 0.5, 0.5, 0.75],
-        "risk_tier": ["low"] * 4, "quadrant": [summary.CAP_HELL] * 4,
-    })
+    flat = pd.DataFrame(
+        {
+            "season": [2030] * 4,
+            "team": list("ABCD"),
+            "dead_cap_pct": [10.0] * 4,
+            "win_pct": [0.25, 0.5, 0.5, 0.75],
+            "risk_tier": ["low"] * 4,
+            "quadrant": [summary.CAP_HELL] * 4,
+        }
+    )
     row = summary.season_summary(flat).iloc[0]
     assert np.isnan(row["spearman_rho"]) and np.isnan(row["spearman_p"])
     assert row["teams_low"] == 4 and row["teams_extreme"] == 0 and row["teams_cap_hell"] == 4
@@ -139,10 +145,13 @@ def test_pure_functions_on_degenerate_input():
 
 @pytest.mark.integration
 def test_daemon_refreshes_the_all_season_assets_when_a_season_changes(tmp_path):
-    """Seasons never backfilled and the season in progress stay missing; the summary, charts and report still refresh."""
+    """Seasons never backfilled and the season in progress stay missing; the summary, charts and report
+    still refresh."""
     from analytics_assets.definitions import defs
 
-    all_season = [defs.get_assets_def(name) for name in ("league_risk_summary", "chart_dead_cap_vs_win_pct", "risk_report")]
+    all_season = [
+        defs.get_assets_def(name) for name in ("league_risk_summary", "chart_dead_cap_vs_win_pct", "risk_report")
+    ]
     expected = {key.to_user_string() for a in all_season for key in a.keys}
     db = tmp_path / "auto.duckdb"
     instance = dg.DagsterInstance.ephemeral()
@@ -169,5 +178,9 @@ def test_the_automation_sensor_is_on_by_default_and_covers_every_all_season_asse
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     asset_graph = defs.resolve_asset_graph()
     targeted = {k.to_user_string() for k in sensor.asset_selection.resolve(asset_graph)}
-    automated = {k.to_user_string() for k in asset_graph.get_all_asset_keys() if asset_graph.get(k).automation_condition is not None}
+    automated = {
+        k.to_user_string()
+        for k in asset_graph.get_all_asset_keys()
+        if asset_graph.get(k).automation_condition is not None
+    }
     assert targeted == automated == {"league_risk_summary", "risk_report", *(c.key for c in charts.CHARTS)}

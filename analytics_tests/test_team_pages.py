@@ -26,7 +26,7 @@ def test_one_page_per_franchise_linked_from_the_report_team_table(outputs):
     stored = read_table(outputs.db, "SELECT DISTINCT franchise FROM nfl.team_season_risk ORDER BY franchise")
     assert pages == [f"{f}.html" for f in stored["franchise"]] and len(pages) == FRANCHISES
     report = (outputs.out_dir / "risk_report.html").read_text("utf-8")
-    table = report[report.index('id="team-table"'):]
+    table = report[report.index('id="team-table"') :]
     table = table[: table.index("</table>")]
     assert sorted(re.findall(r'href="teams/([A-Z]+)\.html"', table)) == [p[:-5] for p in pages]
     assert outputs.metadata["risk_report"]["team_pages"] == FRANCHISES
@@ -64,9 +64,15 @@ def test_a_team_page_holds_the_franchise_seasons_classes_and_provenance(outputs,
 def test_no_table_shows_a_second_code_for_a_franchise(outputs):
     """The season's own codes (STL, SD, OAK, and nflverse's LA for the Rams) appear in no table cell of
     the report, a team page or the season page: every table names a team by its franchise id."""
-    season_codes = set(read_table(outputs.db, "SELECT DISTINCT team FROM nfl.team_season_risk WHERE team <> franchise")["team"])
+    season_codes = set(
+        read_table(outputs.db, "SELECT DISTINCT team FROM nfl.team_season_risk WHERE team <> franchise")["team"]
+    )
     assert season_codes >= {"STL", "SD", "OAK", "LA"}
-    pages = [outputs.out_dir / "risk_report.html", outputs.out_dir / team_pages.SEASON_FILE, *sorted((outputs.out_dir / "teams").glob("*.html"))]
+    pages = [
+        outputs.out_dir / "risk_report.html",
+        outputs.out_dir / team_pages.SEASON_FILE,
+        *sorted((outputs.out_dir / "teams").glob("*.html")),
+    ]
     for path in pages:
         for table_id, table in Tables(path.read_text("utf-8")).tables.items():
             cells = {c["text"].strip() for row in table["rows"] for c in row}
@@ -99,22 +105,46 @@ def test_reruns_write_byte_identical_team_and_season_pages(outputs, tmp_path):
 
 @pytest.mark.unit
 def test_source_strings_are_escaped_on_team_pages():
-    rows = pd.DataFrame({
-        "season": [2030, 2030], "team": ["<script>alert('t')</script>", "B"], "franchise": ["AA", "BB"],
-        "conference": ["AFC", "NFC"], "division": ['<img src=x onerror="alert(1)">', "NFC East"],
-        "wins": [5, 12], "losses": [12, 5], "ties": [0, 0], "win_pct": [5 / 17, 12 / 17], "dead_money_musd": [50.0, 5.0],
-        "league_salary_cap_musd": [300.0, 300.0], "dead_cap_pct": [50 / 3, 5 / 3], "dead_cap_percentile": [100.0, 50.0],
-        "dead_cap_zscore": [1.0, -1.0], "risk_tier": ["high", "low"],
-        "quadrant": [QUADRANTS[(True, risk.LOSING)], QUADRANTS[(False, risk.WINNING)]],
-        "season_quadrant": [SEASON_QUADRANTS[(True, risk.LOSING)], SEASON_QUADRANTS[(False, risk.WINNING)]],
-        "season_median_dead_cap_pct": [9.17, 9.17], "next_season_win_pct_change": [float("nan")] * 2,
-    })
-    provenance = pd.DataFrame({
-        "season": [2030], "table_name": ["standings"], "franchise": ["AA"], "team": ["A"], "source": ["live"],
-        "source_ref": ["https://x.invalid/\"><script>alert('ref')</script>"], "raw_sha256": ["0" * 64], "loaded_at": [pd.Timestamp("2030-01-01", tz="UTC")],
-    })
+    rows = pd.DataFrame(
+        {
+            "season": [2030, 2030],
+            "team": ["<script>alert('t')</script>", "B"],
+            "franchise": ["AA", "BB"],
+            "conference": ["AFC", "NFC"],
+            "division": ['<img src=x onerror="alert(1)">', "NFC East"],
+            "wins": [5, 12],
+            "losses": [12, 5],
+            "ties": [0, 0],
+            "win_pct": [5 / 17, 12 / 17],
+            "dead_money_musd": [50.0, 5.0],
+            "league_salary_cap_musd": [300.0, 300.0],
+            "dead_cap_pct": [50 / 3, 5 / 3],
+            "dead_cap_percentile": [100.0, 50.0],
+            "dead_cap_zscore": [1.0, -1.0],
+            "risk_tier": ["high", "low"],
+            "quadrant": [QUADRANTS[(True, risk.LOSING)], QUADRANTS[(False, risk.WINNING)]],
+            "season_quadrant": [SEASON_QUADRANTS[(True, risk.LOSING)], SEASON_QUADRANTS[(False, risk.WINNING)]],
+            "season_median_dead_cap_pct": [9.17, 9.17],
+            "next_season_win_pct_change": [float("nan")] * 2,
+        }
+    )
+    provenance = pd.DataFrame(
+        {
+            "season": [2030],
+            "table_name": ["standings"],
+            "franchise": ["AA"],
+            "team": ["A"],
+            "source": ["live"],
+            "source_ref": ["https://x.invalid/\"><script>alert('ref')</script>"],
+            "raw_sha256": ["0" * 64],
+            "loaded_at": [pd.Timestamp("2030-01-01", tz="UTC")],
+        }
+    )
     text = team_pages.team_page("AA", rows, provenance)
     assert "<script>alert" not in text and "<img src=x" not in text
-    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in text and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    assert (
+        "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in text
+        and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in text
+    )
     with pytest.raises(ValueError, match="cannot name a page file"):
         team_pages.page_name("../../etc")

@@ -38,7 +38,13 @@ def test_every_source_code_resolves(code, source, season, franchise, team):
 
 @pytest.mark.parametrize(
     ("code", "source", "season"),
-    [("LV", "nflverse", 2019), ("OAK", "nflverse", 2020), ("Las Vegas Raiders", "pfr_name", 2019), ("XYZ", "spotrac", 2024), ("LAR", "nflverse", 2016)],
+    [
+        ("LV", "nflverse", 2019),
+        ("OAK", "nflverse", 2020),
+        ("Las Vegas Raiders", "pfr_name", 2019),
+        ("XYZ", "spotrac", 2024),
+        ("LAR", "nflverse", 2016),
+    ],
 )
 def test_unknown_code_names_code_source_and_season(code, source, season):
     with pytest.raises(teams.UnknownTeamError) as exc:
@@ -54,7 +60,11 @@ def test_registry_covers_every_reference_row():
         by_code = teams.resolve(row.team, "nflverse", row.season)
         by_pfr = teams.resolve(row.pfr_code, "pfr_code", row.season)
         assert by_code == by_pfr
-        assert (by_code.franchise_id, by_code.conference, by_code.division) == (row.franchise, row.conference, row.division)
+        assert (by_code.franchise_id, by_code.conference, by_code.division) == (
+            row.franchise,
+            row.conference,
+            row.division,
+        )
     for row in dead.itertuples():
         assert teams.resolve(row.team, "spotrac", row.season).franchise_id == row.franchise
     for season in range(2011, 2027):

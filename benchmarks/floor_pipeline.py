@@ -90,8 +90,11 @@ def _noop_checks(checks_def: dg.AssetChecksDefinition) -> dg.AssetChecksDefiniti
     then passes without looking."""
 
     @dg.multi_asset_check(
-        specs=list(checks_def.check_specs), name=checks_def.node_def.name, can_subset=True,
-        pool=getattr(checks_def.node_def, "pool", None), op_tags=dict(checks_def.node_def.tags),
+        specs=list(checks_def.check_specs),
+        name=checks_def.node_def.name,
+        can_subset=True,
+        pool=getattr(checks_def.node_def, "pool", None),
+        op_tags=dict(checks_def.node_def.tags),
     )
     def noop(context):
         for check in context.selected_asset_check_keys:
@@ -100,7 +103,9 @@ def _noop_checks(checks_def: dg.AssetChecksDefinition) -> dg.AssetChecksDefiniti
                 if source is not None:
                     _wait_out_spacing(source)
                 op_context = context.op_execution_context
-                op_context.log_event(dg.AssetMaterialization(asset_key=check.asset_key, partition=op_context.partition_key))
+                op_context.log_event(
+                    dg.AssetMaterialization(asset_key=check.asset_key, partition=op_context.partition_key)
+                )
             yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True)
 
     return noop
@@ -126,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="first", type=int, default=2011)
     parser.add_argument("--to", dest="last", type=int, default=2025)
-    parser.add_argument("--scrape", action="store_true", help="the live scrape's floor (season_pipeline runs alone, paced fetch steps)")
+    parser.add_argument(
+        "--scrape", action="store_true", help="the live scrape's floor (season_pipeline runs alone, paced fetch steps)"
+    )
     args = parser.parse_args(argv)
     if args.scrape:
         from analytics_assets.ingestion.http_resource import HttpClientResource
@@ -143,12 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     season_job = defs.resolve_job_def(SEASON_JOB)
     for season in range(args.first, args.last + 1):
-        result = season_job.execute_in_process(instance=instance, partition_key=str(season), tags=tags, run_config=run_config, raise_on_error=False)
-        print(f"{SEASON_JOB} {season}: run {result.run_id} {'succeeded' if result.success else 'failed'} (no-op bodies)")
+        result = season_job.execute_in_process(
+            instance=instance, partition_key=str(season), tags=tags, run_config=run_config, raise_on_error=False
+        )
+        print(
+            f"{SEASON_JOB} {season}: run {result.run_id} {'succeeded' if result.success else 'failed'} (no-op bodies)"
+        )
         failed = failed or not result.success
     if not args.scrape:
         for name in PIPELINE_JOBS[1:]:
-            result = defs.resolve_job_def(name).execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+            result = defs.resolve_job_def(name).execute_in_process(
+                instance=instance, tags=tags, run_config=run_config, raise_on_error=False
+            )
             print(f"{name}: run {result.run_id} {'succeeded' if result.success else 'failed'} (no-op bodies)")
             failed = failed or not result.success
     return 1 if failed else 0

@@ -90,8 +90,12 @@ def _dollars(musd: float) -> str:
 
 # --- Pro-Football-Reference -------------------------------------------------------------------
 
-_PFR_TIES_HEADER = '<th aria-label="Ties" data-stat="ties" scope="col" class=" poptip center" data-tip="Games Tied" >T</th>'
-_PFR_LOSSES_HEADER = '<th aria-label="Losses" data-stat="losses" scope="col" class=" poptip center" data-tip="Games Lost" >L</th>'
+_PFR_TIES_HEADER = (
+    '<th aria-label="Ties" data-stat="ties" scope="col" class=" poptip center" data-tip="Games Tied" >T</th>'
+)
+_PFR_LOSSES_HEADER = (
+    '<th aria-label="Losses" data-stat="losses" scope="col" class=" poptip center" data-tip="Games Lost" >L</th>'
+)
 
 
 def _pfr_row(season: int, rank: int, r: dict) -> str:
@@ -103,7 +107,8 @@ def _pfr_row(season: int, rank: int, r: dict) -> str:
     pct_text = f"{pct:.3f}".removeprefix("0")  # PFR prints .375 and 1.000
     mov = (pf - pa) / games if games else 0.0
     return (
-        f'<tr ><th scope="row" class="left " data-stat="team" csk="{rank}" ><a href="/teams/{_pfr_code(r["franchise"])}/{season}.htm">'
+        f'<tr ><th scope="row" class="left " data-stat="team" csk="{rank}" ><a '
+        f'href="/teams/{_pfr_code(r["franchise"])}/{season}.htm">'
         f'{era.name}</a>{r.get("_marker", "")}</th><td class="right " data-stat="wins" >{wins}</td>'
         f'<td class="right " data-stat="losses" >{losses}</td>{ties_cell}'
         f'<td class="right " data-stat="win_loss_perc" >{pct_text}</td>'
@@ -121,7 +126,9 @@ def _pfr_tbody(season: int, conference: str, rows: list[dict]) -> str:
     for division in ("East", "North", "South", "West"):
         name = f"{conference} {division}"
         members = sorted((r for r in rows if r["division"] == name), key=lambda r: (-float(r["_pct"]), r["team"]))
-        out.append(f'<tr class="thead onecell" ><td class="right left" data-stat="onecell" colspan="12" > {name}</td></tr>')
+        out.append(
+            f'<tr class="thead onecell" ><td class="right left" data-stat="onecell" colspan="12" > {name}</td></tr>'
+        )
         for i, r in enumerate(members):
             rank += 1
             out.append(_pfr_row(season, rank, {**r, "_tie_season": tie_season, "_marker": "*" if i == 0 else ""}))
@@ -143,7 +150,9 @@ def pfr_page(season: int, rows: list[dict]) -> bytes:
             head = head.replace(_PFR_LOSSES_HEADER, _PFR_LOSSES_HEADER + _PFR_TIES_HEADER)
         conf_rows = [r for r in rows if r["conference"] == conference]
         html = html[:start] + head + _pfr_tbody(season, conference, conf_rows) + html[body_end:]
-    html = html.replace(f"/{saved_season}.htm", f"/{season}.htm").replace(f"/years/{saved_season}/", f"/years/{season}/")
+    html = html.replace(f"/{saved_season}.htm", f"/{season}.htm").replace(
+        f"/years/{saved_season}/", f"/years/{season}/"
+    )
     html = html.replace(f"{saved_season} NFL", f"{season} NFL")
     return html.encode("utf-8")
 
@@ -192,13 +201,27 @@ def spotrac_page(season: int, rows: list[dict], cap_musd: float, records: dict[s
     for rank, r in enumerate(ordered, start=1):
         code = _era(r["franchise"], season).spotrac_code
         allocations, dead = float(r["total_cap_allocations_musd"]), float(r["dead_money_musd"])
-        out.append(_SPOTRAC_ROW.format(
-            rank=rank, code=code, season=season, logo=code.lower(), record=(records or {}).get(r["franchise"], "0-0-0"),
-            allocations=_dollars(allocations), space=_dollars(cap_musd - allocations),
-            active=_dollars(max(allocations - dead, 0) * 0.8), reserves=_dollars(max(allocations - dead, 0) * 0.2), dead=_dollars(dead),
-        ))
+        out.append(
+            _SPOTRAC_ROW.format(
+                rank=rank,
+                code=code,
+                season=season,
+                logo=code.lower(),
+                record=(records or {}).get(r["franchise"], "0-0-0"),
+                allocations=_dollars(allocations),
+                space=_dollars(cap_musd - allocations),
+                active=_dollars(max(allocations - dead, 0) * 0.8),
+                reserves=_dollars(max(allocations - dead, 0) * 0.2),
+                dead=_dollars(dead),
+            )
+        )
     html = html[:body_start] + "<tbody>" + "".join(out) + "</tbody>" + html[body_end:]
-    html = re.sub(r'(<div id="cap_maximum"[^>]*>)\s*\$[\d,]+\s*(</div>)', lambda m: f"{m.group(1)}{_dollars(cap_musd)} {m.group(2)}", html, count=1)
+    html = re.sub(
+        r'(<div id="cap_maximum"[^>]*>)\s*\$[\d,]+\s*(</div>)',
+        lambda m: f"{m.group(1)}{_dollars(cap_musd)} {m.group(2)}",
+        html,
+        count=1,
+    )
     html = html.replace(f"/cap/{saved_season}", f"/cap/{season}")
     html = html.replace(f"{saved_season} NFL", f"{season} NFL")  # the title: the page states its season
     return html.encode("utf-8")
@@ -207,11 +230,15 @@ def spotrac_page(season: int, rows: list[dict], cap_musd: float, records: dict[s
 # --- The season in progress -------------------------------------------------------------------
 
 
-def in_progress_standings(season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7) -> list[dict]:
+def in_progress_standings(
+    season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7
+) -> list[dict]:
     return in_progress_season(season, previous, games, seed)[0]
 
 
-def in_progress_season(season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7) -> tuple[list[dict], list[dict]]:
+def in_progress_season(
+    season: int, previous: list[dict], games: int = IN_PROGRESS_GAMES, seed: int = 7
+) -> tuple[list[dict], list[dict]]:
     """`games` rounds of a schedule: each round pairs all 32 teams, the stronger side of the
     previous season winning more often. Every team has played `games` games; wins equal losses.
     Returns the standings rows and the games (nflverse games-file columns, modern codes)."""
@@ -226,10 +253,18 @@ def in_progress_season(season: int, previous: list[dict], games: int = IN_PROGRE
             winner, loser = (a, b) if rng.random() < strength[a] / (strength[a] + strength[b]) else (b, a)
             high, low = rng.randint(17, 38), rng.randint(3, 16)
             week = len(played) // 16 + 1
-            played.append({
-                "game_id": f"{season}_{week:02d}_{b}_{a}", "season": str(season), "game_type": "REG", "week": str(week),
-                "away_team": b, "away_score": str(high if winner == b else low), "home_team": a, "home_score": str(high if winner == a else low),
-            })
+            played.append(
+                {
+                    "game_id": f"{season}_{week:02d}_{b}_{a}",
+                    "season": str(season),
+                    "game_type": "REG",
+                    "week": str(week),
+                    "away_team": b,
+                    "away_score": str(high if winner == b else low),
+                    "home_team": a,
+                    "home_score": str(high if winner == a else low),
+                }
+            )
             wins[winner] += 1
             losses[loser] += 1
             pf[winner] += high
@@ -240,10 +275,19 @@ def in_progress_season(season: int, previous: list[dict], games: int = IN_PROGRE
     for r in previous:
         f = r["franchise"]
         era = _era(f, season)
-        out.append({
-            **r, "season": str(season), "team": era.code, "games": str(games), "wins": str(wins[f]), "losses": str(losses[f]),
-            "ties": "0", "points_for": str(pf[f]), "points_against": str(pa[f]),
-        })
+        out.append(
+            {
+                **r,
+                "season": str(season),
+                "team": era.code,
+                "games": str(games),
+                "wins": str(wins[f]),
+                "losses": str(losses[f]),
+                "ties": "0",
+                "points_for": str(pf[f]),
+                "points_against": str(pa[f]),
+            }
+        )
     return out, played
 
 
@@ -271,8 +315,11 @@ def games_file(in_progress: int | None = None) -> bytes:
 def in_progress_dead_money(previous: list[dict], previous_cap_musd: float, cap_musd: float) -> list[dict]:
     scale = cap_musd / previous_cap_musd
     return [
-        {**r, "total_cap_allocations_musd": f"{float(r['total_cap_allocations_musd']) * scale:.2f}",
-         "dead_money_musd": f"{float(r['dead_money_musd']) * scale * 0.8:.2f}"}
+        {
+            **r,
+            "total_cap_allocations_musd": f"{float(r['total_cap_allocations_musd']) * scale:.2f}",
+            "dead_money_musd": f"{float(r['dead_money_musd']) * scale * 0.8:.2f}",
+        }
         for r in previous
     ]
 
@@ -327,7 +374,10 @@ class PageServer:
                 body = body if body is not None else b"<html><body>Page not found</body></html>"
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "text/plain; charset=utf-8" if self.path.endswith(".csv") else "text/html; charset=utf-8")
+                    self.send_header(
+                        "Content-Type",
+                        "text/plain; charset=utf-8" if self.path.endswith(".csv") else "text/html; charset=utf-8",
+                    )
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)

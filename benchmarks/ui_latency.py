@@ -45,13 +45,16 @@ SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 AUTOMATION_SENSOR = "all_seasons_outputs_automation"
 
 LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchPipelineExecution(executionParams: $p) {
-  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on InvalidSubsetError { message }
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
+  ... on InvalidSubsetError { message }
   ... on RunConfigValidationInvalid { errors { message } } } }"""
 LAUNCH_BACKFILL = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 RUN_STATUS = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status startTime endTime } } }"""
-BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } } }"""
-RUNS = """query($f: RunsFilter) { runsOrError(filter: $f, limit: 50) { ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
+BACKFILL_STATUS = """query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } } }"""
+RUNS = """query($f: RunsFilter) { runsOrError(filter: $f, limit: 50) {
+  ... on Runs { results { runId status startTime endTime tags { key value } } } } }"""
 
 # Dagster's defaults for the settings deploy/dagster.local.yaml changes (the "before" side).
 DAGSTER_DEFAULTS_YAML = """telemetry:
@@ -93,8 +96,21 @@ class Server:
         }
         self.log = (root / "dev.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "scripts" / "dev_server.py"), "--", str(VENV_BIN / "dg"), "dev", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                str(REPO / "scripts" / "dev_server.py"),
+                "--",
+                str(VENV_BIN / "dg"),
+                "dev",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -150,7 +166,11 @@ def _wait_run(server: Server, run_id: str, timeout: float = 300) -> dict:
 def launch_run(server: Server, tags: dict[str, str]) -> dict:
     """The click on "Materialize" (or "Launch run") on the season_pipeline job page with these tags."""
     params = {
-        "selector": {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__", "pipelineName": "season_pipeline"},
+        "selector": {
+            "repositoryLocationName": "analytics_assets",
+            "repositoryName": "__repository__",
+            "pipelineName": "season_pipeline",
+        },
         "mode": "default",
         "runConfigData": "{}",
         "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
@@ -161,8 +181,14 @@ def launch_run(server: Server, tags: dict[str, str]) -> dict:
         raise RuntimeError(out)
     run = _wait_run(server, out["run"]["runId"])
     done = time.time()
-    return {"run_id": out["run"]["runId"], "clicked": clicked, "click_to_done_s": done - clicked, "run_s": run["endTime"] - run["startTime"],
-            "queued_s": run["startTime"] - clicked, "run_end": run["endTime"]}
+    return {
+        "run_id": out["run"]["runId"],
+        "clicked": clicked,
+        "click_to_done_s": done - clicked,
+        "run_s": run["endTime"] - run["startTime"],
+        "queued_s": run["startTime"] - clicked,
+        "run_end": run["endTime"],
+    }
 
 
 def launch_season(server: Server, season: int) -> dict:
@@ -198,9 +224,12 @@ def run_phases(home: Path, runs: dict[str, dict]) -> None:
 def launch_backfill(server: Server, first: int, last: int) -> dict:
     """The click on "Launch backfill" for a season range on an asset page (the three season assets):
     one run per season. Times are seconds after the click unless said otherwise."""
-    params = {"partitionsByAssets": [
-        {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(first), "end": str(last)}}} for name in SEASON_ASSETS
-    ]}
+    params = {
+        "partitionsByAssets": [
+            {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(first), "end": str(last)}}}
+            for name in SEASON_ASSETS
+        ]
+    }
     clicked = time.time()
     out = server.gql(LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
     if out["__typename"] != "LaunchBackfillSuccess":
@@ -216,24 +245,36 @@ def launch_backfill(server: Server, first: int, last: int) -> dict:
     done = time.time()
     if status not in ("COMPLETED", "COMPLETED_SUCCESS"):
         raise RuntimeError(f"backfill {backfill_id} ended {status}")
-    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/backfill", "value": backfill_id}]}})["runsOrError"]["results"]
+    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/backfill", "value": backfill_id}]}})["runsOrError"][
+        "results"
+    ]
     seasons = last - first + 1
     if len(runs) != seasons or any(r["status"] != "SUCCESS" for r in runs):
-        raise RuntimeError(f"backfill {backfill_id} of {seasons} seasons ran {[r['status'] for r in runs]}, expected {seasons} successful runs")
+        raise RuntimeError(
+            f"backfill {backfill_id} of {seasons} seasons ran {[r['status'] for r in runs]}, expected {seasons} "
+            f"successful runs"
+        )
     first_start, last_end = min(r["startTime"] for r in runs), max(r["endTime"] for r in runs)
     return {
-        "backfill_id": backfill_id, "runs": len(runs), "click_to_done_s": done - clicked,
+        "backfill_id": backfill_id,
+        "runs": len(runs),
+        "click_to_done_s": done - clicked,
         "run_s": sum(r["endTime"] - r["startTime"] for r in runs),  # the runs' own times, summed
         "span_s": last_end - first_start,  # from the first run's start to the last run's end
         "max_concurrent_runs": max_overlap([(r["startTime"], r["endTime"]) for r in runs]),
-        "first_run_start_s": first_start - clicked, "last_run_end_s": last_end - clicked,
-        "completed_after_last_run_s": done - last_end, "run_end": last_end, "clicked": clicked,
+        "first_run_start_s": first_start - clicked,
+        "last_run_end_s": last_end - clicked,
+        "completed_after_last_run_s": done - last_end,
+        "run_end": last_end,
+        "clicked": clicked,
     }
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:
     """How many of these (start, end) intervals were open at once, at most."""
-    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals], key=lambda e: (e[0], e[1]))
+    edges = sorted(
+        [(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals], key=lambda e: (e[0], e[1])
+    )
     open_now = most = 0
     for _, change in edges:
         open_now += change
@@ -242,7 +283,9 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
 
 
 def automation_runs(server: Server) -> list[dict]:
-    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/sensor_name", "value": AUTOMATION_SENSOR}]}})["runsOrError"]["results"]
+    runs = server.gql(RUNS, {"f": {"tags": [{"key": "dagster/sensor_name", "value": AUTOMATION_SENSOR}]}})[
+        "runsOrError"
+    ]["results"]
     return sorted(runs, key=lambda r: r["startTime"] or 0)
 
 
@@ -291,7 +334,9 @@ def measure(config: str, root: Path, first: int = FIRST, last: int = LAST) -> di
         if any(r["status"] != "SUCCESS" for r in rebuilds):
             raise RuntimeError(f"a rebuild after the backfill ended {[r['status'] for r in rebuilds]}")
         last_rebuild = max((r["endTime"] for r in rebuilds if r["endTime"]), default=None)
-        result["refresh_after_backfill_s"] = None if last_rebuild is None else last_rebuild - result["backfill"]["run_end"]
+        result["refresh_after_backfill_s"] = (
+            None if last_rebuild is None else last_rebuild - result["backfill"]["run_end"]
+        )
         before = len(automation_runs(server))
         again = launch_season(server, SEASON)  # identical rows: nothing should be rebuilt
         time.sleep(15)
@@ -305,9 +350,17 @@ def measure(config: str, root: Path, first: int = FIRST, last: int = LAST) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=str(REPO / "deploy" / "dagster.local.yaml"), help="instance config; 'defaults' for Dagster's defaults")
-    parser.add_argument("--from", dest="first", type=int, default=FIRST, help="the backfill's first season (default %(default)s)")
-    parser.add_argument("--to", dest="last", type=int, default=LAST, help="the backfill's last season (default %(default)s)")
+    parser.add_argument(
+        "--config",
+        default=str(REPO / "deploy" / "dagster.local.yaml"),
+        help="instance config; 'defaults' for Dagster's defaults",
+    )
+    parser.add_argument(
+        "--from", dest="first", type=int, default=FIRST, help="the backfill's first season (default %(default)s)"
+    )
+    parser.add_argument(
+        "--to", dest="last", type=int, default=LAST, help="the backfill's last season (default %(default)s)"
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     config = DAGSTER_DEFAULTS_YAML if args.config == "defaults" else Path(args.config).read_text()

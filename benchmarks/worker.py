@@ -40,16 +40,24 @@ def season_run(first: int, last: int) -> dict:
     steps: dict[str, float] = {}
     for season in range(first, last + 1):
         started = time.perf_counter()
-        result = job.execute_in_process(instance=instance, partition_key=str(season), run_config=run_config, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, partition_key=str(season), run_config=run_config, raise_on_error=False
+        )
         run_s = time.perf_counter() - started
         run_steps = step_durations(instance, result.run_id)
         for step, seconds in run_steps.items():
             steps[step] = steps.get(step, 0.0) + seconds
-        runs.append({"season": season, "run_id": result.run_id, "success": result.success, "run_s": run_s, "steps": run_steps})
+        runs.append(
+            {"season": season, "run_id": result.run_id, "success": result.success, "run_s": run_s, "steps": run_steps}
+        )
     done = time.perf_counter()
     return {
-        "import_s": imported - STARTED, "instance_s": ready - imported, "run_s": done - ready,
-        "runs": runs, "steps": steps, "success": all(r["success"] for r in runs),
+        "import_s": imported - STARTED,
+        "instance_s": ready - imported,
+        "run_s": done - ready,
+        "runs": runs,
+        "steps": steps,
+        "success": all(r["success"] for r in runs),
         "failed": [r["season"] for r in runs if not r["success"]],
     }
 
@@ -84,14 +92,27 @@ def synthetic_league(n: int, seed: int = 11):
     cap = 120.0 + (season - 2011) * 10.0
     dead = rng.gamma(2.0, 0.04, n) * cap
     win_pct = (wins + ties / 2) / games
-    frame = pd.DataFrame({
-        "season": season, "team": [f"T{i:02d}" for i in team_no], "franchise": [f"F{i:02d}" for i in team_no],
-        "conference": np.where(team_no < 16, "AFC", "NFC"), "division": [f"{'AFC' if i < 16 else 'NFC'} {['East', 'North', 'South', 'West'][i % 4]}" for i in team_no],
-        "games": games, "wins": wins, "losses": losses, "ties": ties, "win_pct": win_pct,
-        "dead_money_musd": dead, "total_cap_allocations_musd": cap * rng.uniform(0.9, 1.05, n), "league_salary_cap_musd": cap,
-    })
+    frame = pd.DataFrame(
+        {
+            "season": season,
+            "team": [f"T{i:02d}" for i in team_no],
+            "franchise": [f"F{i:02d}" for i in team_no],
+            "conference": np.where(team_no < 16, "AFC", "NFC"),
+            "division": [f"{'AFC' if i < 16 else 'NFC'} {['East', 'North', 'South', 'West'][i % 4]}" for i in team_no],
+            "games": games,
+            "wins": wins,
+            "losses": losses,
+            "ties": ties,
+            "win_pct": win_pct,
+            "dead_money_musd": dead,
+            "total_cap_allocations_musd": cap * rng.uniform(0.9, 1.05, n),
+            "league_salary_cap_musd": cap,
+        }
+    )
     following = frame[["season", "franchise", "win_pct"]].assign(season=lambda d: d["season"] - 1)
-    return frame.merge(following.rename(columns={"win_pct": "next_season_win_pct"}), on=["season", "franchise"], how="left")
+    return frame.merge(
+        following.rename(columns={"win_pct": "next_season_win_pct"}), on=["season", "franchise"], how="left"
+    )
 
 
 def scale(sizes: list[int], repeat: int) -> dict:

@@ -53,7 +53,11 @@ def main(argv: list[str]) -> int:
         time.sleep(0.2)
 
     if stop_requested:
-        print(f"\nStopping Dagster (signal {stop_requested[0]}); everything it started ends within {grace:.0f} s.", file=sys.stderr, flush=True)
+        print(
+            f"\nStopping Dagster (signal {stop_requested[0]}); everything it started ends within {grace:.0f} s.",
+            file=sys.stderr,
+            flush=True,
+        )
         if _group_alive(pgid):
             os.killpg(pgid, signal.SIGINT)
     deadline = time.monotonic() + grace

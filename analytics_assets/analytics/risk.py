@@ -37,20 +37,39 @@ CAP_HELL = QUADRANTS[(True, LOSING)]
 TIERS = ["low", "moderate", "high", "extreme"]
 
 RISK_COLUMNS = [
-    "season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties", "win_pct",
-    "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "dead_cap_pct",
-    "dead_cap_rank", "dead_cap_percentile", "dead_cap_zscore", "risk_tier", "quadrant",
-    "next_season_win_pct", "next_season_win_pct_change", "season_median_dead_cap_pct", "season_quadrant",
+    "season",
+    "team",
+    "franchise",
+    "conference",
+    "division",
+    "games",
+    "wins",
+    "losses",
+    "ties",
+    "win_pct",
+    "dead_money_musd",
+    "total_cap_allocations_musd",
+    "league_salary_cap_musd",
+    "dead_cap_pct",
+    "dead_cap_rank",
+    "dead_cap_percentile",
+    "dead_cap_zscore",
+    "risk_tier",
+    "quadrant",
+    "next_season_win_pct",
+    "next_season_win_pct_change",
+    "season_median_dead_cap_pct",
+    "season_quadrant",
 ]
 
 
 def short_name(name: str) -> str:
-    """"Above median, losing" of "Above median, losing (dead cap at or above ...)"."""
+    """ "Above median, losing" of "Above median, losing (dead cap at or above ...)"."""
     return name.split(" (")[0]
 
 
 def record_side(wins, losses) -> np.ndarray:
-    """"losing", ".500" or "winning" per team-season, from wins against losses (exact integers, no float test)."""
+    """ "losing", ".500" or "winning" per team-season, from wins against losses (exact integers, no float test)."""
     wins, losses = np.asarray(wins), np.asarray(losses)
     return np.select([wins < losses, wins == losses], [LOSING, AT_500], default=WINNING).astype(object)
 

@@ -37,11 +37,32 @@ FE_MODEL = "OLS win_pct ~ dead_cap_pct + season fixed effects"
 NEXT_MODEL = "OLS next-season win_pct change ~ dead_cap_pct + win_pct + season fixed effects"
 
 FAIR_FIT_COLUMNS = [
-    "interval_method", "clusters", "slope_cluster_stderr", "slope_cluster_ci_low", "slope_cluster_ci_high",
-    "fe_model", "fe_slope", "fe_slope_stderr", "fe_slope_ci_low", "fe_slope_ci_high", "fe_slope_p", "fe_within_r_squared",
-    "next_model", "next_n", "next_slope", "next_slope_stderr", "next_slope_ci_low", "next_slope_ci_high", "next_slope_p",
-    "next_win_pct_coef", "next_win_pct_coef_ci_low", "next_win_pct_coef_ci_high",
-    "next_unadjusted_slope", "next_unadjusted_slope_ci_low", "next_unadjusted_slope_ci_high", "next_unadjusted_slope_p",
+    "interval_method",
+    "clusters",
+    "slope_cluster_stderr",
+    "slope_cluster_ci_low",
+    "slope_cluster_ci_high",
+    "fe_model",
+    "fe_slope",
+    "fe_slope_stderr",
+    "fe_slope_ci_low",
+    "fe_slope_ci_high",
+    "fe_slope_p",
+    "fe_within_r_squared",
+    "next_model",
+    "next_n",
+    "next_slope",
+    "next_slope_stderr",
+    "next_slope_ci_low",
+    "next_slope_ci_high",
+    "next_slope_p",
+    "next_win_pct_coef",
+    "next_win_pct_coef_ci_low",
+    "next_win_pct_coef_ci_high",
+    "next_unadjusted_slope",
+    "next_unadjusted_slope_ci_low",
+    "next_unadjusted_slope_ci_high",
+    "next_unadjusted_slope_p",
 ]
 
 
@@ -58,7 +79,9 @@ class Coefficient:
     p: float
 
 
-def clustered_ols(X: np.ndarray, y: np.ndarray, groups: np.ndarray, confidence: float) -> tuple[np.ndarray, list[Coefficient], float]:
+def clustered_ols(
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, confidence: float
+) -> tuple[np.ndarray, list[Coefficient], float]:
     """OLS coefficients with CR1 cluster-robust intervals; also the residual sum of squares."""
     n, k = X.shape
     codes = pd.factorize(groups)[0]
@@ -99,8 +122,13 @@ def season_fe_fit(risk: pd.DataFrame, confidence: float) -> dict:
     tss = float(within_y @ within_y)
     c = coefs[0]
     return {
-        "fe_model": FE_MODEL, "fe_slope": c.estimate, "fe_slope_stderr": c.stderr, "fe_slope_ci_low": c.ci_low,
-        "fe_slope_ci_high": c.ci_high, "fe_slope_p": c.p, "fe_within_r_squared": 1 - ssr / tss if tss > 0 else float("nan"),
+        "fe_model": FE_MODEL,
+        "fe_slope": c.estimate,
+        "fe_slope_stderr": c.stderr,
+        "fe_slope_ci_low": c.ci_low,
+        "fe_slope_ci_high": c.ci_high,
+        "fe_slope_p": c.p,
+        "fe_within_r_squared": 1 - ssr / tss if tss > 0 else float("nan"),
     }
 
 
@@ -112,7 +140,8 @@ def pooled_clustered(risk: pd.DataFrame, confidence: float) -> dict:
 
 
 def next_season_fit(risk: pd.DataFrame, confidence: float) -> dict:
-    """Next season's win % change on dead cap %, given this season's win % and the season; NaN-filled when too few rows."""
+    """Next season's win % change on dead cap %, given this season's win % and the season; NaN-filled
+    when too few rows."""
     rows = risk.dropna(subset=["next_season_win_pct_change"])
     empty: dict[str, float | int | str] = {c: float("nan") for c in FAIR_FIT_COLUMNS if c.startswith("next_")}
     empty.update(next_model=NEXT_MODEL, next_n=len(rows))
@@ -125,11 +154,20 @@ def next_season_fit(risk: pd.DataFrame, confidence: float) -> dict:
     _, unadjusted, _ = clustered_ols(np.column_stack([x, dummies]), y, groups, confidence)
     d, r, u = adjusted[0], adjusted[1], unadjusted[0]
     return {
-        "next_model": NEXT_MODEL, "next_n": len(rows), "next_slope": d.estimate, "next_slope_stderr": d.stderr,
-        "next_slope_ci_low": d.ci_low, "next_slope_ci_high": d.ci_high, "next_slope_p": d.p,
-        "next_win_pct_coef": r.estimate, "next_win_pct_coef_ci_low": r.ci_low, "next_win_pct_coef_ci_high": r.ci_high,
-        "next_unadjusted_slope": u.estimate, "next_unadjusted_slope_ci_low": u.ci_low,
-        "next_unadjusted_slope_ci_high": u.ci_high, "next_unadjusted_slope_p": u.p,
+        "next_model": NEXT_MODEL,
+        "next_n": len(rows),
+        "next_slope": d.estimate,
+        "next_slope_stderr": d.stderr,
+        "next_slope_ci_low": d.ci_low,
+        "next_slope_ci_high": d.ci_high,
+        "next_slope_p": d.p,
+        "next_win_pct_coef": r.estimate,
+        "next_win_pct_coef_ci_low": r.ci_low,
+        "next_win_pct_coef_ci_high": r.ci_high,
+        "next_unadjusted_slope": u.estimate,
+        "next_unadjusted_slope_ci_low": u.ci_low,
+        "next_unadjusted_slope_ci_high": u.ci_high,
+        "next_unadjusted_slope_p": u.p,
     }
 
 
@@ -142,4 +180,3 @@ def fair_fits(risk: pd.DataFrame, confidence: float) -> dict:
         **season_fe_fit(risk, confidence),
         **next_season_fit(risk, confidence),
     }
-

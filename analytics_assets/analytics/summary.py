@@ -28,15 +28,41 @@ from analytics_assets.analytics.risk import CAP_HELL, TIERS
 CONFIDENCE = 0.95
 
 SUMMARY_COLUMNS = [
-    "season", "teams", "dead_cap_pct_min", "dead_cap_pct_q1", "dead_cap_pct_median", "dead_cap_pct_q3",
-    "dead_cap_pct_max", "dead_cap_pct_mean", "dead_cap_pct_std", "extreme_fence_pct", "win_pct_mean",
-    "spearman_rho", "spearman_p", *(f"teams_{tier}" for tier in TIERS), "teams_cap_hell",
+    "season",
+    "teams",
+    "dead_cap_pct_min",
+    "dead_cap_pct_q1",
+    "dead_cap_pct_median",
+    "dead_cap_pct_q3",
+    "dead_cap_pct_max",
+    "dead_cap_pct_mean",
+    "dead_cap_pct_std",
+    "extreme_fence_pct",
+    "win_pct_mean",
+    "spearman_rho",
+    "spearman_p",
+    *(f"teams_{tier}" for tier in TIERS),
+    "teams_cap_hell",
 ]
 
 POOLED_COLUMNS = [
-    "model", "first_season", "last_season", "seasons", "n", "slope", "slope_ci_low", "slope_ci_high",
-    "slope_stderr", "slope_p", "intercept", "intercept_ci_low", "intercept_ci_high", "r_squared",
-    "spearman_rho", "spearman_p", "confidence",
+    "model",
+    "first_season",
+    "last_season",
+    "seasons",
+    "n",
+    "slope",
+    "slope_ci_low",
+    "slope_ci_high",
+    "slope_stderr",
+    "slope_p",
+    "intercept",
+    "intercept_ci_low",
+    "intercept_ci_high",
+    "r_squared",
+    "spearman_rho",
+    "spearman_p",
+    "confidence",
 ]
 FIT_COLUMNS = [*POOLED_COLUMNS, *season_fair.FAIR_FIT_COLUMNS]
 

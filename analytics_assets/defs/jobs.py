@@ -9,13 +9,14 @@ from analytics_assets.partitions import AS_OF_TAG, LEAGUE_TIMEZONE, season_in_pr
 # `fetched` checks), the core tables and the risk mart. The fetches request only what the season
 # needs (nothing for embedded seasons). Steps run one after the other in the run's process: a run
 # starts no other process.
-SEASON_SELECTION = dg.AssetSelection.checks_for_assets(*(s.raw_asset for s in LIVE_SOURCES.values())) | dg.AssetSelection.assets(
-    "standings", "dead_cap", "team_season_risk"
-)
+SEASON_SELECTION = dg.AssetSelection.checks_for_assets(
+    *(s.raw_asset for s in LIVE_SOURCES.values())
+) | dg.AssetSelection.assets("standings", "dead_cap", "team_season_risk")
 season_pipeline_job = dg.define_asset_job(
     "season_pipeline",
     selection=SEASON_SELECTION,
-    description="For one season: fetch the live sources' pages where the season needs them, ingest, validate and store it, then rebuild its risk rows.",
+    description="For one season: fetch the live sources' pages where the season needs them, ingest, validate and "
+    "store it, then rebuild its risk rows.",
 )
 
 # The all-season part: the league summary over every stored season, the charts and the report.

@@ -143,9 +143,19 @@ class RawArchive:
         else:
             digest, path = self.store(attempt.body)
         page = ArchivedPage(
-            url=attempt.url, source=source, season=season, status=attempt.status, ok=attempt.ok,
-            fetched_at=attempt.fetched_at.isoformat(), attempts=attempt.attempt, latency_ms=round(attempt.latency_ms, 3),
-            bytes=len(attempt.body), sha256=digest, path=str(path), run_id=run_id, rejected=rejected,
+            url=attempt.url,
+            source=source,
+            season=season,
+            status=attempt.status,
+            ok=attempt.ok,
+            fetched_at=attempt.fetched_at.isoformat(),
+            attempts=attempt.attempt,
+            latency_ms=round(attempt.latency_ms, 3),
+            bytes=len(attempt.body),
+            sha256=digest,
+            path=str(path),
+            run_id=run_id,
+            rejected=rejected,
         )
         _append_line(self.index_path, asdict(page))
         return page
@@ -174,11 +184,17 @@ class RawArchive:
             os.replace(path, target)
         except FileNotFoundError:
             return None  # another run moved it first
-        _append_line(self.rejected_dir / "quarantine.jsonl", {"at": stamp, "from": str(path), "to": str(target), "reason": reason})
+        _append_line(
+            self.rejected_dir / "quarantine.jsonl",
+            {"at": stamp, "from": str(path), "to": str(target), "reason": reason},
+        )
         return target
 
     def replay(
-        self, url: str, run_id: str | None = None, inspect: Callable[[str, bytes], page_checks.PageProblem | None] | None = page_checks.problem
+        self,
+        url: str,
+        run_id: str | None = None,
+        inspect: Callable[[str, bytes], page_checks.PageProblem | None] | None = page_checks.problem,
     ) -> Replay:
         """The newest complete page fetched from `url` (in run `run_id`, if given) whose bytes verify.
 
@@ -203,12 +219,17 @@ class RawArchive:
             if digest != page.sha256:
                 moved = self.quarantine(path, f"sha256 {digest} instead of {page.sha256}")
                 problem = (
-                    f"archived page {path} for {url} (fetched {page.fetched_at}) no longer matches its sha256: the index "
-                    f"records {page.sha256}, the file hashes to {digest}; it was altered on disk and is quarantined at {moved}"
+                    f"archived page {path} for {url} (fetched {page.fetched_at}) no longer matches its sha256: the "
+                    f"index "
+                    f"records {page.sha256}, the file hashes to {digest}; it was altered on disk and is quarantined "
+                    f"at {moved}"
                 )
             elif inspect is not None and (verdict := inspect(page.source, body)) is not None:
                 moved = self.quarantine(path, verdict.describe())
-                problem = f"archived page {path} for {url} (fetched {page.fetched_at}) is a {verdict.describe()}; quarantined at {moved}"
+                problem = (
+                    f"archived page {path} for {url} (fetched {page.fetched_at}) is a {verdict.describe()}; "
+                    f"quarantined at {moved}"
+                )
             else:
                 found.page, found.body = page, body
                 return found
@@ -237,5 +258,7 @@ class RawArchive:
             return body  # verified by `latest` a moment ago: not read and hashed twice
         body = self.object_path(page.sha256).read_bytes()
         if _sha256(body) != page.sha256:
-            raise ValueError(f"Archived object {self.object_path(page.sha256)} no longer matches its sha256 {page.sha256}.")
+            raise ValueError(
+                f"Archived object {self.object_path(page.sha256)} no longer matches its sha256 {page.sha256}."
+            )
         return body

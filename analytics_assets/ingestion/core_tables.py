@@ -43,16 +43,37 @@ def append_scrape_log(duckdb: AnalyticsDuckDB, rows: list[dict]) -> None:
         outcome = "ok" if row["ok"] else f"failed: {row['error'] or row['status']}"
         SCRAPE_LOG.log(
             logging.INFO if row["ok"] else logging.WARNING,
-            f"{row['source']} season {row['season']} attempt {row['attempt']} {row['url']} -> {row['status']} ({outcome})",
+            f"{row['source']} season {row['season']} attempt {row['attempt']} {row['url']} -> {row['status']} "
+            f"({outcome})",
             extra=scrape_fields(
-                season=row["season"], source=row["source"], url=row["url"], attempt=row["attempt"],
-                status=row["status"], latency_ms=row["latency_ms"], bytes=row["bytes"], error=row["error"],
+                season=row["season"],
+                source=row["source"],
+                url=row["url"],
+                attempt=row["attempt"],
+                status=row["status"],
+                latency_ms=row["latency_ms"],
+                bytes=row["bytes"],
+                error=row["error"],
             ),
         )
-    columns = ["fetched_at", "run_id", "season", "source", "url", "attempt", "status", "ok", "error", "latency_ms", "bytes", "sha256"]
+    columns = [
+        "fetched_at",
+        "run_id",
+        "season",
+        "source",
+        "url",
+        "attempt",
+        "status",
+        "ok",
+        "error",
+        "latency_ms",
+        "bytes",
+        "sha256",
+    ]
     with duckdb.get_connection() as conn:
         conn.executemany(
-            f"INSERT INTO {storage.SCHEMA}.scrape_log ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            f"INSERT INTO {storage.SCHEMA}.scrape_log ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
             [[row[c] for c in columns] for row in rows],
         )
 
@@ -111,17 +132,29 @@ def _next_step(table: str, season: int, kind: str, parts: dict[str, Exception], 
     )
     sites = " or ".join(parts)
     if kind in (UNREACHABLE, UNAVAILABLE):
-        return f"{sites} cannot be reached from here; {by_hand}, or run season_pipeline for {season} again once the site answers."
+        return (
+            f"{sites} cannot be reached from here; {by_hand}, or run season_pipeline for {season} again once the "
+            f"site answers."
+        )
     if kind == BLOCKED:
-        return f"{sites} refused us (bot protection): do not retry in a loop; {by_hand}, and retry in a few hours with ANALYTICS_USER_AGENT naming you."
+        return (
+            f"{sites} refused us (bot protection): do not retry in a loop; {by_hand}, and retry in a few hours "
+            f"with ANALYTICS_USER_AGENT naming you."
+        )
     if kind == LAYOUT_CHANGED:
-        return "fix the parser named in the detail, then run the season again: the archived page is parsed again with no request."
+        return (
+            "fix the parser named in the detail, then run the season again: the archived page is parsed again "
+            "with no request."
+        )
     if kind == NO_PAGE:
         return f"check the site's base URL (the season's page may not exist yet); {by_hand}."
     if kind == UNKNOWN_TEAM:
         return "add the team's code to analytics_assets/teams.py (an Era), then run the season again."
     if kind == NO_DATA:
-        return f"the package ships no facts for {season} and no page was read: set ANALYTICS_SOURCE=auto (or live) to fetch it, or {by_hand}."
+        return (
+            f"the package ships no facts for {season} and no page was read: set ANALYTICS_SOURCE=auto (or live) "
+            f"to fetch it, or {by_hand}."
+        )
     return f"read the detail below; {by_hand}."
 
 
@@ -133,26 +166,40 @@ def _snapshot(context: dg.AssetExecutionContext, table: str, seasons: list[int])
     try:
         return storage.Snapshot(partitions.snapshot_date(context.run.tags), in_progress)
     except ValueError as exc:
-        raise dg.Failure(description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged.") from exc
+        raise dg.Failure(
+            description=f"{table}: {exc} Nothing was fetched or written; stored seasons are unchanged."
+        ) from exc
 
 
 def _stored_rows(conn, table: str) -> pd.DataFrame:
     return conn.execute(f"SELECT * FROM {storage.SCHEMA}.{table}").df()
 
 
-def season_context(table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None) -> SeasonContext:
+def season_context(
+    table: str, season: int, stored: pd.DataFrame, frames: dict[int, pd.DataFrame], identity=None, cross_check=None
+) -> SeasonContext:
     """What the rules see besides the season's rows: every other season the platform knows (this run's
     version where the run has one, else the stored one, else the embedded facts) and the stored copy
     of this season."""
     others = known_seasons.other_seasons(table, season, stored, frames)
     return SeasonContext(
-        table, season, partitions.is_completed(season), identity=identity,
-        others=others, stored_same=stored[stored["season"] == season], cross_check=cross_check,
+        table,
+        season,
+        partitions.is_completed(season),
+        identity=identity,
+        others=others,
+        stored_same=stored[stored["season"] == season],
+        cross_check=cross_check,
     )
 
 
 def fetch_what_the_run_did_not(
-    context: dg.AssetExecutionContext, table: str, season: int, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+    context: dg.AssetExecutionContext,
+    table: str,
+    season: int,
+    http: HttpClientResource,
+    duckdb: AnalyticsDuckDB,
+    config: AnalyticsSettings,
 ) -> None:
     """A run without the raw assets' fetch checks (a backfill launched from the UI, which runs only the
     assets it targets and their own checks; Materialize on the table's page) fetches the season's pages
@@ -200,7 +247,9 @@ def _as_built(stored: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def judge_stored(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, table: str) -> Iterator[dg.AssetCheckResult]:
+def judge_stored(
+    context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, table: str
+) -> Iterator[dg.AssetCheckResult]:
     """Every rule that can judge stored rows, on the season as stored (the page's own claims are not
     stored, so the identity rules on the page do not run). Nothing is written."""
     season = only_season(context.partition_keys, f"{table}'s checks")
@@ -209,7 +258,8 @@ def judge_stored(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, tab
     frame = stored[stored["season"] == season].reset_index(drop=True)
     if frame.empty:
         raise dg.Failure(
-            description=f"{table} season {season} is not stored, so its rules have nothing to judge; nothing was written. "
+            description=f"{table} season {season} is not stored, so its rules have nothing to judge; nothing was "
+            f"written. "
             f"Materialize {table} for {season}: its rules run with it."
         )
     frame = _as_built(frame)
@@ -238,7 +288,11 @@ def load_core_table(
     snapshot = _snapshot(context, table, [season])
     fetch_what_the_run_did_not(context, table, season, http, duckdb, config)
     plan = SourcePlan(
-        http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=lambda rows: append_scrape_log(duckdb, rows), config=config
+        http=http,
+        run_id=context.run.run_id,
+        tags=context.run.tags,
+        log_sink=lambda rows: append_scrape_log(duckdb, rows),
+        config=config,
     )
     refused: ValidationReport | None = None
     try:
@@ -256,13 +310,27 @@ def load_core_table(
         if refused is not None:
             report = refused
         else:
-            context.log.info(f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}")
+            context.log.info(
+                f"{table} season {season}: {len(frame)} rows from {rows.provenance.source} {rows.provenance.source_ref}"
+            )
             ctx = season_context(table, season, _stored_rows(conn, table), {season: frame}, rows.identity, rows.checked)
             report = rules.validate(table, frame, season, partitions.is_completed(season), ctx)
-            report.source, report.source_ref, report.raw_path = rows.provenance.source, rows.provenance.source_ref, rows.raw_path
+            report.source, report.source_ref, report.raw_path = (
+                rows.provenance.source,
+                rows.provenance.source_ref,
+                rows.raw_path,
+            )
             provenance = [c for c in ("source", "source_ref", "raw_sha256", "cross_check") if c in frame.columns]
             report.content_sha256 = storage.content_sha256(frame.drop(columns=provenance), ["season", "team"])
-        gate.apply_acceptances(conn, table, [report], accept, override.accepted_by if override else "", override.reason if override else "", context.run.run_id)
+        gate.apply_acceptances(
+            conn,
+            table,
+            [report],
+            accept,
+            override.accepted_by if override else "",
+            override.reason if override else "",
+            context.run.run_id,
+        )
         try:
             yield from gate.enforce(context, table, [report], conn)
         except gate.QualityGateError as exc:
@@ -281,7 +349,9 @@ def load_core_table(
         metadata["snapshot"] = dg.MetadataValue.text(
             f"season {season} kept as of {snapshot.as_of} in {storage.SCHEMA}.{storage.SNAPSHOT_TABLES[table]}"
         )
-    yield dg.MaterializeResult(metadata=metadata, check_results=gate.check_results(table, [report]), data_version=version)
+    yield dg.MaterializeResult(
+        metadata=metadata, check_results=gate.check_results(table, [report]), data_version=version
+    )
 
 
 def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -294,7 +364,9 @@ def _table_rows(rows: sources.SourceRows, season: int, to_rows: Callable[[], pd.
         kept = f" The raw page or file is kept at {rows.raw_path}." if rows.raw_path else ""
         raise SourceError(
             f"{exc} The team came from {rows.provenance.source} source {rows.provenance.source_ref}.{kept}",
-            season=season, url=rows.provenance.source_ref, archive_path=rows.raw_path,
+            season=season,
+            url=rows.provenance.source_ref,
+            archive_path=rows.raw_path,
         ) from exc
 
 

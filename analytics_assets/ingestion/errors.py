@@ -60,7 +60,10 @@ class _Attempt(Protocol):
     error: str | None
 
 
-_DNS = re.compile(r"NameResolutionError|Name or service not known|Temporary failure in name resolution|nodename nor servname|getaddrinfo failed")
+_DNS = re.compile(
+    r"NameResolutionError|Name or service not known|Temporary failure in name resolution|nodename nor "
+    r"servname|getaddrinfo failed"
+)
 
 
 def short_error(attempt: _Attempt) -> str:
@@ -169,7 +172,10 @@ class LayoutChangedError(SourceError):
         super().__init__(
             f"The {source} page for season {season} ({url}) does not have the expected layout: expected "
             f"{expected}; found {found}.",
-            season=season, url=url, expected=expected, found=found,
+            season=season,
+            url=url,
+            expected=expected,
+            found=found,
         )
 
 

@@ -190,7 +190,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 def truncation_problem(body: bytes, content_type: str | None) -> str | None:
     """An HTML page that stops before `</html>` was cut off in transit: worth another try."""
-    looks_html = "html" in (content_type or "").lower() or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+    looks_html = "html" in (content_type or "").lower() or body.lstrip()[:15].lower().startswith(
+        (b"<!doctype html", b"<html")
+    )
     if looks_html and b"</html>" not in body[-65536:].lower():
         return f"truncated page: {len(body)} bytes without a closing </html>"
     return None
@@ -228,7 +230,10 @@ class PoliteClient:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         if total_timeout_s <= 0 or max_response_bytes <= 0:
-            raise ValueError(f"total_timeout_s and max_response_bytes must be positive, got {total_timeout_s} and {max_response_bytes}")
+            raise ValueError(
+                f"total_timeout_s and max_response_bytes must be positive, got {total_timeout_s} and "
+                f"{max_response_bytes}"
+            )
         self.connect_timeout_s, self.read_timeout_s = connect_timeout_s, read_timeout_s
         self.total_timeout_s, self.max_response_bytes = total_timeout_s, max_response_bytes
         self.max_attempts = max_attempts
@@ -237,7 +242,9 @@ class PoliteClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.spacing_dir = spacing_dir  # per-host spacing shared with other processes (None: this process only)
-        self.session = self._new_session({"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"})
+        self.session = self._new_session(
+            {"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+        )
 
     def close(self) -> None:
         self.session.close()
@@ -260,7 +267,10 @@ class PoliteClient:
     def _too_large_error(self, exc: bounded_read.BodyTooLarge) -> str:
         limit = f"max_response_bytes={self.max_response_bytes:,} ({_megabytes(self.max_response_bytes)})"
         if exc.received == 0 and exc.declared is not None:
-            return f"response too large: Content-Length {exc.declared:,} ({_megabytes(exc.declared)}) is over {limit}; not downloaded"
+            return (
+                f"response too large: Content-Length {exc.declared:,} ({_megabytes(exc.declared)}) is over "
+                f"{limit}; not downloaded"
+            )
         return f"response too large: over {limit}; stopped after {exc.received:,} bytes"
 
     def _exchange(self, url: str) -> tuple[requests.Response | None, bytes | None, str | None, str | None]:
@@ -310,17 +320,31 @@ class PoliteClient:
         with bounded_read.Watchdog(self.total_timeout_s) as watchdog:
             try:
                 response = self.session.get(url, timeout=timeout, stream=True, allow_redirects=False)
-                body = bounded_read.read_body(response, deadline=deadline, max_bytes=self.max_response_bytes, progress=progress)
+                body = bounded_read.read_body(
+                    response, deadline=deadline, max_bytes=self.max_response_bytes, progress=progress
+                )
                 if watchdog.expired:  # a body without Content-Length "ends" when the watchdog closes it
                     raise bounded_read.DeadlinePassed(progress[0])
             except bounded_read.BodyTooLarge as exc:
                 body, error, kind = None, self._too_large_error(exc), TOO_LARGE
-            except (bounded_read.DeadlinePassed, requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            except (
+                bounded_read.DeadlinePassed,
+                requests.RequestException,
+                urllib3.exceptions.HTTPError,
+                OSError,
+                ValueError,
+            ) as exc:
                 body = None
                 if watchdog.expired or isinstance(exc, bounded_read.DeadlinePassed) or time.monotonic() >= deadline:
-                    error, kind = self._deadline_error(self._received(response, progress[0]), time.monotonic() - start), DEADLINE
+                    error, kind = (
+                        self._deadline_error(self._received(response, progress[0]), time.monotonic() - start),
+                        DEADLINE,
+                    )
                 elif _is_read_timeout(exc):
-                    error = f"timed out (connect timeout {self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): {type(exc).__name__}"
+                    error = (
+                        f"timed out (connect timeout {self.connect_timeout_s:g} s, read timeout "
+                        f"{self.read_timeout_s:g} s): {type(exc).__name__}"
+                    )
                 elif isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError)):
                     error = f"{type(exc).__name__}: {exc}"
                 else:
@@ -377,26 +401,38 @@ class PoliteClient:
                 raise BotProtectionError(
                     f"GET {url} returned HTTP 403 Forbidden: the site's bot protection refused the request. It is not "
                     "retried: repeating it would only risk a longer ban.",
-                    url, attempts, status=403,
+                    url,
+                    attempts,
+                    status=403,
                 )
             if attempt.kind == "bot_protection":
                 raise ChallengePageError(
-                    f"GET {url} returned HTTP {status} with a {attempt.error}. It is not retried: repeating it would only "
+                    f"GET {url} returned HTTP {status} with a {attempt.error}. It is not retried: repeating it would "
+                    f"only "
                     "risk a longer ban.",
-                    url, attempts, status=status,
+                    url,
+                    attempts,
+                    status=status,
                 )
             if status is not None and 300 <= status < 400 and response is not None:
                 location = urljoin(url, response.headers.get("Location", ""))
                 raise RedirectedError(
                     f"GET {url} returned HTTP {status}, a redirect to {location}. Redirects are not followed: the page "
                     "must come from the URL asked for.",
-                    url, attempts, location=location, status=status,
+                    url,
+                    attempts,
+                    location=location,
+                    status=status,
                 )
             if attempt.kind == TOO_LARGE:
                 raise ResponseTooLargeError(
-                    f"GET {url} returned HTTP {status}, {attempt.error}. It is not retried: the same URL would send the "
+                    f"GET {url} returned HTTP {status}, {attempt.error}. It is not retried: the same URL would send "
+                    f"the "
                     "same body.",
-                    url, attempts, status=status, max_response_bytes=self.max_response_bytes,
+                    url,
+                    attempts,
+                    status=status,
+                    max_response_bytes=self.max_response_bytes,
                 )
             retryable = status is None or status == 429 or status >= 500 or attempt.error is not None
             if not retryable:
@@ -412,8 +448,12 @@ class PoliteClient:
                     raise RetriesExhaustedError(
                         f"GET {url} returned HTTP {status} asking us to wait {retry_after:.0f} s (Retry-After), longer "
                         f"than max_retry_after_s={self.max_retry_after_s:g}; gave up after {number} attempt(s). "
-                        + "; ".join(a.describe() for a in attempts) + ".",
-                        url, attempts, attempts_made=number, last_status=status,
+                        + "; ".join(a.describe() for a in attempts)
+                        + ".",
+                        url,
+                        attempts,
+                        attempts_made=number,
+                        last_status=status,
                     )
                 delay = max(delay, retry_after)
             self._sleep(delay)
@@ -422,6 +462,10 @@ class PoliteClient:
             f"GET {url} failed on all {len(attempts)} attempts (max_attempts={self.max_attempts}); last status: "
             f"{last.status if last.status is not None else 'no response'}"
             f"{f' ({last.error})' if last.error and last.status is not None else ''}. "
-            + "; ".join(a.describe() for a in attempts) + ".",
-            url, attempts, attempts_made=len(attempts), last_status=last.status,
+            + "; ".join(a.describe() for a in attempts)
+            + ".",
+            url,
+            attempts,
+            attempts_made=len(attempts),
+            last_status=last.status,
         )

@@ -32,7 +32,9 @@ def embedded_rows(table: str) -> pd.DataFrame:
 @cache
 def _embedded_rows(table: str, files_sha256: tuple[str, ...]) -> pd.DataFrame:
     # Keyed by the files' digests: a changed file (a test's copy of the facts) is read afresh.
-    from analytics_assets.ingestion.table_sources import CORE_TABLES  # the sources' modules, only when a season is judged
+    from analytics_assets.ingestion.table_sources import (
+        CORE_TABLES,
+    )  # the sources' modules, only when a season is judged
 
     source = CORE_TABLES[table]
     # Only the platform's seasons (its partitions, from 2011): a row of an earlier year is no season it knows.

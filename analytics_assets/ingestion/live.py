@@ -49,9 +49,18 @@ def scrape_log_rows(attempts: list[Attempt], *, run_id: str | None, season: int,
     """nfl.scrape_log rows, one per attempt."""
     return [
         {
-            "fetched_at": a.fetched_at, "run_id": run_id, "season": season, "source": source, "url": a.url,
-            "attempt": a.attempt, "status": a.status, "ok": a.ok, "error": a.error, "latency_ms": a.latency_ms,
-            "bytes": a.size, "sha256": a.sha256,
+            "fetched_at": a.fetched_at,
+            "run_id": run_id,
+            "season": season,
+            "source": source,
+            "url": a.url,
+            "attempt": a.attempt,
+            "status": a.status,
+            "ok": a.ok,
+            "error": a.error,
+            "latency_ms": a.latency_ms,
+            "bytes": a.size,
+            "sha256": a.sha256,
         }
         for a in attempts
     ]
@@ -136,7 +145,9 @@ class LiveSources:
     def fetch(self, source: str, season: int, url: str) -> LivePage:
         prior = self._reusable(url, season)
         if prior is not None:
-            return LivePage(prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id)
+            return LivePage(
+                prior, self.archive.read(prior), fresh=self.run_id is not None and prior.run_id == self.run_id
+            )
         try:
             result = self.client.get(url, inspect=page_inspector(source))
         except RedirectedError as exc:
@@ -157,8 +168,15 @@ class LiveSources:
             return FetchOutcome(source, season, FAILED, url, message=str(exc), facts=exc.metadata())
         except SeasonRefused as exc:  # a redirect: the core step reports it through the identity rules
             assert exc.identity is not None  # _identity_refusal sets it
-            return FetchOutcome(source, season, FAILED, url, message=str(exc), facts={"raw_path": exc.report.raw_path or ""},
-                                refusal=asdict(exc.identity))
+            return FetchOutcome(
+                source,
+                season,
+                FAILED,
+                url,
+                message=str(exc),
+                facts={"raw_path": exc.report.raw_path or ""},
+                refusal=asdict(exc.identity),
+            )
         return FetchOutcome(source, season, FETCHED if got.fresh else ARCHIVED, url, page=asdict(got.page))
 
     def read(self, source: str, season: int, url: str) -> LivePage:
@@ -172,7 +190,9 @@ class LiveSources:
             page = ArchivedPage(**outcome.page)
             return LivePage(page, self.archive.read(page), fresh=outcome.status == FETCHED)
         if outcome is not None and outcome.refusal:
-            raise self._identity_refusal(SourceIdentity(**outcome.refusal), source, season, outcome.facts.get("raw_path") or None)
+            raise self._identity_refusal(
+                SourceIdentity(**outcome.refusal), source, season, outcome.facts.get("raw_path") or None
+            )
         if outcome is not None and outcome.status == FAILED:
             raise SourceError(outcome.message, **outcome.facts)
         if self.run_id is None:
@@ -181,11 +201,17 @@ class LiveSources:
         if prior is not None:
             return LivePage(prior, self.archive.read(prior), fresh=False)
         raise SourceError(
-            f"No {LIVE_SOURCES[source].label} page for season {season} ({url}) is in the archive and this run did not fetch one: "
-            f"a run of {LIVE_SOURCES[source].table} alone reads the archive. Run the season_pipeline job for season {season} "
+            f"No {LIVE_SOURCES[source].label} page for season {season} ({url}) is in the archive and this run did "
+            f"not fetch one: "
+            f"a run of {LIVE_SOURCES[source].table} alone reads the archive. Run the season_pipeline job for season "
+            f"{season} "
             f"(it fetches first, as the daily schedule does). {self.manual_hint(LIVE_SOURCES[source].table, season)}",
-            season=season, url=url, kind=NO_DATA, source=LIVE_SOURCES[source].label,
-            brief=f"no page archived, and this run (of {LIVE_SOURCES[source].table} without its fetch) did not fetch one",
+            season=season,
+            url=url,
+            kind=NO_DATA,
+            source=LIVE_SOURCES[source].label,
+            brief=f"no page archived, and this run (of {LIVE_SOURCES[source].table} without its fetch) did not "
+            f"fetch one",
         )
 
     def parsed(self, source: str, got: LivePage, parse: Callable[[], T]) -> T:
@@ -194,16 +220,23 @@ class LiveSources:
             self._parsed[key] = parse()
         return cast(T, self._parsed[key])
 
-    def _redirect_refusal(self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]) -> SeasonRefused:
+    def _redirect_refusal(
+        self, exc: RedirectedError, source: str, season: int, pages: list[ArchivedPage | None]
+    ) -> SeasonRefused:
         """A redirect is the identity rule no_redirect failing: reported as a refused season, not a fetch error."""
 
         identity = SourceIdentity(
-            requested_url=exc.url, final_url=exc.location, evidence=f"HTTP {exc.last_status} redirect to {exc.location}", page_read=False,
+            requested_url=exc.url,
+            final_url=exc.location,
+            evidence=f"HTTP {exc.last_status} redirect to {exc.location}",
+            page_read=False,
         )
         last_page = next((p for p in reversed(pages) if p is not None), None)
         return self._identity_refusal(identity, source, season, last_page.path if last_page else None)
 
-    def _identity_refusal(self, identity: SourceIdentity, source: str, season: int, raw_path: str | None) -> SeasonRefused:
+    def _identity_refusal(
+        self, identity: SourceIdentity, source: str, season: int, raw_path: str | None
+    ) -> SeasonRefused:
         from analytics_assets.quality import rules
 
         report = rules.check_source(LIVE_SOURCES[source].table, season, partitions.is_completed(season), identity)
@@ -212,19 +245,26 @@ class LiveSources:
         refused.identity = identity  # kept so a raw step can hand the refusal to the core step
         return refused
 
-    def _fetch_failure(self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]) -> SourceError:
+    def _fetch_failure(
+        self, exc: FetchError, source: str, season: int, pages: list[ArchivedPage | None]
+    ) -> SourceError:
         label, table = LIVE_SOURCES[source].label, LIVE_SOURCES[source].table
         last_page = next((p for p in reversed(pages) if p is not None), None)
         archived = f" The last response is archived at {last_page.path}." if last_page else ""
         logged = f" Every attempt is recorded in nfl.scrape_log (run {self.run_id})." if self.run_id else ""
         # Why the season was fetched at all: its archived copy could not be used.
         problems = self.archive.replay_problems.get(exc.url)
-        unusable = f" The archived copy could not be used, so the page was fetched again: {'; '.join(problems)}." if problems else ""
+        unusable = (
+            f" The archived copy could not be used, so the page was fetched again: {'; '.join(problems)}."
+            if problems
+            else ""
+        )
         archived += unusable
         if isinstance(exc, ChallengePageError):
             message = (
                 f"{label} answered the request for season {season} with a bot-protection challenge instead of the page "
-                f"(HTTP {exc.last_status} at {exc.url}): {exc.attempts[-1].error}. This is bot protection, not a parser "
+                f"(HTTP {exc.last_status} at {exc.url}): {exc.attempts[-1].error}. This is bot protection, not a "
+                f"parser "
                 f"problem; it was not retried.{archived} The challenge page is kept for inspection apart from the good "
                 f"archive and is never replayed: the next run fetches the page again. Wait a few hours and make sure "
                 f"ANALYTICS_USER_AGENT identifies you. {self.manual_hint(table, season)}"
@@ -232,7 +272,8 @@ class LiveSources:
         elif isinstance(exc, ResponseTooLargeError):
             message = (
                 f"{label} page for season {season} at {exc.url} is too large: {exc.attempts[-1].error}. It was not "
-                f"retried and nothing was kept.{unusable} A real page is well under 1 MB: check the base URL (it may point "
+                f"retried and nothing was kept.{unusable} A real page is well under 1 MB: check the base URL (it may "
+                f"point "
                 f"at a file or a stream), or raise the http resource's max_response_bytes if the page really grew. "
                 f"{self.manual_hint(table, season)}"
             )
@@ -254,19 +295,33 @@ class LiveSources:
                 f"within the http resource's total_timeout_s. {self.manual_hint(table, season)}"
             )
         return SourceError(
-            message, season=season, url=exc.url, attempts=len(exc.attempts), last_status=exc.last_status,
-            archive_path=last_page.path if last_page else None, kind=fetch_kind(exc), source=label, brief=fold_attempts(exc.attempts),
+            message,
+            season=season,
+            url=exc.url,
+            attempts=len(exc.attempts),
+            last_status=exc.last_status,
+            archive_path=last_page.path if last_page else None,
+            kind=fetch_kind(exc),
+            source=label,
+            brief=fold_attempts(exc.attempts),
         )
 
     def layout_failure(self, exc: LayoutChangedError, got: LivePage, source: str) -> SourceError:
         table = LIVE_SOURCES[source].table
         return SourceError(
             f"{exc} The raw page is archived at {got.page.path} (sha256 {got.page.sha256}, fetched "
-            f"{got.page.fetched_at}). If the site changed its layout, fix {LIVE_SOURCES[source].parser} and re-materialize: the "
+            f"{got.page.fetched_at}). If the site changed its layout, fix {LIVE_SOURCES[source].parser} and "
+            f"re-materialize: the "
             "archived page is parsed again with no new request. If the page itself is bad, fetch it again with the "
             f"http resource's force_refetch: true. {self.manual_hint(table, exc.season)}",
-            season=exc.season, url=exc.url, expected=exc.expected, found=exc.found, archive_path=got.page.path,
-            kind=LAYOUT_CHANGED, source=LIVE_SOURCES[source].label, brief=f"layout changed: expected {exc.expected}; found {exc.found}"[:200],
+            season=exc.season,
+            url=exc.url,
+            expected=exc.expected,
+            found=exc.found,
+            archive_path=got.page.path,
+            kind=LAYOUT_CHANGED,
+            source=LIVE_SOURCES[source].label,
+            brief=f"layout changed: expected {exc.expected}; found {exc.found}"[:200],
         )
 
 
@@ -312,14 +367,23 @@ def nflverse_standings(season: int, live: LiveSources) -> SourceRows:
     if raw.empty:
         played = nflverse.seasons_played(games)
         raise SourceError(
-            f"The {LIVE_SOURCES['nflverse'].label} ({url}, archived at {got.page.path}) has no regular-season game played in season "
-            f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. If the "
+            f"The {LIVE_SOURCES['nflverse'].label} ({url}, archived at {got.page.path}) has no regular-season game "
+            f"played in season "
+            f"{season}; it has played games for {min(played) if played else '-'}-{max(played) if played else '-'}. "
+            f"If the "
             "season has not kicked off yet there is nothing to store; otherwise check NFLVERSE_GAMES_URL.",
-            season=season, url=url, archive_path=got.page.path, kind=NO_DATA, source=LIVE_SOURCES["nflverse"].label,
+            season=season,
+            url=url,
+            archive_path=got.page.path,
+            kind=NO_DATA,
+            source=LIVE_SOURCES["nflverse"].label,
             brief=f"the file has no regular-season game of {season} played",
         )
     # One file holds every season: it proves the season by holding its games (and by not being a redirect).
-    claim = (season, f"{int(raw['games'].sum()) // 2} regular-season games of {season} played in the file's season column")
+    claim = (
+        season,
+        f"{int(raw['games'].sum()) // 2} regular-season games of {season} played in the file's season column",
+    )
     identity = _proven("standings", season, url, got, claim)
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
     return SourceRows(raw, nflverse.CODE_SOURCE, provenance, raw_path=got.page.path, identity=identity)
@@ -343,8 +407,14 @@ def spotrac_dead_cap(season: int, live: LiveSources) -> SourceRows:
             f"states no CAP MAXIMUM and analytics_assets/embedded/{embedded.SALARY_CAP_FILE} has no row for {season}. "
             f"Add the official figure to that file, or import the season by hand with a league_salary_cap_musd column. "
             f"{live.manual_hint('dead_cap', season)}",
-            season=season, url=url, archive_path=got.page.path, kind=NO_DATA, source=LIVE_SOURCES["spotrac"].label,
+            season=season,
+            url=url,
+            archive_path=got.page.path,
+            kind=NO_DATA,
+            source=LIVE_SOURCES["spotrac"].label,
             brief=f"no league salary cap known for {season} (neither the page nor the package states it)",
         )
     provenance = Provenance(got.provenance_source, url, got.page.sha256, _now())
-    return SourceRows(page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity)
+    return SourceRows(
+        page.rows, spotrac.CODE_SOURCE, provenance, league_cap_musd=cap, raw_path=got.page.path, identity=identity
+    )

@@ -59,15 +59,29 @@ class FileFormat:
 FORMATS: dict[str, FileFormat] = {
     "standings": FileFormat(
         aliases={
-            "team": "team", "tm": "team", "wins": "wins", "w": "wins", "losses": "losses", "l": "losses",
-            "ties": "ties", "t": "ties", "points_for": "points_for", "pf": "points_for",
-            "points_against": "points_against", "pa": "points_against", "games": "games", "g": "games", "season": "season",
+            "team": "team",
+            "tm": "team",
+            "wins": "wins",
+            "w": "wins",
+            "losses": "losses",
+            "l": "losses",
+            "ties": "ties",
+            "t": "ties",
+            "points_for": "points_for",
+            "pf": "points_for",
+            "points_against": "points_against",
+            "pa": "points_against",
+            "games": "games",
+            "g": "games",
+            "season": "season",
         },
         required=("team", "wins", "losses", "points_for", "points_against"),
         whole_numbers=("wins", "losses", "ties", "points_for", "points_against", "games"),
     ),
     "dead_cap": FileFormat(
-        aliases={c: c for c in ("team", "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "season")},
+        aliases={
+            c: c for c in ("team", "dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd", "season")
+        },
         required=("team", "dead_money_musd", "total_cap_allocations_musd"),
         millions=("dead_money_musd", "total_cap_allocations_musd", "league_salary_cap_musd"),
         needs_cap=True,
@@ -109,7 +123,9 @@ def header_problem(path: Path, table: str) -> str | None:
         return "it is not a readable CSV file (it is empty)."
     line, newline, _ = head.partition(b"\n")
     if not newline and len(head) == HEADER_PROBE_BYTES:
-        return f"its first {HEADER_PROBE_BYTES // 1024} KB hold no line break: it is not a CSV export with a header line."
+        return (
+            f"its first {HEADER_PROBE_BYTES // 1024} KB hold no line break: it is not a CSV export with a header line."
+        )
     try:
         text = line.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
@@ -119,7 +135,10 @@ def header_problem(path: Path, table: str) -> str | None:
     present = {aliases[c.lower()] for c in columns if c.lower() in aliases}
     missing = [c for c in FORMATS[table].required if c not in present]
     if missing:
-        return f"missing column(s) {', '.join(missing)} in the header line {text[:200]!r}; a {table} file needs {', '.join(FORMATS[table].required)}."
+        return (
+            f"missing column(s) {', '.join(missing)} in the header line {text[:200]!r}; a {table} file needs "
+            f"{', '.join(FORMATS[table].required)}."
+        )
     return None
 
 
@@ -134,11 +153,23 @@ def scan(landing: Path, max_bytes: int) -> tuple[list[LandingFile], list[tuple[P
     for path in sorted(p for p in landing.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
         match = FILE_NAME.match(path.name)
         if not match:
-            rejected.append((path, f"Rejected {path}: the name must be standings_<season>.csv or dead_cap_<season>.csv (e.g. standings_{newest}.csv)."))
+            rejected.append(
+                (
+                    path,
+                    f"Rejected {path}: the name must be standings_<season>.csv or dead_cap_<season>.csv (e.g. "
+                    f"standings_{newest}.csv).",
+                )
+            )
             continue
         table, season = match.group(1), int(match.group(2))
         if not partitions.FIRST_SEASON <= season <= newest:
-            rejected.append((path, f"Rejected {path}: season {season} is outside {partitions.FIRST_SEASON}-{newest}, the seasons this platform holds."))
+            rejected.append(
+                (
+                    path,
+                    f"Rejected {path}: season {season} is outside {partitions.FIRST_SEASON}-{newest}, the seasons "
+                    f"this platform holds.",
+                )
+            )
             continue
         try:
             size = path.stat().st_size
@@ -162,7 +193,9 @@ def _fail(file: LandingFile, problem: str) -> ManualImportError:
     return ManualImportError(
         f"Rejected {file.path} ({file.table}, season {file.season}): {problem} The file was left in place; fix it "
         "(or replace it) and the sensor picks it up again.",
-        path=str(file.path), season=file.season, table=file.table,
+        path=str(file.path),
+        season=file.season,
+        table=file.table,
     )
 
 
@@ -179,7 +212,9 @@ def _read_csv(file: LandingFile, body: bytes) -> pd.DataFrame:
         raise _fail(file, f"columns {sorted(set(df.columns[df.columns.duplicated()]))} appear twice.")
     missing = [c for c in form.required if c not in df.columns]
     if missing:
-        raise _fail(file, f"missing column(s) {', '.join(missing)}; a {file.table} file needs {', '.join(form.required)}.")
+        raise _fail(
+            file, f"missing column(s) {', '.join(missing)}; a {file.table} file needs {', '.join(form.required)}."
+        )
     df["team"] = df["team"].map(lambda t: _MARKERS.sub("", t.strip()))
     keep = (df["team"] != "") & ~df["team"].str.fullmatch(_DIVISION_ROW.pattern) & (df["team"].str.lower() != "tm")
     df = df[keep].copy()
@@ -211,7 +246,9 @@ def _millions(df: pd.DataFrame, file: LandingFile, columns: list[str]) -> None:
                 bad.append(f"line {line}: {text!r}")
                 values.append(float("nan"))
         if bad:
-            raise _fail(file, f"column {col} must hold amounts in millions (or \"$\" full dollars); found {', '.join(bad[:5])}.")
+            raise _fail(
+                file, f'column {col} must hold amounts in millions (or "$" full dollars); found {", ".join(bad[:5])}.'
+            )
         df[col] = pd.Series(values, index=df.index, dtype="float64")
 
 
@@ -268,7 +305,9 @@ def read_rows(file: LandingFile, body: bytes | None = None) -> SourceRows:
 
 
 def to_table_rows(file: LandingFile, rows: SourceRows) -> pd.DataFrame:
-    from analytics_assets.ingestion.table_sources import CORE_TABLES  # imports the live sources, only when a file is checked
+    from analytics_assets.ingestion.table_sources import (
+        CORE_TABLES,
+    )  # imports the live sources, only when a file is checked
 
     return CORE_TABLES[file.table].to_rows(rows, file.season)
 
@@ -342,7 +381,9 @@ def load(file: LandingFile, max_bytes: int) -> SourceRows:
         if file.path.exists():
             size, limit = file.path.stat().st_size, max_bytes
             if size > limit:
-                raise _fail(file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES).")
+                raise _fail(
+                    file, f"it is {_size_text(size)}, over the {_size_text(limit)} limit (ANALYTICS_LANDING_MAX_BYTES)."
+                )
             return read_rows(file)
     except ManualImportError as exc:
         write_rejection(file.path, str(exc))

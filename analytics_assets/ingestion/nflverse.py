@@ -27,13 +27,20 @@ COLUMNS = ["team", "games", "wins", "losses", "ties", "points_for", "points_agai
 def parse_games(text: str, season: int, url: str) -> pd.DataFrame:
     """The file's regular-season games with both scores (played games), every season."""
     try:
-        games = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, usecols=lambda c: c in REQUIRED_COLUMNS)
+        games = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, usecols=lambda c: c in REQUIRED_COLUMNS
+        )
     except (ValueError, pd.errors.ParserError) as exc:
-        raise LayoutChangedError(LABEL, season, url, f"a CSV file with columns {', '.join(REQUIRED_COLUMNS)}", f"unreadable CSV ({exc})") from exc
+        raise LayoutChangedError(
+            LABEL, season, url, f"a CSV file with columns {', '.join(REQUIRED_COLUMNS)}", f"unreadable CSV ({exc})"
+        ) from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in games.columns]
     if missing:
         raise LayoutChangedError(
-            LABEL, season, url, f"a CSV file with columns {', '.join(REQUIRED_COLUMNS)}",
+            LABEL,
+            season,
+            url,
+            f"a CSV file with columns {', '.join(REQUIRED_COLUMNS)}",
             f"no column {', '.join(missing)} (columns: {', '.join(games.columns) or 'none'})",
         )
     games = games[games["game_type"].str.strip() == REGULAR_SEASON]
@@ -42,7 +49,9 @@ def parse_games(text: str, season: int, url: str) -> pd.DataFrame:
         values = pd.to_numeric(played[col].str.strip(), errors="coerce")
         bad = played.loc[values.isna() | (values % 1 != 0) | (values < 0), col]
         if len(bad):
-            raise LayoutChangedError(LABEL, season, url, f"whole numbers >= 0 in {col}", f"{bad.iloc[0]!r} (and {len(bad) - 1} more)")
+            raise LayoutChangedError(
+                LABEL, season, url, f"whole numbers >= 0 in {col}", f"{bad.iloc[0]!r} (and {len(bad) - 1} more)"
+            )
         played[col] = values.astype("int64")
     return played
 
@@ -51,15 +60,21 @@ def season_standings(games: pd.DataFrame, season: int) -> pd.DataFrame:
     """Regular-season records from the played games of `games` (as `parse_games` returns them)."""
     one = games[games["season"] == season]
     sides = [
-        pd.DataFrame({"team": one["home_team"].str.strip(), "points_for": one["home_score"], "points_against": one["away_score"]}),
-        pd.DataFrame({"team": one["away_team"].str.strip(), "points_for": one["away_score"], "points_against": one["home_score"]}),
+        pd.DataFrame(
+            {"team": one["home_team"].str.strip(), "points_for": one["home_score"], "points_against": one["away_score"]}
+        ),
+        pd.DataFrame(
+            {"team": one["away_team"].str.strip(), "points_for": one["away_score"], "points_against": one["home_score"]}
+        ),
     ]
     per_game = pd.concat(sides, ignore_index=True)
     per_game["wins"] = (per_game["points_for"] > per_game["points_against"]).astype("int64")
     per_game["losses"] = (per_game["points_for"] < per_game["points_against"]).astype("int64")
     per_game["ties"] = (per_game["points_for"] == per_game["points_against"]).astype("int64")
     per_game["games"] = 1
-    table = per_game.groupby("team", as_index=False)[["games", "wins", "losses", "ties", "points_for", "points_against"]].sum()
+    table = per_game.groupby("team", as_index=False)[
+        ["games", "wins", "losses", "ties", "points_for", "points_against"]
+    ].sum()
     return table[COLUMNS].sort_values("team").reset_index(drop=True)
 
 

@@ -10,12 +10,35 @@ import pandas as pd
 from analytics_assets import teams
 
 STANDINGS_COLUMNS = [
-    "season", "team", "franchise", "conference", "division", "games", "wins", "losses", "ties",
-    "win_pct", "points_for", "points_against", "source", "source_ref", "raw_sha256", "loaded_at", "cross_check",
+    "season",
+    "team",
+    "franchise",
+    "conference",
+    "division",
+    "games",
+    "wins",
+    "losses",
+    "ties",
+    "win_pct",
+    "points_for",
+    "points_against",
+    "source",
+    "source_ref",
+    "raw_sha256",
+    "loaded_at",
+    "cross_check",
 ]
 DEAD_CAP_COLUMNS = [
-    "season", "team", "franchise", "dead_money_musd", "total_cap_allocations_musd",
-    "league_salary_cap_musd", "source", "source_ref", "raw_sha256", "loaded_at",
+    "season",
+    "team",
+    "franchise",
+    "dead_money_musd",
+    "total_cap_allocations_musd",
+    "league_salary_cap_musd",
+    "source",
+    "source_ref",
+    "raw_sha256",
+    "loaded_at",
 ]
 INT_COLUMNS = ["season", "games", "wins", "losses", "ties", "points_for", "points_against"]
 
@@ -53,7 +76,9 @@ def _with_provenance(df: pd.DataFrame, provenance: Provenance) -> pd.DataFrame:
     return df
 
 
-def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance: Provenance, cross_check: str | None = None) -> pd.DataFrame:
+def standings_rows(
+    raw: pd.DataFrame, season: int, code_source: str, provenance: Provenance, cross_check: str | None = None
+) -> pd.DataFrame:
     """raw: team, wins, losses, ties, points_for, points_against and optionally games.
 
     `cross_check`: for live standings, how the second source confirmed them or why it could not
@@ -71,19 +96,28 @@ def standings_rows(raw: pd.DataFrame, season: int, code_source: str, provenance:
             df[col] = df[col].astype("int64")
     numeric = all(pd.api.types.is_numeric_dtype(df[c]) for c in ("wins", "ties", "games"))
     # Unparseable records get no win_pct (NaN) rather than a guess; the gate then blocks them.
-    df["win_pct"] = ((df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).astype("float64") if numeric else float("nan")
+    df["win_pct"] = (
+        ((df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).astype("float64")
+        if numeric
+        else float("nan")
+    )
     df = _with_provenance(df, provenance)
     df["cross_check"] = pd.Series([cross_check] * len(df), index=df.index, dtype="object")
     return df[STANDINGS_COLUMNS].sort_values("team").reset_index(drop=True)
 
 
-def dead_cap_rows(raw: pd.DataFrame, season: int, code_source: str, league_cap_musd: float | None, provenance: Provenance) -> pd.DataFrame:
+def dead_cap_rows(
+    raw: pd.DataFrame, season: int, code_source: str, league_cap_musd: float | None, provenance: Provenance
+) -> pd.DataFrame:
     """raw: team, dead_money_musd, total_cap_allocations_musd."""
     df = _registry(raw, season, code_source)
     df["season"] = season
     df["season"] = df["season"].astype("int64")
     if league_cap_musd is None:
-        raise ValueError(f"Season {season}: dead-cap rows from {code_source} came without the league salary cap; the source must give it.")
+        raise ValueError(
+            f"Season {season}: dead-cap rows from {code_source} came without the league salary cap; the source must "
+            f"give it."
+        )
     df["league_salary_cap_musd"] = float(league_cap_musd)
     for col in ("dead_money_musd", "total_cap_allocations_musd"):
         if pd.api.types.is_numeric_dtype(df[col]):

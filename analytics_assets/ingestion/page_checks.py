@@ -27,13 +27,31 @@ BOT_PROTECTION = "bot_protection"
 BAD_PAGE = "bad_page"
 
 CHALLENGE_MARKERS = (
-    "just a moment...", "cf-chl", "cf_chl", "challenge-platform", "cf-browser-verification", "attention required",
-    "captcha", "access denied", "enable javascript and cookies", "verify you are human", "are you a robot",
-    "unusual traffic", "ddos protection",
+    "just a moment...",
+    "cf-chl",
+    "cf_chl",
+    "challenge-platform",
+    "cf-browser-verification",
+    "attention required",
+    "captcha",
+    "access denied",
+    "enable javascript and cookies",
+    "verify you are human",
+    "are you a robot",
+    "unusual traffic",
+    "ddos protection",
 )
 ERROR_MARKERS = (
-    "page not found", "404 not found", "internal server error", "service unavailable", "bad gateway",
-    "gateway timeout", "temporarily unavailable", "under maintenance", "site maintenance", "rate limited",
+    "page not found",
+    "404 not found",
+    "internal server error",
+    "service unavailable",
+    "bad gateway",
+    "gateway timeout",
+    "temporarily unavailable",
+    "under maintenance",
+    "site maintenance",
+    "rate limited",
     "too many requests",
 )
 SMALLEST_PAGE_BYTES = 16 * 1024  # the real pages are 467 KB (PFR 2017) and 567 KB (Spotrac 2024)

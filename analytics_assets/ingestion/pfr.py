@@ -42,7 +42,11 @@ def page_season(html: str) -> tuple[int | None, str]:
     links = Counter(int(y) for y in _TEAM_SEASON_LINK.findall(html))
     linked, count = links.most_common(1)[0] if links else (None, 0)
     said = f"title {unescape(title.group(0)[7:-8].strip())!r}" if title else "no season in its title"
-    evidence = f"{said}; {count} of {sum(links.values())} team links point at {linked}" if links else f"{said}; no team-season links"
+    evidence = (
+        f"{said}; {count} of {sum(links.values())} team links point at {linked}"
+        if links
+        else f"{said}; no team-season links"
+    )
     claims = {int(title.group(1))} if title else set()
     if linked is not None:
         claims.add(linked)
@@ -62,12 +66,16 @@ def _is_team_row(row: Row) -> bool:
     return not any(cell.stat == "onecell" for cell in row.cells) and len(row.cells) > 1
 
 
-def _integer(text: str, column: str, team: str, conference: str, season: int, url: str, blank_is_zero: bool = False) -> int:
+def _integer(
+    text: str, column: str, team: str, conference: str, season: int, url: str, blank_is_zero: bool = False
+) -> int:
     if text == "" and blank_is_zero:
         return 0
     if re.fullmatch(r"\d+", text):
         return int(text)
-    raise LayoutChangedError(LABEL, season, url, f"a whole number in column {column} for {team} ({conference} table)", repr(text))
+    raise LayoutChangedError(
+        LABEL, season, url, f"a whole number in column {column} for {team} ({conference} table)", repr(text)
+    )
 
 
 def _conference_rows(table: Table, conference: str, season: int, url: str) -> list[dict]:
@@ -76,7 +84,10 @@ def _conference_rows(table: Table, conference: str, season: int, url: str) -> li
     if missing:
         shown = [c.text for r in table.header_rows()[-1:] for c in r.cells]
         raise LayoutChangedError(
-            LABEL, season, url, f"columns Tm, W, L, PF, PA (and T in tie seasons) in the {conference} table",
+            LABEL,
+            season,
+            url,
+            f"columns Tm, W, L, PF, PA (and T in tie seasons) in the {conference} table",
             f"no {', '.join(missing)}; header is {shown or 'empty'}",
         )
     rows = []
@@ -89,14 +100,16 @@ def _conference_rows(table: Table, conference: str, season: int, url: str) -> li
         team = _MARKERS.sub("", by_stat.get("team", ""))
         if not team:
             continue
-        rows.append({
-            "team": team,
-            "wins": _integer(by_stat.get("wins", ""), "W", team, conference, season, url),
-            "losses": _integer(by_stat.get("losses", ""), "L", team, conference, season, url),
-            "ties": _integer(by_stat.get("ties", ""), "T", team, conference, season, url, blank_is_zero=True),
-            "points_for": _integer(by_stat.get("points", ""), "PF", team, conference, season, url),
-            "points_against": _integer(by_stat.get("points_opp", ""), "PA", team, conference, season, url),
-        })
+        rows.append(
+            {
+                "team": team,
+                "wins": _integer(by_stat.get("wins", ""), "W", team, conference, season, url),
+                "losses": _integer(by_stat.get("losses", ""), "L", team, conference, season, url),
+                "ties": _integer(by_stat.get("ties", ""), "T", team, conference, season, url, blank_is_zero=True),
+                "points_for": _integer(by_stat.get("points", ""), "PF", team, conference, season, url),
+                "points_against": _integer(by_stat.get("points_opp", ""), "PA", team, conference, season, url),
+            }
+        )
     return rows
 
 
@@ -125,7 +138,10 @@ def parse_standings(html: str, season: int, url: str) -> pd.DataFrame:
         if not tables:
             ids = sorted({t.id for t in page.tables if t.id})
             raise LayoutChangedError(
-                LABEL, season, url, f'a standings table with id="{conference}" (live or inside an HTML comment)',
+                LABEL,
+                season,
+                url,
+                f'a standings table with id="{conference}" (live or inside an HTML comment)',
                 f"{len(page.tables)} tables, ids: {', '.join(ids) or 'none'}",
             )
         found = _conference_rows(tables[0], conference, season, url)
@@ -133,7 +149,10 @@ def parse_standings(html: str, season: int, url: str) -> pd.DataFrame:
         rows.extend(found)
     if any(n != TEAMS_PER_CONFERENCE for n in counts.values()):
         raise LayoutChangedError(
-            LABEL, season, url, f"{TEAMS_PER_CONFERENCE} teams in each of the AFC and NFC tables (32 in all)",
+            LABEL,
+            season,
+            url,
+            f"{TEAMS_PER_CONFERENCE} teams in each of the AFC and NFC tables (32 in all)",
             " and ".join(f"{n} in the {c} table" for c, n in counts.items()),
         )
     df = pd.DataFrame(rows, columns=COLUMNS)

@@ -48,7 +48,9 @@ def _materialization(source: str, outcome: FetchOutcome, requests: int) -> dg.As
             fetched_at=dg.MetadataValue.text(str(page["fetched_at"])),
             archived_at=dg.MetadataValue.path(page["path"]),
         )
-    return dg.AssetMaterialization(asset_key=LIVE_SOURCES[source].raw_asset, partition=str(outcome.season), metadata=metadata)
+    return dg.AssetMaterialization(
+        asset_key=LIVE_SOURCES[source].raw_asset, partition=str(outcome.season), metadata=metadata
+    )
 
 
 def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetCheckResult:
@@ -56,7 +58,9 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
     label = LIVE_SOURCES[source].label
     if outcome.status == FAILED:
         kind, brief = outcome.facts.get("kind", "failed"), outcome.facts.get("brief", "")
-        description = f"{label} season {outcome.season}: no page, {kind} ({brief}); nothing stored changed.\n{outcome.message}"
+        description = (
+            f"{label} season {outcome.season}: no page, {kind} ({brief}); nothing stored changed.\n{outcome.message}"
+        )
     elif outcome.status == NOT_NEEDED:
         description = f"{label} season {outcome.season}: not needed, no request ({outcome.message})."
     else:
@@ -68,7 +72,9 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
         severity=dg.AssetCheckSeverity.WARN,
         description=description[:2000],
         metadata={
-            "outcome": dg.MetadataValue.text(outcome.status if outcome.status != FAILED else f"failed: {outcome.facts.get('kind', 'failed')}"),
+            "outcome": dg.MetadataValue.text(
+                outcome.status if outcome.status != FAILED else f"failed: {outcome.facts.get('kind', 'failed')}"
+            ),
             "requests": dg.MetadataValue.int(requests),
             **({"url": dg.MetadataValue.url(outcome.url)} if outcome.url else {}),
         },
@@ -76,7 +82,11 @@ def check_result(source: str, outcome: FetchOutcome, requests: int) -> dg.AssetC
 
 
 def fetch_season(
-    context: dg.OpExecutionContext | dg.AssetExecutionContext, source: str, season: int, http: HttpClientResource, duckdb: AnalyticsDuckDB,
+    context: dg.OpExecutionContext | dg.AssetExecutionContext,
+    source: str,
+    season: int,
+    http: HttpClientResource,
+    duckdb: AnalyticsDuckDB,
     config: AnalyticsSettings,
 ) -> tuple[FetchOutcome, int]:
     """Fetch (or replay, or find not needed) one source's page of the season, record it in the run's
@@ -85,7 +95,9 @@ def fetch_season(
     from analytics_assets.ingestion.core_tables import append_scrape_log
 
     attempts: list[dict] = []
-    plan = SourcePlan(http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend, config=config)
+    plan = SourcePlan(
+        http=http, run_id=context.run.run_id, tags=context.run.tags, log_sink=attempts.extend, config=config
+    )
     try:
         outcome = outcome_for(plan, source, season)
         record = plan.live.record
@@ -117,7 +129,11 @@ def fetch_season(
 
 
 def fetch_raw(
-    context: dg.OpExecutionContext, source: str, http: HttpClientResource, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+    context: dg.OpExecutionContext,
+    source: str,
+    http: HttpClientResource,
+    duckdb: AnalyticsDuckDB,
+    config: AnalyticsSettings,
 ) -> Iterator[dg.AssetCheckResult]:
     """A raw asset's `fetched` check: fetch the season's page, then say how it went."""
     season = only_season(context.partition_keys, f"{LIVE_SOURCES[source].raw_asset}'s fetch")

@@ -56,7 +56,11 @@ class Reconciliation:
         return [d.record(self.names) for d in self.disagreements]
 
     def summary(self) -> str:
-        lag = f"; {len(self.lagging)} one game apart (season in progress: {', '.join(self.lagging)})" if self.lagging else ""
+        lag = (
+            f"; {len(self.lagging)} one game apart (season in progress: {', '.join(self.lagging)})"
+            if self.lagging
+            else ""
+        )
         return f"{len(self.agreed)} of {self.teams} teams agree{lag}"
 
     def refusal(self) -> str:
@@ -104,7 +108,9 @@ def reconcile(
     result = Reconciliation(season, names, refs, teams=len(set(a) | set(b)))
     for team in sorted(set(a) | set(b)):
         if team not in a or team not in b:
-            result.disagreements.append(Disagreement(team, "team", ("present" if team in a else None, "present" if team in b else None)))
+            result.disagreements.append(
+                Disagreement(team, "team", ("present" if team in a else None, "present" if team in b else None))
+            )
             continue
         ra, rb = a[team], b[team]
         if ra == rb:

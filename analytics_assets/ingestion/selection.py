@@ -44,7 +44,9 @@ class SourcePlan:
     @property
     def live(self) -> live.LiveSources:
         if self._live is None:
-            self._live = live.LiveSources(self.http, self.run_id, self._log_sink, landing_dir=str(self.config.landing_path))
+            self._live = live.LiveSources(
+                self.http, self.run_id, self._log_sink, landing_dir=str(self.config.landing_path)
+            )
         return self._live
 
     @property

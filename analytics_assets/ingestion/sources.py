@@ -58,7 +58,8 @@ def embedded_standings(season: int) -> SourceRows:
     if rows.empty:
         raise NoSourceDataError(
             f"No embedded standings for season {season}: the package ships {min(embedded.seasons_available())}-"
-            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a CSV "
+            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a "
+            f"CSV "
             "into the landing folder."
         )
     raw = rows[["team", "games", "wins", "losses", "ties", "points_for", "points_against"]]
@@ -71,7 +72,8 @@ def embedded_dead_cap(season: int) -> SourceRows:
     if rows.empty or cap is None:
         raise NoSourceDataError(
             f"No embedded dead money for season {season}: the package ships {min(embedded.seasons_available())}-"
-            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a CSV "
+            f"{max(embedded.seasons_available())}. Use ANALYTICS_SOURCE=live (or auto) for other seasons, or drop a "
+            f"CSV "
             "into the landing folder."
         )
     raw = rows[["team", "dead_money_musd", "total_cap_allocations_musd"]]

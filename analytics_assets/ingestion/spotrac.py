@@ -96,11 +96,16 @@ def _from_cap_figures(html: str) -> str:
 def parse_dead_cap(html: str, season: int, url: str) -> CapPage:
     """The 32 teams' dead money and cap allocations in millions of USD; raises LayoutChangedError."""
     page = parse_page(_from_cap_figures(html), capture_ids=(CAP_MAXIMUM_ID,))
-    candidates = [(t, cols) for t in sorted(page.tables, key=lambda t: t.commented) if (cols := _columns(t)) and t.data_rows()]
+    candidates = [
+        (t, cols) for t in sorted(page.tables, key=lambda t: t.commented) if (cols := _columns(t)) and t.data_rows()
+    ]
     if not candidates:
         headers = [" | ".join(r.texts()) for t in page.tables for r in t.header_rows()[-1:]]
         raise LayoutChangedError(
-            LABEL, season, url, "a team cap table with Team, Total Cap Allocations and Dead Cap columns",
+            LABEL,
+            season,
+            url,
+            "a team cap table with Team, Total Cap Allocations and Dead Cap columns",
             f"{len(page.tables)} tables; headers: {headers or 'none'}",
         )
     table, cols = candidates[0]
@@ -119,14 +124,20 @@ def parse_dead_cap(html: str, season: int, url: str) -> CapPage:
             try:
                 values[key] = dollars(text) / 1e6
             except ValueError:
-                raise LayoutChangedError(LABEL, season, url, f"a dollar amount in column {column} for {team}", repr(text)) from None
+                raise LayoutChangedError(
+                    LABEL, season, url, f"a dollar amount in column {column} for {team}", repr(text)
+                ) from None
         rows.append({"team": team, **values})
     df = pd.DataFrame(rows, columns=["team", "dead_money_musd", "total_cap_allocations_musd"])
     if len(df) != TEAMS or df["team"].nunique() != TEAMS:
         repeated = sorted(df.loc[df["team"].duplicated(), "team"])
         raise LayoutChangedError(
-            LABEL, season, url, f"{TEAMS} team rows (Totals and Averages excluded)",
-            f"{len(df)} rows, {df['team'].nunique()} distinct teams" + (f", repeated: {', '.join(repeated)}" if repeated else ""),
+            LABEL,
+            season,
+            url,
+            f"{TEAMS} team rows (Totals and Averages excluded)",
+            f"{len(df)} rows, {df['team'].nunique()} distinct teams"
+            + (f", repeated: {', '.join(repeated)}" if repeated else ""),
         )
     cap_text = page.captured.get(CAP_MAXIMUM_ID)
     try:

@@ -67,8 +67,14 @@ def _records(rows: SourceRows, season: int) -> pd.DataFrame:
         frame = normalize.standings_rows(rows.raw, season, rows.code_source, rows.provenance)
     except UnknownTeamError as exc:
         kept = f" The raw page or file is kept at {rows.raw_path}." if rows.raw_path else ""
-        raise SourceError(f"{exc} The team came from {rows.provenance.source_ref}.{kept}", season=season,
-                          url=rows.provenance.source_ref, archive_path=rows.raw_path, kind=UNKNOWN_TEAM, brief=str(exc).split(". ")[0]) from exc
+        raise SourceError(
+            f"{exc} The team came from {rows.provenance.source_ref}.{kept}",
+            season=season,
+            url=rows.provenance.source_ref,
+            archive_path=rows.raw_path,
+            kind=UNKNOWN_TEAM,
+            brief=str(exc).split(". ")[0],
+        ) from exc
     return frame[RECORD_COLUMNS]
 
 
@@ -98,7 +104,11 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
     if not answers and refusals:
         # A source sent another season: reported through the identity rules, with why the rest did not answer.
         refused = refusals[0]
-        others = "; ".join(f"{LIVE_SOURCES[s].label}: {_first_sentence(m)}" for s, m in failures.items() if not m.startswith("its page is not season"))
+        others = "; ".join(
+            f"{LIVE_SOURCES[s].label}: {_first_sentence(m)}"
+            for s, m in failures.items()
+            if not m.startswith("its page is not season")
+        )
         if others:
             for result in refused.report.failed():
                 result.message = f"{result.message} No other standings source answered either ({others}).".strip()
@@ -106,12 +116,17 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
     if not answers:
         detail = " ".join(f"({i}) {LIVE_SOURCES[s].label}: {m}" for i, (s, m) in enumerate(failures.items(), 1))
         raise SourcesFailed(
-            f"No standings source answered for season {season} (ANALYTICS_STANDINGS_SOURCES={','.join(order)}). {detail}",
-            errors, season=season, sources=",".join(order),
+            f"No standings source answered for season {season} (ANALYTICS_STANDINGS_SOURCES={','.join(order)}). "
+            f"{detail}",
+            errors,
+            season=season,
+            sources=",".join(order),
         )
     served_by = next(s for s in order if s in answers)
     check = CrossCheck(
-        season, order, served_by,
+        season,
+        order,
+        served_by,
         refs={s: a[0].provenance.source_ref for s, a in answers.items()},
         sha256={s: a[0].provenance.raw_sha256 for s, a in answers.items()},
         failures=failures,
@@ -119,9 +134,15 @@ def standings(season: int, sources: live.LiveSources) -> SourceRows:
     if len(answers) == 2:
         first, second = order
         check.reconciliation = reconcile(
-            answers[first][1], answers[second][1], season, in_progress=not partitions.is_completed(season),
-            names=(first, second), refs=(check.refs[first], check.refs[second]),
+            answers[first][1],
+            answers[second][1],
+            season,
+            in_progress=not partitions.is_completed(season),
+            names=(first, second),
+            refs=(check.refs[first], check.refs[second]),
         )
     rows = answers[served_by][0]
     # The stored rows are the serving source's, already in season codes.
-    return dataclasses.replace(rows, raw=answers[served_by][1], code_source="nflverse", cross_check=check.note(), checked=check)
+    return dataclasses.replace(
+        rows, raw=answers[served_by][1], code_source="nflverse", cross_check=check.note(), checked=check
+    )

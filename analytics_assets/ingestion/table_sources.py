@@ -43,13 +43,21 @@ CORE_TABLES: dict[str, CoreTable] = {
     table.name: table
     for table in (
         CoreTable(
-            "standings", sources.has_embedded_standings, sources.embedded_standings,
+            "standings",
+            sources.has_embedded_standings,
+            sources.embedded_standings,
             # nflverse and PFR, the first that answers serves and the next cross-checks (ANALYTICS_STANDINGS_SOURCES)
-            live=standings_sources.standings, live_sources=standings_sources.standings_order, to_rows=_standings_rows,
+            live=standings_sources.standings,
+            live_sources=standings_sources.standings_order,
+            to_rows=_standings_rows,
         ),
         CoreTable(
-            "dead_cap", sources.has_embedded_dead_cap, sources.embedded_dead_cap,
-            live=live.LIVE_SOURCES["spotrac"].read, live_sources=lambda http: ["spotrac"], to_rows=_dead_cap_rows,
+            "dead_cap",
+            sources.has_embedded_dead_cap,
+            sources.embedded_dead_cap,
+            live=live.LIVE_SOURCES["spotrac"].read,
+            live_sources=lambda http: ["spotrac"],
+            to_rows=_dead_cap_rows,
         ),
     )
 }

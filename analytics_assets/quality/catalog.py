@@ -53,7 +53,11 @@ MAX_ROWS_EQUAL_TO_OTHER_SEASON = 16
 # The column of `SeasonContext.others` saying where each season's version came from
 # (ingestion/known_seasons.py): this run, the DuckDB file, or the package's embedded facts.
 KNOWN_AS = "known_as"
-KNOWN_AS_TEXT = {"in this run": "rows in this run", "stored": "stored rows", "embedded facts": "facts shipped with the package"}
+KNOWN_AS_TEXT = {
+    "in this run": "rows in this run",
+    "stored": "stored rows",
+    "embedded facts": "facts shipped with the package",
+}
 # Drift, per season of distance to the nearest other known season (stored or shipped). Real
 # year-over-year changes: league points per team-game at most 2.0 (2.9 for a season in progress after
 # 4+ games), mean dead-cap % at most 3.5 points, its spread at most 3.3 points.
@@ -212,12 +216,15 @@ def _record_points_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
     gap = (df["win_pct"].rank(pct=True) - diff.rank(pct=True)).abs()
     worst = df.assign(diff=diff, gap=gap).sort_values("gap", ascending=False).head(5)
     shown = "; ".join(
-        f"{r.team} {int(r.wins)}-{int(r.losses)}-{int(r.ties)} with points {int(r.points_for)}-{int(r.points_against)} ({int(r.diff):+d})"
+        f"{r.team} {int(r.wins)}-{int(r.losses)}-{int(r.ties)} with points "
+        f"{int(r.points_for)}-{int(r.points_against)} ({int(r.diff):+d})"
         for r in worst.itertuples()
     )
     return Finding(
-        f"win_pct rising with point differential (Spearman correlation >= {MIN_RECORD_POINTS_RHO}; real seasons 0.57-0.94)",
-        f"Spearman correlation {_record_points_rho(df):.2f}; teams whose record contradicts their points most: {shown}. "
+        f"win_pct rising with point differential (Spearman correlation >= {MIN_RECORD_POINTS_RHO}; real seasons "
+        f"0.57-0.94)",
+        f"Spearman correlation {_record_points_rho(df):.2f}; teams whose record contradicts their points most: "
+        f"{shown}. "
         "Wins and losses (or points for and against) may be exchanged",
     )
 
@@ -229,7 +236,8 @@ def _dead_money_spread(df: pd.DataFrame, ctx: SeasonContext) -> bool:
 def _dead_money_spread_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
     counts = df["dead_money_musd"].round(2).value_counts()
     return Finding(
-        f"dead money that differs by team (at most {MAX_TEAMS_SHARING_DEAD_MONEY} of 32 teams on one value; real seasons: 2)",
+        f"dead money that differs by team (at most {MAX_TEAMS_SHARING_DEAD_MONEY} of 32 teams on one value; real "
+        f"seasons: 2)",
         f"{counts.iloc[0]} of {len(df)} teams at ${counts.index[0]:.2f}M",
     )
 
@@ -239,9 +247,12 @@ def _unit_of(ratio: float) -> str | None:
     if not ratio or math.isnan(ratio) or ratio <= 0:
         return None
     power = round(math.log10(ratio) / 3)
-    return {2: "dollars (not millions)", 1: "thousands of dollars (not millions)",
-            -1: "amounts 1,000 times too small (thousands read as dollars?)",
-            -2: "amounts 1,000,000 times too small"}.get(power)
+    return {
+        2: "dollars (not millions)",
+        1: "thousands of dollars (not millions)",
+        -1: "amounts 1,000 times too small (thousands read as dollars?)",
+        -2: "amounts 1,000,000 times too small",
+    }.get(power)
 
 
 def _units(df: pd.DataFrame, ctx: SeasonContext) -> bool:
@@ -273,7 +284,8 @@ def _allocations_explain(low: float, high: float):
         ratio = _allocation_ratio(df)
         outside = df.assign(ratio=ratio)[~ratio.between(low, high)].sort_values("team")
         shown = "; ".join(
-            f"{r.team} allocations {r.ratio:.0%} of the cap (${r.total_cap_allocations_musd:.1f}M of ${r.league_salary_cap_musd:.1f}M)"
+            f"{r.team} allocations {r.ratio:.0%} of the cap (${r.total_cap_allocations_musd:.1f}M of "
+            f"${r.league_salary_cap_musd:.1f}M)"
             for r in outside.itertuples()
         )
         return Finding(f"every team's allocations {low:.0%}-{high:.0%} of the league cap", shown)
@@ -324,7 +336,9 @@ def _known_as(ctx: SeasonContext, season: int | None) -> str:
     return KNOWN_AS_TEXT.get(str(found.iloc[0]), "rows") if len(found) else "rows"
 
 
-def _nearest(ctx: SeasonContext, figure: Callable[[pd.DataFrame], dict[str, float]]) -> list[tuple[int, dict[str, float]]]:
+def _nearest(
+    ctx: SeasonContext, figure: Callable[[pd.DataFrame], dict[str, float]]
+) -> list[tuple[int, dict[str, float]]]:
     """The nearest other known season below and above this one, with their league figures."""
     assert ctx.others is not None  # season_context always gives the other seasons (possibly none)
     seasons = sorted(int(s) for s in ctx.others["season"].unique())
@@ -354,7 +368,10 @@ def _drift(figure, limits: dict[str, tuple[float, bool]]):
             for name, (limit, scales) in limits.items():
                 allowed = limit * gap if scales else limit
                 if abs(mine[name] - theirs[name]) > allowed:
-                    out.append(f"{name} {mine[name]:.2f} against {theirs[name]:.2f} in {season} (change {mine[name] - theirs[name]:+.2f}, allowed {allowed:.1f})")
+                    out.append(
+                        f"{name} {mine[name]:.2f} against {theirs[name]:.2f} in {season} (change "
+                        f"{mine[name] - theirs[name]:+.2f}, allowed {allowed:.1f})"
+                    )
         return out
 
     def check(df: pd.DataFrame, ctx: SeasonContext) -> bool:
@@ -377,7 +394,8 @@ def _progress(df: pd.DataFrame, ctx: SeasonContext) -> bool:
 def _progress_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
     assert ctx.stored_same is not None
     return Finding(
-        f"season {ctx.season} in progress: at least the {int(ctx.stored_same['games'].sum())} team-games already stored",
+        f"season {ctx.season} in progress: at least the {int(ctx.stored_same['games'].sum())} team-games "
+        "already stored",
         f"{int(df['games'].sum())} team-games: an older copy of the season (a stale page or cache)",
     )
 
@@ -398,7 +416,10 @@ def _formula_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
 def _schedule_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
     per_team, total = _schedule_bounds(ctx.season)
     needs = f"{per_team} per team, league total {total}" if ctx.completed else f"at most {per_team} per team"
-    return f"games {int(df['games'].min())}-{int(df['games'].max())} per team, league total {int(df['games'].sum())} (needs {needs})"
+    return (
+        f"games {int(df['games'].min())}-{int(df['games'].max())} per team, league total "
+        f"{int(df['games'].sum())} (needs {needs})"
+    )
 
 
 def _teams_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
@@ -408,7 +429,10 @@ def _teams_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
 
 def _record_points_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
     if df["games"].min() < MIN_GAMES_FOR_RECORD_CHECK:
-        return f"not judged yet: a team has played {int(df['games'].min())} games (needs {MIN_GAMES_FOR_RECORD_CHECK} each)"
+        return (
+            f"not judged yet: a team has played {int(df['games'].min())} games (needs "
+            f"{MIN_GAMES_FOR_RECORD_CHECK} each)"
+        )
     return f"rho {_record_points_rho(df):.2f}, needs >= {MIN_RECORD_POINTS_RHO:.2f}"
 
 
@@ -416,7 +440,10 @@ def _distinct_seen(columns: list[str]):
     def observe(df: pd.DataFrame, ctx: SeasonContext) -> str:
         same, other = _others_equal(df, ctx, columns)
         nearest = f" (season {other})" if other is not None else ""
-        return f"at most {same} of {len(df)} teams equal to another known season{nearest}; limit {MAX_ROWS_EQUAL_TO_OTHER_SEASON}"
+        return (
+            f"at most {same} of {len(df)} teams equal to another known season{nearest}; limit "
+            f"{MAX_ROWS_EQUAL_TO_OTHER_SEASON}"
+        )
 
     return observe
 
@@ -429,7 +456,9 @@ def _drift_seen(figure, limits: dict[str, tuple[float, bool]]):
             gap = abs(season - ctx.season)
             for name, (limit, scales) in limits.items():
                 allowed = limit * gap if scales else limit
-                parts.append(f"{name} {mine[name]:.2f}, {mine[name] - theirs[name]:+.2f} against {season}, limit {allowed:.1f}")
+                parts.append(
+                    f"{name} {mine[name]:.2f}, {mine[name] - theirs[name]:+.2f} against {season}, limit {allowed:.1f}"
+                )
         return "; ".join(parts) or "no other season to compare with"
 
     return observe
@@ -439,7 +468,9 @@ def _progress_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
     if ctx.completed:
         return f"season {ctx.season} is completed: nothing to compare"
     assert ctx.stored_same is not None
-    return f"{int(df['games'].sum())} team-games, stored copy {int(ctx.stored_same['games'].sum())} (needs at least that)"
+    return (
+        f"{int(df['games'].sum())} team-games, stored copy {int(ctx.stored_same['games'].sum())} (needs at least that)"
+    )
 
 
 def _units_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
@@ -447,7 +478,8 @@ def _units_seen(df: pd.DataFrame, ctx: SeasonContext) -> str:
     alloc = float((df["total_cap_allocations_musd"] / cap).median())
     dead = float((df["dead_money_musd"] / cap).median())
     return (
-        f"median allocations {alloc:.2f}x the cap (needs {ALLOCATION_BOUNDS[0] / 2:g}x-{ALLOCATION_BOUNDS[1] * 2:g}x), median dead money "
+        f"median allocations {alloc:.2f}x the cap (needs "
+        f"{ALLOCATION_BOUNDS[0] / 2:g}x-{ALLOCATION_BOUNDS[1] * 2:g}x), median dead money "
         f"{dead:.3f}x (needs {MIN_MEDIAN_DEAD_MONEY_SHARE:g}x-{MAX_MEDIAN_DEAD_MONEY_SHARE:g}x)"
     )
 
@@ -484,7 +516,10 @@ def _page_season(df, ctx: SeasonContext) -> bool:
 def _page_season_explain(df, ctx: SeasonContext) -> Finding:
     ident = _identity(ctx)
     claim = f"season {ident.claimed_season}" if ident.claimed_season is not None else "no season at all"
-    return Finding(f"a page for season {ctx.season}", f"the page at {ident.final_url or ident.requested_url} states {claim}: {ident.evidence}")
+    return Finding(
+        f"a page for season {ctx.season}",
+        f"the page at {ident.final_url or ident.requested_url} states {claim}: {ident.evidence}",
+    )
 
 
 def _no_redirect(df, ctx: SeasonContext) -> bool:
@@ -518,92 +553,311 @@ def _cross_checked_explain(df: pd.DataFrame, ctx: SeasonContext) -> Finding:
 
 def _identity_rules(table: str) -> tuple[Rule, ...]:
     distinct_cols = (
-        ["wins", "losses", "ties", "points_for", "points_against"] if table == "standings"
+        ["wins", "losses", "ties", "points_for", "points_against"]
+        if table == "standings"
         else ["dead_money_musd", "total_cap_allocations_musd"]
     )
     check, explain = _distinct(distinct_cols)
     return (
-        Rule(table, "page_season", ERROR, "Identity: the page states the season asked for (its title, its team-season links, the cap it prints).",
-             _page_season, explain=_page_season_explain, stage=SOURCE, needs=("identity", "page"), observe=_page_season_seen),
-        Rule(table, "no_redirect", ERROR, "Identity: the response came from the URL asked for, not a redirect to another page.",
-             _no_redirect, explain=_no_redirect_explain, stage=SOURCE, needs=("identity",), observe=_no_redirect_seen),
-        Rule(table, "distinct_from_other_seasons", ERROR, f"Identity: the season's rows are its own (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} teams equal to another season the platform knows, stored or shipped with the package).",
-             check, explain=explain, needs=("others",), observe=_distinct_seen(distinct_cols)),
+        Rule(
+            table,
+            "page_season",
+            ERROR,
+            "Identity: the page states the season asked for (its title, its team-season links, the cap it prints).",
+            _page_season,
+            explain=_page_season_explain,
+            stage=SOURCE,
+            needs=("identity", "page"),
+            observe=_page_season_seen,
+        ),
+        Rule(
+            table,
+            "no_redirect",
+            ERROR,
+            "Identity: the response came from the URL asked for, not a redirect to another page.",
+            _no_redirect,
+            explain=_no_redirect_explain,
+            stage=SOURCE,
+            needs=("identity",),
+            observe=_no_redirect_seen,
+        ),
+        Rule(
+            table,
+            "distinct_from_other_seasons",
+            ERROR,
+            f"Identity: the season's rows are its own (at most {MAX_ROWS_EQUAL_TO_OTHER_SEASON} teams equal to "
+            f"another season the platform knows, stored or shipped with the package).",
+            check,
+            explain=explain,
+            needs=("others",),
+            observe=_distinct_seen(distinct_cols),
+        ),
     )
 
 
 _dead_cap_drift, _dead_cap_drift_explain = _drift(
     _dead_cap_figures,
-    {"mean dead-cap %": (MAX_DEAD_CAP_PCT_MEAN_CHANGE, True), "spread (std) of dead-cap %": (MAX_DEAD_CAP_PCT_STD_CHANGE, True)},
+    {
+        "mean dead-cap %": (MAX_DEAD_CAP_PCT_MEAN_CHANGE, True),
+        "spread (std) of dead-cap %": (MAX_DEAD_CAP_PCT_STD_CHANGE, True),
+    },
 )
 _dead_cap_drift_seen = _drift_seen(
     _dead_cap_figures,
-    {"mean dead-cap %": (MAX_DEAD_CAP_PCT_MEAN_CHANGE, True), "spread (std) of dead-cap %": (MAX_DEAD_CAP_PCT_STD_CHANGE, True)},
+    {
+        "mean dead-cap %": (MAX_DEAD_CAP_PCT_MEAN_CHANGE, True),
+        "spread (std) of dead-cap %": (MAX_DEAD_CAP_PCT_STD_CHANGE, True),
+    },
 )
-_points_drift, _points_drift_explain = _drift(_points_per_game, {"points per team-game": (MAX_POINTS_PER_GAME_CHANGE, False)})
+_points_drift, _points_drift_explain = _drift(
+    _points_per_game, {"points per team-game": (MAX_POINTS_PER_GAME_CHANGE, False)}
+)
 _points_drift_seen = _drift_seen(_points_per_game, {"points per team-game": (MAX_POINTS_PER_GAME_CHANGE, False)})
 
 
 RULES: tuple[Rule, ...] = (
     # --- standings -------------------------------------------------------------------------------------
-    Rule("standings", "schema", ERROR, "Columns, types and not-null exactly as the Standings model (no extra columns, one row per team)."),
-    Rule("standings", "win_pct_range", ERROR, "0 <= win_pct <= 1.",
-         lambda df, ctx: df["win_pct"].between(0.0, 1.0), evidence=("win_pct",), observe=_range_seen("win_pct", 0, 1)),
-    Rule("standings", "win_pct_formula", ERROR, "win_pct = (wins + ties/2) / games.",
-         lambda df, ctx: ((df["win_pct"] - (df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).abs() <= 1e-9),
-         evidence=("wins", "ties", "games", "win_pct"), observe=_formula_seen),
-    Rule("standings", "games_add_up", ERROR, "wins + losses + ties = games.",
-         lambda df, ctx: df["wins"] + df["losses"] + df["ties"] == df["games"], evidence=("wins", "losses", "ties", "games"),
-         observe=lambda df, ctx: f"{int((df['wins'] + df['losses'] + df['ties'] == df['games']).sum())} of {len(df)} teams with W + L + T = G (needs all)"),
-    Rule("standings", "wins_equal_losses", ERROR, "League-wide sum of wins = sum of losses.",
-         lambda df, ctx: bool(df["wins"].sum() == df["losses"].sum()),
-         explain=lambda df, ctx: Finding("league wins = league losses", f"league wins = {int(df['wins'].sum())}, losses = {int(df['losses'].sum())}"),
-         observe=lambda df, ctx: f"league wins {int(df['wins'].sum())}, losses {int(df['losses'].sum())} (needs equal)"),
-    Rule("standings", "schedule_length", ERROR, "Games per team match the season's schedule (16 through 2020, 17 from 2021; a completed season's league total is fixed; a season in progress at most that).",
-         _schedule, evidence=("games",), explain=_schedule_explain, observe=_schedule_seen),
-    Rule("standings", "thirty_two_teams", ERROR, "32 unique teams, each with a code valid that season.", _thirty_two, explain=_thirty_two_explain,
-         observe=_teams_seen),
-    Rule("standings", "not_degenerate", ERROR, f"win_pct varies across teams (standard deviation >= {MIN_WIN_PCT_STD}): every team on one record is the 0.500 bug.",
-         lambda df, ctx: _win_pct_std(df) >= MIN_WIN_PCT_STD, explain=_degenerate_explain,
-         observe=lambda df, ctx: f"win_pct standard deviation {_win_pct_std(df):.3f} (needs >= {MIN_WIN_PCT_STD})"),
+    Rule(
+        "standings",
+        "schema",
+        ERROR,
+        "Columns, types and not-null exactly as the Standings model (no extra columns, one row per team).",
+    ),
+    Rule(
+        "standings",
+        "win_pct_range",
+        ERROR,
+        "0 <= win_pct <= 1.",
+        lambda df, ctx: df["win_pct"].between(0.0, 1.0),
+        evidence=("win_pct",),
+        observe=_range_seen("win_pct", 0, 1),
+    ),
+    Rule(
+        "standings",
+        "win_pct_formula",
+        ERROR,
+        "win_pct = (wins + ties/2) / games.",
+        lambda df, ctx: (
+            (df["win_pct"] - (df["wins"] + df["ties"] / 2) / df["games"].where(df["games"] > 0)).abs() <= 1e-9
+        ),
+        evidence=("wins", "ties", "games", "win_pct"),
+        observe=_formula_seen,
+    ),
+    Rule(
+        "standings",
+        "games_add_up",
+        ERROR,
+        "wins + losses + ties = games.",
+        lambda df, ctx: df["wins"] + df["losses"] + df["ties"] == df["games"],
+        evidence=("wins", "losses", "ties", "games"),
+        observe=lambda df, ctx: (
+            f"{int((df['wins'] + df['losses'] + df['ties'] == df['games']).sum())} of {len(df)} teams with W + L + T "
+            f"= G (needs all)"
+        ),
+    ),
+    Rule(
+        "standings",
+        "wins_equal_losses",
+        ERROR,
+        "League-wide sum of wins = sum of losses.",
+        lambda df, ctx: bool(df["wins"].sum() == df["losses"].sum()),
+        explain=lambda df, ctx: Finding(
+            "league wins = league losses", f"league wins = {int(df['wins'].sum())}, losses = {int(df['losses'].sum())}"
+        ),
+        observe=lambda df, ctx: f"league wins {int(df['wins'].sum())}, losses {int(df['losses'].sum())} (needs equal)",
+    ),
+    Rule(
+        "standings",
+        "schedule_length",
+        ERROR,
+        "Games per team match the season's schedule (16 through 2020, 17 from 2021; a completed season's league "
+        "total is fixed; a season in progress at most that).",
+        _schedule,
+        evidence=("games",),
+        explain=_schedule_explain,
+        observe=_schedule_seen,
+    ),
+    Rule(
+        "standings",
+        "thirty_two_teams",
+        ERROR,
+        "32 unique teams, each with a code valid that season.",
+        _thirty_two,
+        explain=_thirty_two_explain,
+        observe=_teams_seen,
+    ),
+    Rule(
+        "standings",
+        "not_degenerate",
+        ERROR,
+        f"win_pct varies across teams (standard deviation >= {MIN_WIN_PCT_STD}): every team on one record is the "
+        f"0.500 bug.",
+        lambda df, ctx: _win_pct_std(df) >= MIN_WIN_PCT_STD,
+        explain=_degenerate_explain,
+        observe=lambda df, ctx: f"win_pct standard deviation {_win_pct_std(df):.3f} (needs >= {MIN_WIN_PCT_STD})",
+    ),
     *_identity_rules("standings"),
-    Rule("standings", "record_agrees_with_points", ERROR, f"Plausibility: once every team has played {MIN_GAMES_FOR_RECORD_CHECK} games, win_pct rises with point differential (Spearman >= {MIN_RECORD_POINTS_RHO}).",
-         _record_points, explain=_record_points_explain, structural=False, observe=_record_points_seen),
-    Rule("standings", "points_drift", ERROR, f"Drift: league points per team-game within {MAX_POINTS_PER_GAME_CHANGE} of the nearest other seasons, stored or shipped (real changes: at most 2.0).",
-         _points_drift, explain=_points_drift_explain, structural=False, needs=("others",), observe=_points_drift_seen),
-    Rule("standings", "sources_agree", ERROR, "Cross-source: where nflverse and Pro-Football-Reference both answer, every team's W, L, T, points for and against agree (the season in progress: one source may be one consistent game ahead for a team, never contradict a game both count).",
-         _sources_agree, explain=_sources_agree_explain, needs=("reconciliation",), observe=lambda df, ctx: ctx.reconciliation.summary()),
-    Rule("standings", "sources_cross_checked", WARN, "Cross-source: a live season's standings are confirmed by a second source (skipped when one source failed or only one is configured).",
-         _cross_checked, explain=_cross_checked_explain, needs=("cross_check",), observe=lambda df, ctx: ctx.cross_check.note()[:300]),
-    Rule("standings", "season_progress", ERROR, "Drift: a refresh of the season in progress never has fewer games played than the copy already stored.",
-         _progress, explain=_progress_explain, structural=False, needs=("stored_same",), observe=_progress_seen),
+    Rule(
+        "standings",
+        "record_agrees_with_points",
+        ERROR,
+        f"Plausibility: once every team has played {MIN_GAMES_FOR_RECORD_CHECK} games, win_pct rises with point "
+        f"differential (Spearman >= {MIN_RECORD_POINTS_RHO}).",
+        _record_points,
+        explain=_record_points_explain,
+        structural=False,
+        observe=_record_points_seen,
+    ),
+    Rule(
+        "standings",
+        "points_drift",
+        ERROR,
+        f"Drift: league points per team-game within {MAX_POINTS_PER_GAME_CHANGE} of the nearest other seasons, "
+        f"stored or shipped (real changes: at most 2.0).",
+        _points_drift,
+        explain=_points_drift_explain,
+        structural=False,
+        needs=("others",),
+        observe=_points_drift_seen,
+    ),
+    Rule(
+        "standings",
+        "sources_agree",
+        ERROR,
+        "Cross-source: where nflverse and Pro-Football-Reference both answer, every team's W, L, T, points for and "
+        "against agree (the season in progress: one source may be one consistent game ahead for a team, never "
+        "contradict a game both count).",
+        _sources_agree,
+        explain=_sources_agree_explain,
+        needs=("reconciliation",),
+        observe=lambda df, ctx: ctx.reconciliation.summary(),
+    ),
+    Rule(
+        "standings",
+        "sources_cross_checked",
+        WARN,
+        "Cross-source: a live season's standings are confirmed by a second source (skipped when one source failed or "
+        "only one is configured).",
+        _cross_checked,
+        explain=_cross_checked_explain,
+        needs=("cross_check",),
+        observe=lambda df, ctx: ctx.cross_check.note()[:300],
+    ),
+    Rule(
+        "standings",
+        "season_progress",
+        ERROR,
+        "Drift: a refresh of the season in progress never has fewer games played than the copy already stored.",
+        _progress,
+        explain=_progress_explain,
+        structural=False,
+        needs=("stored_same",),
+        observe=_progress_seen,
+    ),
     # --- dead_cap --------------------------------------------------------------------------------------
-    Rule("dead_cap", "schema", ERROR, "Columns, types and not-null exactly as the DeadCap model (no extra columns, one row per team)."),
-    Rule("dead_cap", "dead_money_non_negative", ERROR, "dead_money_musd >= 0.",
-         lambda df, ctx: df["dead_money_musd"] >= 0, evidence=("dead_money_musd",),
-         observe=lambda df, ctx: f"smallest dead money ${df['dead_money_musd'].min():.2f}M (needs >= 0)"),
-    Rule("dead_cap", "dead_within_allocations", ERROR, "dead_money_musd <= total_cap_allocations_musd.",
-         lambda df, ctx: df["dead_money_musd"] <= df["total_cap_allocations_musd"], evidence=("dead_money_musd", "total_cap_allocations_musd"),
-         observe=lambda df, ctx: f"dead money at most {(df['dead_money_musd'] / df['total_cap_allocations_musd']).max():.0%} of a team's allocations (needs <= 100%)"),
-    Rule("dead_cap", "thirty_two_teams", ERROR, "32 unique teams, each with a code valid that season.", _thirty_two, explain=_thirty_two_explain,
-         observe=_teams_seen),
+    Rule(
+        "dead_cap",
+        "schema",
+        ERROR,
+        "Columns, types and not-null exactly as the DeadCap model (no extra columns, one row per team).",
+    ),
+    Rule(
+        "dead_cap",
+        "dead_money_non_negative",
+        ERROR,
+        "dead_money_musd >= 0.",
+        lambda df, ctx: df["dead_money_musd"] >= 0,
+        evidence=("dead_money_musd",),
+        observe=lambda df, ctx: f"smallest dead money ${df['dead_money_musd'].min():.2f}M (needs >= 0)",
+    ),
+    Rule(
+        "dead_cap",
+        "dead_within_allocations",
+        ERROR,
+        "dead_money_musd <= total_cap_allocations_musd.",
+        lambda df, ctx: df["dead_money_musd"] <= df["total_cap_allocations_musd"],
+        evidence=("dead_money_musd", "total_cap_allocations_musd"),
+        observe=lambda df, ctx: (
+            f"dead money at most {(df['dead_money_musd'] / df['total_cap_allocations_musd']).max():.0%} of a team's "
+            f"allocations (needs <= 100%)"
+        ),
+    ),
+    Rule(
+        "dead_cap",
+        "thirty_two_teams",
+        ERROR,
+        "32 unique teams, each with a code valid that season.",
+        _thirty_two,
+        explain=_thirty_two_explain,
+        observe=_teams_seen,
+    ),
     *_identity_rules("dead_cap"),
-    Rule("dead_cap", "amounts_in_millions", ERROR, "Units: amounts are millions of USD (median allocations near the league cap, median dead money a plausible share of it), not dollars or thousands.",
-         _units, explain=_units_explain, observe=_units_seen),
-    Rule("dead_cap", "dead_money_not_degenerate", ERROR, f"Plausibility: dead money differs by team (at most {MAX_TEAMS_SHARING_DEAD_MONEY} teams on one value; all zero is the dead-money twin of the 0.500 bug).",
-         _dead_money_spread, explain=_dead_money_spread_explain,
-         observe=lambda df, ctx: f"at most {int(df['dead_money_musd'].round(2).value_counts().iloc[0])} of {len(df)} teams on one dead-money value (limit {MAX_TEAMS_SHARING_DEAD_MONEY})"),
-    Rule("dead_cap", "allocations_within_bounds", ERROR, f"Plausibility: every team's allocations between {ALLOCATION_BOUNDS[0]}x and {ALLOCATION_BOUNDS[1]}x the league cap (real: 0.73x-1.19x).",
-         lambda df, ctx: _allocation_ratio(df).between(*ALLOCATION_BOUNDS), evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
-         explain=_allocations_explain(*ALLOCATION_BOUNDS), structural=False, observe=_allocations_seen(*ALLOCATION_BOUNDS)),
-    Rule("dead_cap", "allocations_near_cap", WARN, f"Total cap allocations within {ALLOCATION_TOLERANCE:.0%} of the league salary cap (soft: Spotrac totals include carry-over and pending deals).",
-         lambda df, ctx: (_allocation_ratio(df) - 1).abs() <= ALLOCATION_TOLERANCE, evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
-         explain=_allocations_explain(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE), structural=False,
-         observe=_allocations_seen(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE)),
-    Rule("dead_cap", "dead_cap_drift", ERROR, f"Drift: mean and spread of dead-cap % within {MAX_DEAD_CAP_PCT_MEAN_CHANGE} points per season of the nearest other seasons, stored or shipped (real changes: at most 3.5).",
-         _dead_cap_drift, explain=_dead_cap_drift_explain, structural=False, needs=("others",), observe=_dead_cap_drift_seen),
+    Rule(
+        "dead_cap",
+        "amounts_in_millions",
+        ERROR,
+        "Units: amounts are millions of USD (median allocations near the league cap, median dead money a plausible "
+        "share of it), not dollars or thousands.",
+        _units,
+        explain=_units_explain,
+        observe=_units_seen,
+    ),
+    Rule(
+        "dead_cap",
+        "dead_money_not_degenerate",
+        ERROR,
+        f"Plausibility: dead money differs by team (at most {MAX_TEAMS_SHARING_DEAD_MONEY} teams on one value; all "
+        f"zero is the dead-money twin of the 0.500 bug).",
+        _dead_money_spread,
+        explain=_dead_money_spread_explain,
+        observe=lambda df, ctx: (
+            f"at most {int(df['dead_money_musd'].round(2).value_counts().iloc[0])} of {len(df)} teams on one "
+            f"dead-money value (limit {MAX_TEAMS_SHARING_DEAD_MONEY})"
+        ),
+    ),
+    Rule(
+        "dead_cap",
+        "allocations_within_bounds",
+        ERROR,
+        f"Plausibility: every team's allocations between {ALLOCATION_BOUNDS[0]}x and {ALLOCATION_BOUNDS[1]}x the "
+        f"league cap (real: 0.73x-1.19x).",
+        lambda df, ctx: _allocation_ratio(df).between(*ALLOCATION_BOUNDS),
+        evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
+        explain=_allocations_explain(*ALLOCATION_BOUNDS),
+        structural=False,
+        observe=_allocations_seen(*ALLOCATION_BOUNDS),
+    ),
+    Rule(
+        "dead_cap",
+        "allocations_near_cap",
+        WARN,
+        f"Total cap allocations within {ALLOCATION_TOLERANCE:.0%} of the league salary cap (soft: Spotrac totals "
+        f"include carry-over and pending deals).",
+        lambda df, ctx: (_allocation_ratio(df) - 1).abs() <= ALLOCATION_TOLERANCE,
+        evidence=("total_cap_allocations_musd", "league_salary_cap_musd"),
+        explain=_allocations_explain(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE),
+        structural=False,
+        observe=_allocations_seen(1 - ALLOCATION_TOLERANCE, 1 + ALLOCATION_TOLERANCE),
+    ),
+    Rule(
+        "dead_cap",
+        "dead_cap_drift",
+        ERROR,
+        f"Drift: mean and spread of dead-cap % within {MAX_DEAD_CAP_PCT_MEAN_CHANGE} points per season of the "
+        f"nearest other seasons, stored or shipped (real changes: at most 3.5).",
+        _dead_cap_drift,
+        explain=_dead_cap_drift_explain,
+        structural=False,
+        needs=("others",),
+        observe=_dead_cap_drift_seen,
+    ),
     # --- team_season_risk --------------------------------------------------------------------------------
-    Rule("team_season_risk", "standings_dead_cap_coverage", ERROR, "Every standings team has a dead-cap row and every dead-cap team a standings row."),
+    Rule(
+        "team_season_risk",
+        "standings_dead_cap_coverage",
+        ERROR,
+        "Every standings team has a dead-cap row and every dead-cap team a standings row.",
+    ),
 )
 
 
@@ -675,7 +929,10 @@ class ValidationReport:
             more = f" (+{len(r.failures) - 5} more)" if len(r.failures) > 5 else ""
             failing = f" Failing: {shown}{more}" if shown else ""
             accepted = f" Accepted by {r.accepted.accepted_by}: {r.accepted.reason}" if r.accepted else ""
-            lines.append(f"[{r.rule.severity}] {self.table}.{r.rule.name} failed for season {self.season}: {r.rule.guards} {r.message}{failing}{accepted}".strip())
+            lines.append(
+                f"[{r.rule.severity}] {self.table}.{r.rule.name} failed for season {self.season}: {r.rule.guards} "
+                f"{r.message}{failing}{accepted}".strip()
+            )
         return "\n".join(lines)
 
 

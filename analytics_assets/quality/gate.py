@@ -35,7 +35,8 @@ class GateOverride(dg.Config):
 
     accept_rules: list[str] = Field(
         default_factory=list,
-        description="Non-structural rules to accept for this run's seasons when they flag them (e.g. dead_cap_drift). Leave empty for normal runs.",
+        description="Non-structural rules to accept for this run's seasons when they flag them (e.g. "
+        "dead_cap_drift). Leave empty for normal runs.",
     )
     reason: str = Field(default="", description="Why the flagged data is right (stored and shown in the report).")
     accepted_by: str = Field(default="", description="Who accepts (name or e-mail; stored and shown in the report).")
@@ -69,9 +70,11 @@ def override_config(table: str) -> type[GateOverride]:
         "Leave empty for normal runs.",
     )
     namespace = {
-        "__module__": __name__, "__qualname__": f"{_class_name(table)}GateOverride",
+        "__module__": __name__,
+        "__qualname__": f"{_class_name(table)}GateOverride",
         "__doc__": f"Launchpad config of {table}: accept flagged rules for this run's seasons (break glass).",
-        "__annotations__": {"accept_rules": list.__class_getitem__(rule_type)}, "accept_rules": accept,
+        "__annotations__": {"accept_rules": list.__class_getitem__(rule_type)},
+        "accept_rules": accept,
     }
     return cast(type[GateOverride], type(f"{_class_name(table)}GateOverride", (GateOverride,), namespace))
 
@@ -101,7 +104,8 @@ def check_override(table: str, override: GateOverride | None) -> list[str]:
     structural = [n for n in accepted if names[n].structural]
     if structural:
         raise dg.Failure(
-            description=f"{table}: rule(s) {', '.join(structural)} are structural and can never be accepted: fix the data. {valid}"
+            description=f"{table}: rule(s) {', '.join(structural)} are structural and can never be accepted: fix the "
+            f"data. {valid}"
         )
     if not override.reason.strip() or not override.accepted_by.strip():
         raise dg.Failure(
@@ -110,8 +114,10 @@ def check_override(table: str, override: GateOverride | None) -> list[str]:
         )
     if override.reason.strip() == REASON_PLACEHOLDER or override.accepted_by.strip() == ACCEPTED_BY_PLACEHOLDER:
         raise dg.Failure(
-            description=f"{table}: accepting {', '.join(accepted)} needs your own words: replace {REASON_PLACEHOLDER!r} with why the "
-            f"data is right and {ACCEPTED_BY_PLACEHOLDER!r} with your name or e-mail (both are stored and shown in the report)."
+            description=f"{table}: accepting {', '.join(accepted)} needs your own words: replace "
+            f"{REASON_PLACEHOLDER!r} with why the "
+            f"data is right and {ACCEPTED_BY_PLACEHOLDER!r} with your name or e-mail (both are stored and shown in "
+            f"the report)."
         )
     return accepted
 
@@ -127,9 +133,14 @@ def launchpad_config(op_name: str, rules: list[str]) -> str:
 def _what_to_fix(rep: ValidationReport) -> str:
     if rep.source == "manual":
         return f"fix the landing file {rep.raw_path or rep.source_ref} (or replace it) and the sensor loads it again"
-    if rep.source in ("live", "archive") or rep.source_ref.startswith(("http://", "https://")):  # a page (refused before parsing: no source yet)
-        return (f"check the source page {rep.source_ref}{f' (kept at {rep.raw_path})' if rep.raw_path else ''}; once the site "
-                "is right re-materialize with force_refetch: true, or fix its parser and re-materialize")
+    if rep.source in ("live", "archive") or rep.source_ref.startswith(
+        ("http://", "https://")
+    ):  # a page (refused before parsing: no source yet)
+        return (
+            f"check the source page {rep.source_ref}{f' (kept at {rep.raw_path})' if rep.raw_path else ''}; once the "
+            f"site "
+            "is right re-materialize with force_refetch: true, or fix its parser and re-materialize"
+        )
     return "fix the source (or the parser) and re-materialize"
 
 
@@ -152,8 +163,10 @@ def next_step(table: str, op_name: str, blocking: list[ValidationReport]) -> str
     if not acceptable:
         return ""
     return (
-        f"If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (README 'Break glass'): "
-        "paste this into the launchpad's config (shift-click Materialize, or Open launchpad), replace the two placeholders "
+        f"If the data is right after all, a person can accept {', '.join(acceptable)} with a reason (README 'Break "
+        f"glass'): "
+        "paste this into the launchpad's config (shift-click Materialize, or Open launchpad), replace the two "
+        "placeholders "
         f"with why the data is right and who you are, and launch:\n{launchpad_config(op_name, acceptable)}"
     )
 
@@ -200,7 +213,9 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
                     metadata["failures"] = dg.MetadataValue.json(sample)
                 metadata["failure_count"] = dg.MetadataValue.int(max(len(r.failures), 1))
             if r.accepted:
-                metadata["accepted"] = dg.MetadataValue.text(f"accepted by {r.accepted.accepted_by}: {r.accepted.reason}")
+                metadata["accepted"] = dg.MetadataValue.text(
+                    f"accepted by {r.accepted.accepted_by}: {r.accepted.reason}"
+                )
             if r.passed:
                 description = f"Passed for {rep.season}: {r.observed}." if r.observed else f"Passed for {rep.season}."
             else:
@@ -211,7 +226,9 @@ def check_results(table: str, reports: Iterable[ValidationReport]) -> list[dg.As
                     check_name=r.rule.name,
                     passed=r.passed,
                     # An accepted rule still failed, but no longer blocks: it shows as a warning.
-                    severity=dg.AssetCheckSeverity.ERROR if r.rule.severity == ERROR and r.accepted is None else dg.AssetCheckSeverity.WARN,
+                    severity=dg.AssetCheckSeverity.ERROR
+                    if r.rule.severity == ERROR and r.accepted is None
+                    else dg.AssetCheckSeverity.WARN,
                     metadata=metadata,
                     description=description,
                 )
@@ -227,7 +244,9 @@ def only_selected(events: Iterable, selected: set[str]) -> Iterator:
                 yield event
         elif isinstance(event, dg.MaterializeResult):
             yield dg.MaterializeResult(
-                metadata=event.metadata, data_version=event.data_version, tags=event.tags,
+                metadata=event.metadata,
+                data_version=event.data_version,
+                tags=event.tags,
                 check_results=[r for r in event.check_results if r.check_name in selected],
             )
         else:
@@ -235,7 +254,13 @@ def only_selected(events: Iterable, selected: set[str]) -> Iterator:
 
 
 def apply_acceptances(
-    conn: duckdb.DuckDBPyConnection, table: str, reports: list[ValidationReport], accept: list[str], by: str, reason: str, run_id: str | None
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    reports: list[ValidationReport],
+    accept: list[str],
+    by: str,
+    reason: str,
+    run_id: str | None,
 ) -> None:
     """Mark failing results as accepted: by this run's override, or by an earlier acceptance of the same content."""
     for rep in reports:
@@ -247,7 +272,8 @@ def apply_acceptances(
                 continue
             if rep.content_sha256:
                 earlier = conn.execute(
-                    f"SELECT accepted_by, reason, run_id FROM {SCHEMA}.gate_acceptances WHERE table_name = ? AND season = ? "
+                    f"SELECT accepted_by, reason, run_id FROM {SCHEMA}.gate_acceptances WHERE table_name = ? AND "
+                    f"season = ? "
                     "AND rule = ? AND content_sha256 = ? ORDER BY accepted_at DESC LIMIT 1",
                     [table, rep.season, r.rule.name, rep.content_sha256],
                 ).fetchone()
@@ -292,12 +318,36 @@ def record(conn: duckdb.DuckDBPyConnection, run_id: str | None, table: str, repo
             message = f"{table}.{r.rule.name} season {rep.season}: expected {expected}; seen {seen}."
             if r.accepted:
                 message += f" Accepted by {r.accepted.accepted_by}: {r.accepted.reason}"
-            incidents.append((
-                run_id, table, rep.season, r.rule.name, r.rule.severity, outcome, rep.source or None, rep.source_ref or None,
-                rep.raw_path, expected, seen, json.dumps(r.failures[:50], default=str), message,
-            ))
+            incidents.append(
+                (
+                    run_id,
+                    table,
+                    rep.season,
+                    r.rule.name,
+                    r.rule.severity,
+                    outcome,
+                    rep.source or None,
+                    rep.source_ref or None,
+                    rep.raw_path,
+                    expected,
+                    seen,
+                    json.dumps(r.failures[:50], default=str),
+                    message,
+                )
+            )
             if r.accepted and not r.accepted.earlier:
-                acceptances.append((run_id, table, rep.season, r.rule.name, r.accepted.accepted_by, r.accepted.reason, rep.content_sha256 or "", seen))
+                acceptances.append(
+                    (
+                        run_id,
+                        table,
+                        rep.season,
+                        r.rule.name,
+                        r.accepted.accepted_by,
+                        r.accepted.reason,
+                        rep.content_sha256 or "",
+                        seen,
+                    )
+                )
     insert_rows(conn, "incidents", incidents)
     insert_rows(conn, "gate_acceptances", acceptances)
     return len(incidents)
@@ -309,17 +359,28 @@ def enforce(
     """Record and yield the check results; raise if any blocking rule failed (nothing written yet)."""
     incidents = record(conn, context.run.run_id, table, reports)
     if incidents:
-        context.log_event(dg.AssetMaterialization(
-            asset_key=INCIDENTS_ASSET,
-            metadata={"incidents_appended": dg.MetadataValue.int(incidents), "table": dg.MetadataValue.text(table),
-                      "seasons": dg.MetadataValue.text(", ".join(str(rep.season) for rep in reports))},
-        ))
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=INCIDENTS_ASSET,
+                metadata={
+                    "incidents_appended": dg.MetadataValue.int(incidents),
+                    "table": dg.MetadataValue.text(table),
+                    "seasons": dg.MetadataValue.text(", ".join(str(rep.season) for rep in reports)),
+                },
+            )
+        )
     for rep in reports:
         for r in rep.failed():
             if r.accepted:
-                context.log.warning(f"[ACCEPTED] {table}.{r.rule.name} season {rep.season}: {r.message} Accepted by {r.accepted.accepted_by}: {r.accepted.reason}")
+                context.log.warning(
+                    f"[ACCEPTED] {table}.{r.rule.name} season {rep.season}: {r.message} Accepted by "
+                    f"{r.accepted.accepted_by}: {r.accepted.reason}"
+                )
             elif not r.blocking:
-                context.log.warning(f"[WARN] {table}.{r.rule.name} season {rep.season}: {r.message or r.rule.guards} Failing: {r.failures[:5]}")
+                context.log.warning(
+                    f"[WARN] {table}.{r.rule.name} season {rep.season}: {r.message or r.rule.guards} Failing: "
+                    f"{r.failures[:5]}"
+                )
     blocking = [rep for rep in reports if not rep.passed]
     if blocking:
         yield from check_results(table, reports)
@@ -329,7 +390,8 @@ def enforce(
         raise QualityGateError(
             description=(
                 f"{table} season {seasons} not stored: refused by rule {', '.join(names)}; nothing stored changed. "
-                f"The refusal is recorded in nfl.incidents.\n{detail}\n{next_step(table, context.op_def.name, blocking)}"
+                f"The refusal is recorded in "
+                f"nfl.incidents.\n{detail}\n{next_step(table, context.op_def.name, blocking)}"
             ),
             metadata={"failed_rules": dg.MetadataValue.text(detail)},
         )

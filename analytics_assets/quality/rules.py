@@ -47,7 +47,16 @@ def _plain(value):
 def _failure_cases(error: pandera.errors.SchemaErrors | pandera.errors.SchemaError) -> pd.DataFrame:
     if isinstance(error, pandera.errors.SchemaErrors):
         return error.failure_cases
-    return pd.DataFrame([{"column": getattr(error.schema, "name", None), "check": str(error.check), "failure_case": str(error), "index": None}])
+    return pd.DataFrame(
+        [
+            {
+                "column": getattr(error.schema, "name", None),
+                "check": str(error.check),
+                "failure_case": str(error),
+                "index": None,
+            }
+        ]
+    )
 
 
 def _finding(rule: Rule, df: pd.DataFrame, ctx: SeasonContext, failures: list[dict]) -> Finding:
@@ -68,9 +77,7 @@ def _observed(rule: Rule, df: pd.DataFrame, ctx: SeasonContext) -> str:
         return f"(could not describe what was seen: {type(exc).__name__}: {exc})"
 
 
-def evaluate(
-    rules: list[Rule], df: pd.DataFrame, ctx: SeasonContext, schema_failed: bool = False
-) -> list[RuleResult]:
+def evaluate(rules: list[Rule], df: pd.DataFrame, ctx: SeasonContext, schema_failed: bool = False) -> list[RuleResult]:
     """Run `rules` on one season's rows as Pandera checks named after the rules."""
     key_cols = [c for c in ("season", "team") if c in df.columns]
     runnable = [r for r in rules if r.check is not None and not schema_failed and all(ctx.has(n) for n in r.needs)]
@@ -121,14 +128,19 @@ def validate(
         except (pandera.errors.SchemaErrors, pandera.errors.SchemaError) as exc:
             for _, case in _failure_cases(exc).iterrows():
                 idx = case.get("index")
-                record = {"column": case.get("column"), "check": str(case.get("check")), "value": case.get("failure_case")}
+                record = {
+                    "column": case.get("column"),
+                    "check": str(case.get("check")),
+                    "value": case.get("failure_case"),
+                }
                 if key_cols and not _missing(idx) and idx in df.index:
                     record = {**df.loc[idx, key_cols].to_dict(), **record}
                 record = {k: _plain(v) for k, v in record.items() if not _missing(v)}
                 schema_failures[tuple(sorted(record.items()))] = record
     model = MODELS[table].__name__
     observed = (
-        f"{len(df)} rows with exactly the {model} model's columns, types and keys" if not schema_failures
+        f"{len(df)} rows with exactly the {model} model's columns, types and keys"
+        if not schema_failures
         else f"{len(schema_failures)} problem(s) against the {model} model"
     )
     schema_result = RuleResult(schema_rule, not schema_failures, list(schema_failures.values()), observed=observed)

@@ -73,7 +73,7 @@ def esc(values: pd.Series) -> pd.Series:
 
 
 def record(df: pd.DataFrame) -> pd.Series:
-    """"W-L" or "W-L-T" when the team tied."""
+    """ "W-L" or "W-L-T" when the team tied."""
     wl = df["wins"].astype(str) + "-" + df["losses"].astype(str)
     return wl.where(df["ties"] == 0, wl + "-" + df["ties"].astype(str))
 
@@ -81,8 +81,16 @@ def record(df: pd.DataFrame) -> pd.Series:
 def _customdata(df: pd.DataFrame, classes: str = "season_quadrant") -> np.ndarray:
     """Hover fields: franchise, season, record, dead money, dead cap %, win %, the class of `classes`
     (season_quadrant, or quadrant for the absolute view) by its short name, and the tier."""
-    cols = [esc(df["franchise"]), df["season"], record(df), df["dead_money_musd"], df["dead_cap_pct"], df["win_pct"],
-            df[classes].map(short_name).map(html.escape), esc(df["risk_tier"])]
+    cols = [
+        esc(df["franchise"]),
+        df["season"],
+        record(df),
+        df["dead_money_musd"],
+        df["dead_cap_pct"],
+        df["win_pct"],
+        df[classes].map(short_name).map(html.escape),
+        esc(df["risk_tier"]),
+    ]
     return np.column_stack([np.asarray(c, dtype=object) for c in cols])
 
 
@@ -111,18 +119,31 @@ def dead_cap_by_season(risk: pd.DataFrame, highlight: Sequence[str]) -> go.Figur
     fig = go.Figure()
     fig.add_trace(
         go.Box(
-            x=stats.index.tolist(), q1=stats[0.25].tolist(), median=stats[0.5].tolist(), q3=stats[0.75].tolist(),
-            lowerfence=by_season.min().tolist(), upperfence=within.reindex(stats.index).tolist(), mean=by_season.mean().tolist(),
-            name="League: quartiles, whiskers to the furthest team within 1.5 IQR", boxmean=True,
-            marker_color=GREY, line_color=GREY, fillcolor="rgba(140,140,140,0.15)",
+            x=stats.index.tolist(),
+            q1=stats[0.25].tolist(),
+            median=stats[0.5].tolist(),
+            q3=stats[0.75].tolist(),
+            lowerfence=by_season.min().tolist(),
+            upperfence=within.reindex(stats.index).tolist(),
+            mean=by_season.mean().tolist(),
+            name="League: quartiles, whiskers to the furthest team within 1.5 IQR",
+            boxmean=True,
+            marker_color=GREY,
+            line_color=GREY,
+            fillcolor="rgba(140,140,140,0.15)",
         )
     )
     # Every team-season as a point, jittered deterministically so re-runs give identical files.
     jitter = np.random.default_rng(0).uniform(-0.22, 0.22, len(df))
     fig.add_trace(
         go.Scatter(
-            x=df["season"] + jitter, y=df["dead_cap_pct"], mode="markers", name="Team-season",
-            marker={"color": GREY, "size": 5, "opacity": 0.55}, customdata=_customdata(df), hovertemplate=HOVER,
+            x=df["season"] + jitter,
+            y=df["dead_cap_pct"],
+            mode="markers",
+            name="Team-season",
+            marker={"color": GREY, "size": 5, "opacity": 0.55},
+            customdata=_customdata(df),
+            hovertemplate=HOVER,
         )
     )
     for i, franchise in enumerate(f for f in highlight if (df["franchise"] == f).any()):
@@ -130,15 +151,27 @@ def dead_cap_by_season(risk: pd.DataFrame, highlight: Sequence[str]) -> go.Figur
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         fig.add_trace(
             go.Scatter(
-                x=rows["season"], y=rows["dead_cap_pct"], mode="lines+markers", name=html.escape(franchise),
-                line={"color": colour, "width": 2.5}, marker={"color": colour, "size": 9, "symbol": i % 10},
-                customdata=_customdata(rows), hovertemplate=HOVER,
+                x=rows["season"],
+                y=rows["dead_cap_pct"],
+                mode="lines+markers",
+                name=html.escape(franchise),
+                line={"color": colour, "width": 2.5},
+                marker={"color": colour, "size": 9, "symbol": i % 10},
+                customdata=_customdata(rows),
+                hovertemplate=HOVER,
             )
         )
     seasons = sorted(df["season"].unique())
     return _layout(
-        fig, "Dead cap % by season: the league and highlighted franchises", 560,
-        xaxis={"title": {"text": "Season"}, "tickmode": "array", "tickvals": seasons, "range": [min(seasons) - 0.6, max(seasons) + 0.6]},
+        fig,
+        "Dead cap % by season: the league and highlighted franchises",
+        560,
+        xaxis={
+            "title": {"text": "Season"},
+            "tickmode": "array",
+            "tickvals": seasons,
+            "range": [min(seasons) - 0.6, max(seasons) + 0.6],
+        },
         yaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.15},
     )
@@ -151,18 +184,66 @@ def _backdrop(x_cut: float, x_max: float, names: dict[tuple[bool, str], str]) ->
     annotations: list[dict] = []
     for high, rec in ((True, LOSING), (True, WINNING), (False, WINNING), (False, LOSING)):
         colour = CLASS_STYLE[(high, rec)][0]
-        (x0, x1), (y0, y1) = ((x_cut, x_max) if high else (0, x_cut)), ((WINNING_PCT, 1) if rec == WINNING else (0, WINNING_PCT))
-        shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1, "xref": "x", "yref": "y",
-                       "fillcolor": colour, "opacity": 0.08, "line": {"width": 0}, "layer": "below"})
-        annotations.append({
-            "x": x1 if high else x0, "y": y1 if rec == WINNING else y0, "xref": "x", "yref": "y",
-            "xanchor": "right" if high else "left", "yanchor": "top" if rec == WINNING else "bottom",
-            "text": html.escape(short_name(names[(high, rec)])), "showarrow": False,
-            "font": {"color": colour, "size": 13}, "bgcolor": "rgba(255,255,255,0.7)",
-        })
+        (x0, x1), (y0, y1) = (
+            ((x_cut, x_max) if high else (0, x_cut)),
+            ((WINNING_PCT, 1) if rec == WINNING else (0, WINNING_PCT)),
+        )
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": x0,
+                "x1": x1,
+                "y0": y0,
+                "y1": y1,
+                "xref": "x",
+                "yref": "y",
+                "fillcolor": colour,
+                "opacity": 0.08,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "x": x1 if high else x0,
+                "y": y1 if rec == WINNING else y0,
+                "xref": "x",
+                "yref": "y",
+                "xanchor": "right" if high else "left",
+                "yanchor": "top" if rec == WINNING else "bottom",
+                "text": html.escape(short_name(names[(high, rec)])),
+                "showarrow": False,
+                "font": {"color": colour, "size": 13},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            }
+        )
     line = {"color": GREY, "dash": "dash", "width": 1}
-    shapes.append({"type": "line", "x0": x_cut, "x1": x_cut, "y0": 0, "y1": 1, "xref": "x", "yref": "paper", "line": line, "layer": "below"})
-    shapes.append({"type": "line", "x0": 0, "x1": 1, "y0": WINNING_PCT, "y1": WINNING_PCT, "xref": "paper", "yref": "y", "line": line, "layer": "below"})
+    shapes.append(
+        {
+            "type": "line",
+            "x0": x_cut,
+            "x1": x_cut,
+            "y0": 0,
+            "y1": 1,
+            "xref": "x",
+            "yref": "paper",
+            "line": line,
+            "layer": "below",
+        }
+    )
+    shapes.append(
+        {
+            "type": "line",
+            "x0": 0,
+            "x1": 1,
+            "y0": WINNING_PCT,
+            "y1": WINNING_PCT,
+            "xref": "paper",
+            "yref": "y",
+            "line": line,
+            "layer": "below",
+        }
+    )
     return shapes, annotations
 
 
@@ -170,22 +251,34 @@ def _x_max(risk: pd.DataFrame) -> float:
     return float(np.ceil(max(risk["dead_cap_pct"].max(), HIGH_DEAD_CAP_PCT) / 5) * 5 + 2)
 
 
-def _class_trace(rows: pd.DataFrame, name: str, style: tuple[str, str], classes: str, hover: str, ids: bool = False) -> go.Scatter:
+def _class_trace(
+    rows: pd.DataFrame, name: str, style: tuple[str, str], classes: str, hover: str, ids: bool = False
+) -> go.Scatter:
     """One class's team-seasons. An empty class keeps one blank point, so that its legend entry stays
     (plotly.js leaves a trace without points out of the legend, which would reshuffle it per frame)."""
     colour, symbol = style
     blank = rows.empty
     return go.Scatter(
-        x=[None] if blank else rows["dead_cap_pct"].tolist(), y=[None] if blank else rows["win_pct"].tolist(),
+        x=[None] if blank else rows["dead_cap_pct"].tolist(),
+        y=[None] if blank else rows["win_pct"].tolist(),
         ids=(["none"] if blank else esc(rows["franchise"]).tolist()) if ids else None,
-        mode="markers", name=html.escape(short_name(name)),
+        mode="markers",
+        name=html.escape(short_name(name)),
         # The .500 classes sit on the dashed .500 line: larger markers keep them visible on it.
-        marker={"color": colour, "symbol": symbol, "size": 12 if symbol.startswith("triangle") else 9, "line": {"width": 0.5, "color": "white"}},
-        customdata=None if blank else _customdata(rows, classes), hovertemplate=hover,
+        marker={
+            "color": colour,
+            "symbol": symbol,
+            "size": 12 if symbol.startswith("triangle") else 9,
+            "line": {"width": 0.5, "color": "white"},
+        },
+        customdata=None if blank else _customdata(rows, classes),
+        hovertemplate=hover,
     )
 
 
-def season_fair_line(fit: dict | None, x_mean: float, y_mean: float, x_max: float) -> tuple[list[float], list[float], str] | None:
+def season_fair_line(
+    fit: dict | None, x_mean: float, y_mean: float, x_max: float
+) -> tuple[list[float], list[float], str] | None:
     """The season fixed-effects fit (the report's headline) as a line through (x_mean, y_mean): its
     slope is the within-season one, so it is drawn through the means of the team-seasons shown (one
     season's in a frame, every season's in the pooled scatter, as Stata's xtreg fe reports the
@@ -205,7 +298,11 @@ def season_fair_line(fit: dict | None, x_mean: float, y_mean: float, x_max: floa
 def _fit_trace(line: tuple[list[float], list[float], str] | None) -> go.Scatter:
     xs, ys, label = line if line else ([], [], "Season-fair fit: none stored")
     return go.Scatter(
-        x=xs, y=ys, mode="lines", name=html.escape(label), line={"color": "#000000", "width": 2},
+        x=xs,
+        y=ys,
+        mode="lines",
+        name=html.escape(label),
+        line={"color": "#000000", "width": 2},
         hovertemplate="Season-fair fit: win %{y:.1%} at %{x:.1f}% dead cap<extra></extra>",
     )
 
@@ -226,7 +323,9 @@ def dead_cap_vs_win_pct(risk: pd.DataFrame, fit: dict | None = None) -> go.Figur
         fig.add_trace(_fit_trace(line))
     seasons = f"{int(risk['season'].min())}-{int(risk['season'].max())}"
     return _layout(
-        fig, f"Dead cap % against win %, every team-season {seasons} ({ABSOLUTE_VIEW})", 640,
+        fig,
+        f"Dead cap % against win %, every team-season {seasons} ({ABSOLUTE_VIEW})",
+        640,
         xaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "range": [0, x_max]},
         yaxis={"title": {"text": WIN_AXIS}, "tickformat": ".0%", "range": [-0.02, 1.02]},
         legend={"orientation": "h", "y": -0.15},
@@ -234,7 +333,10 @@ def dead_cap_vs_win_pct(risk: pd.DataFrame, fit: dict | None = None) -> go.Figur
 
 
 def history_title(season: int, median: float) -> str:
-    return f"League history, {season}: dead cap % against win %, split at the {season} median ({median:.1f}% of the cap) and .500"
+    return (
+        f"League history, {season}: dead cap % against win %, split at the {season} median ({median:.1f}% of the "
+        f"cap) and .500"
+    )
 
 
 def league_history_animation(risk: pd.DataFrame, fit: dict | None = None) -> go.Figure:
@@ -255,44 +357,82 @@ def league_history_animation(risk: pd.DataFrame, fit: dict | None = None) -> go.
         traces = []
         for key in CLASS_KEYS:
             members = rows[rows["season_quadrant"] == SEASON_QUADRANTS[key]]
-            traces.append(_class_trace(members, SEASON_QUADRANTS[key], CLASS_STYLE[key], "season_quadrant", HOVER, ids=True))
+            traces.append(
+                _class_trace(members, SEASON_QUADRANTS[key], CLASS_STYLE[key], "season_quadrant", HOVER, ids=True)
+            )
         line = season_fair_line(fit, float(rows["dead_cap_pct"].mean()), float(rows["win_pct"].mean()), x_max)
         traces.append(_fit_trace(line))
         shapes, annotations = _backdrop(median, x_max, SEASON_QUADRANTS)
-        annotations.append({"x": median, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
-                            "text": f"{season} median {median:.1f}%", "font": {"color": "#000000", "size": 12}})
+        annotations.append(
+            {
+                "x": median,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "text": f"{season} median {median:.1f}%",
+                "font": {"color": "#000000", "size": 12},
+            }
+        )
         layout = {"title": {"text": history_title(season, median)}, "shapes": shapes, "annotations": annotations}
         return traces, layout
 
     built = {s: frame(s) for s in seasons}
     first_traces, first_layout = built[seasons[0]]
-    fig = go.Figure(data=first_traces, layout=first_layout,
-                    frames=[go.Frame(name=str(s), data=built[s][0], layout=built[s][1]) for s in seasons])
+    fig = go.Figure(
+        data=first_traces,
+        layout=first_layout,
+        frames=[go.Frame(name=str(s), data=built[s][0], layout=built[s][1]) for s in seasons],
+    )
     # redraw: frames carry layout (title, median line); no transition: see the docstring.
     step_args = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
         updatemenus=[
             {
-                "type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left", "yanchor": "top",
-                "pad": {"r": 10, "t": 10}, "showactive": False,
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.12,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"r": 10, "t": 10},
+                "showactive": False,
                 "buttons": [
-                    {"label": "Play", "method": "animate",
-                     "args": [None, {"frame": {"duration": 800, "redraw": True}, "fromcurrent": True, "mode": "immediate",
-                                     "transition": {"duration": 0}}]},
+                    {
+                        "label": "Play",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": 800, "redraw": True},
+                                "fromcurrent": True,
+                                "mode": "immediate",
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
                     {"label": "Pause", "method": "animate", "args": [[None], step_args]},
                 ],
             }
         ],
         sliders=[
             {
-                "active": 0, "x": 0.12, "y": -0.08, "len": 0.88, "xanchor": "left", "yanchor": "top",
+                "active": 0,
+                "x": 0.12,
+                "y": -0.08,
+                "len": 0.88,
+                "xanchor": "left",
+                "yanchor": "top",
                 "currentvalue": {"prefix": "Season ", "font": {"size": 14}},
                 "steps": [{"label": str(s), "method": "animate", "args": [[str(s)], step_args]} for s in seasons],
             }
         ],
     )
     return _layout(
-        fig, first_layout["title"]["text"], 720,
+        fig,
+        first_layout["title"]["text"],
+        720,
         xaxis={"title": {"text": DEAD_CAP_AXIS}, "ticksuffix": "%", "range": [0, x_max]},
         yaxis={"title": {"text": WIN_AXIS}, "tickformat": ".0%", "range": [-0.04, 1.06]},
         legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
@@ -307,19 +447,33 @@ def dead_cap_heatmap(risk: pd.DataFrame) -> go.Figure:
     seasons = sorted(df["season"].unique())
 
     def grid(column: str, dtype=object) -> np.ndarray:
-        return df.pivot(index="franchise", columns="season", values=column).reindex(index=franchises, columns=seasons).to_numpy(dtype)
+        return (
+            df.pivot(index="franchise", columns="season", values=column)
+            .reindex(index=franchises, columns=seasons)
+            .to_numpy(dtype)
+        )
 
     custom = np.dstack([grid("dead_money_musd"), grid("record")])
     fig = go.Figure(
         go.Heatmap(
-            z=grid("dead_cap_pct", float), x=seasons, y=franchises, customdata=custom,
-            colorscale="Cividis", colorbar={"title": {"text": "Dead cap<br>(% of cap)"}, "ticksuffix": "%"},
-            texttemplate="%{z:.0f}", textfont={"size": 10}, xgap=1, ygap=1,
-            hovertemplate="<b>%{y}</b> %{x}<br>Dead cap %{z:.1f}% of the cap, $%{customdata[0]:.1f}M<br>Record %{customdata[1]}<extra></extra>",
+            z=grid("dead_cap_pct", float),
+            x=seasons,
+            y=franchises,
+            customdata=custom,
+            colorscale="Cividis",
+            colorbar={"title": {"text": "Dead cap<br>(% of cap)"}, "ticksuffix": "%"},
+            texttemplate="%{z:.0f}",
+            textfont={"size": 10},
+            xgap=1,
+            ygap=1,
+            hovertemplate="<b>%{y}</b> %{x}<br>Dead cap %{z:.1f}% of the cap, $%{customdata[0]:.1f}M<br>Record "
+            "%{customdata[1]}<extra></extra>",
         )
     )
     return _layout(
-        fig, "Dead cap % by franchise and season", 860,
+        fig,
+        "Dead cap % by franchise and season",
+        860,
         xaxis={"title": {"text": "Season"}, "tickmode": "array", "tickvals": seasons, "side": "top"},
         yaxis={"title": {"text": "Franchise"}, "tickmode": "linear"},
     ).update_layout(margin={"t": 110})
@@ -335,18 +489,28 @@ def conference_dead_cap(risk: pd.DataFrame) -> go.Figure:
         colour = CONFERENCE_COLOURS.get(str(conference), OKABE_ITO[(i + 2) % len(OKABE_ITO)])
         fig.add_trace(
             go.Scatter(
-                x=rows["season"], y=rows["mean"], mode="lines+markers", name=name,
+                x=rows["season"],
+                y=rows["mean"],
+                mode="lines+markers",
+                name=name,
                 line={"color": colour, "width": 2.5, "dash": "solid" if i % 2 == 0 else "dash"},
                 marker={"color": colour, "size": 8, "symbol": "circle" if i % 2 == 0 else "square"},
                 customdata=np.column_stack([rows["median"], rows["size"]]),
-                hovertemplate=f"<b>{name}</b> %{{x}}<br>Mean dead cap %{{y:.1f}}% of the cap<br>Median %{{customdata[0]:.1f}}%, %{{customdata[1]}} teams<extra></extra>",
+                hovertemplate=f"<b>{name}</b> %{{x}}<br>Mean dead cap %{{y:.1f}}% of the cap<br>Median "
+                f"%{{customdata[0]:.1f}}%, %{{customdata[1]}} teams<extra></extra>",
             )
         )
     seasons = sorted(risk["season"].unique())
     return _layout(
-        fig, "AFC against NFC: mean dead cap % per season", 480,
+        fig,
+        "AFC against NFC: mean dead cap % per season",
+        480,
         xaxis={"title": {"text": "Season"}, "tickmode": "array", "tickvals": seasons},
-        yaxis={"title": {"text": "Mean dead cap (% of the league salary cap)"}, "ticksuffix": "%", "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": "Mean dead cap (% of the league salary cap)"},
+            "ticksuffix": "%",
+            "rangemode": "tozero",
+        },
         legend={"orientation": "h", "y": -0.18},
     )
 
@@ -367,7 +531,9 @@ _BUILDERS: dict[str, Callable[[pd.DataFrame, Sequence[str], dict | None], go.Fig
     "chart_dead_cap_heatmap": lambda risk, highlight, fit: dead_cap_heatmap(risk),
     "chart_conference_dead_cap": lambda risk, highlight, fit: conference_dead_cap(risk),
 }
-CHARTS: tuple[Chart, ...] = tuple(Chart(i.key, i.filename, i.title, i.description, _BUILDERS[i.key]) for i in CHART_INFO)
+CHARTS: tuple[Chart, ...] = tuple(
+    Chart(i.key, i.filename, i.title, i.description, _BUILDERS[i.key]) for i in CHART_INFO
+)
 
 
 def chart_div(fig: go.Figure | dict, div_id: str, include_plotlyjs: bool | str = False) -> str:
@@ -375,8 +541,15 @@ def chart_div(fig: go.Figure | dict, div_id: str, include_plotlyjs: bool | str =
     is a figure already validated part by part (drilldown_charts.FranchiseHistories)."""
     height = fig["layout"].get("height") if isinstance(fig, dict) else fig.layout.height
     return pio.to_html(
-        fig, full_html=False, include_plotlyjs=include_plotlyjs, div_id=div_id, auto_play=False, validate=not isinstance(fig, dict),
-        config=PLOTLY_CONFIG, default_height=f"{height or 600}px", default_width="100%",
+        fig,
+        full_html=False,
+        include_plotlyjs=include_plotlyjs,
+        div_id=div_id,
+        auto_play=False,
+        validate=not isinstance(fig, dict),
+        config=PLOTLY_CONFIG,
+        default_height=f"{height or 600}px",
+        default_width="100%",
     )
 
 
@@ -384,8 +557,8 @@ def chart_page(fig: go.Figure, chart: Chart) -> str:
     """A whole offline page: plotly.js comes from plotly.min.js in the same folder, never from a CDN."""
     div = chart_div(fig, chart.key, include_plotlyjs="directory")
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(chart.title)}</title>\n"
         f"<style>body{{margin:0 auto;padding:12px;max-width:1400px;font-family:{FONT}}}</style>\n"
         f"</head>\n<body>\n{div}\n</body>\n</html>\n"

@@ -45,9 +45,11 @@ ORDER BY season, table_name, source_ref
 RECENT_INCIDENTS = 20
 
 TEAM_PROVENANCE_SQL = f"""
-SELECT season, 'standings' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at FROM {SCHEMA}.standings
+SELECT season, 'standings' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at
+FROM {SCHEMA}.standings
 UNION ALL
-SELECT season, 'dead_cap' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at FROM {SCHEMA}.dead_cap
+SELECT season, 'dead_cap' AS table_name, franchise, team, source, source_ref, raw_sha256, loaded_at
+FROM {SCHEMA}.dead_cap
 ORDER BY franchise, season, table_name
 """
 
@@ -55,13 +57,19 @@ ORDER BY franchise, season, table_name
 # as_of as "YYYY-MM-DD" text, how the pages show it.
 SNAPSHOTS_SQL = """
 SELECT * REPLACE (strftime(as_of, '%Y-%m-%d') AS as_of) FROM {schema}.{table}
-WHERE season = (SELECT max(season) FROM (SELECT season FROM {schema}.standings_snapshots UNION ALL SELECT season FROM {schema}.dead_cap_snapshots))
+WHERE season = (
+    SELECT max(season)
+    FROM (SELECT season FROM {schema}.standings_snapshots UNION ALL SELECT season FROM {schema}.dead_cap_snapshots)
+)
 ORDER BY as_of, team
 """
 
 
 def read_snapshots(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return tuple(conn.execute(SNAPSHOTS_SQL.format(schema=SCHEMA, table=t)).df() for t in ("standings_snapshots", "dead_cap_snapshots"))
+    return tuple(
+        conn.execute(SNAPSHOTS_SQL.format(schema=SCHEMA, table=t)).df()
+        for t in ("standings_snapshots", "dead_cap_snapshots")
+    )
 
 
 def write_text_atomic(path: Path, text: str) -> int:
@@ -100,13 +108,17 @@ def _require_risk(risk: pd.DataFrame, what: str, out: Path) -> None:
                 "for at least one season first."
             )
         )
-    stale = sorted((set(risk["quadrant"]) - set(QUADRANTS.values())) | (set(risk["season_quadrant"]) - set(SEASON_QUADRANTS.values())))
+    stale = sorted(
+        (set(risk["quadrant"]) - set(QUADRANTS.values()))
+        | (set(risk["season_quadrant"]) - set(SEASON_QUADRANTS.values()))
+    )
     if stale:
         old = risk["quadrant"].isin(stale) | risk["season_quadrant"].isin(stale)
         seasons = sorted(int(s) for s in risk.loc[old, "season"].unique())
         raise dg.Failure(
             description=(
-                f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does not "
+                f"nfl.team_season_risk seasons {', '.join(map(str, seasons))} carry quadrant names this version does "
+                f"not "
                 f"define ({'; '.join(stale)}): they were written by an older version. Re-materialize team_season_risk "
                 f"for those seasons; the {what} in {out} were left unchanged."
             )
@@ -131,7 +143,9 @@ def _highlight(context: dg.AssetExecutionContext, risk: pd.DataFrame, config: An
     return [f for f in wanted if f in known]
 
 
-def build_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings) -> Iterator[dg.MaterializeResult]:
+def build_charts(
+    context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+) -> Iterator[dg.MaterializeResult]:
     with duckdb.get_connection() as conn:
         risk, fit = read_risk(conn), read_fit(conn)
     _require_risk(risk, "charts", config.output_path)
@@ -190,7 +204,9 @@ def latest_attempt(conn: duckdb.DuckDBPyConnection) -> datetime | None:
     return row[0] if row and row[0] is not None else None
 
 
-def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings) -> dg.MaterializeResult:
+def build_report(
+    context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, config: AnalyticsSettings
+) -> dg.MaterializeResult:
     started = time.perf_counter()
     generated_at = report.utc_now()
     # Dagster's run history: each season's latest refresh (the failed ones are marked on the pages).
@@ -206,14 +222,18 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, con
         season_slo = scraper_slo(conn, last_attempt) if last_attempt is not None else []
         team_provenance = conn.execute(TEAM_PROVENANCE_SQL).df()
         standings_snapshots, dead_cap_snapshots = read_snapshots(conn)
-        incidents = conn.execute(f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}").df()
+        incidents = conn.execute(
+            f"SELECT * FROM {SCHEMA}.incidents ORDER BY incident_at DESC LIMIT {RECENT_INCIDENTS}"
+        ).df()
         acceptances = conn.execute(f"SELECT * FROM {SCHEMA}.gate_acceptances ORDER BY accepted_at").df()
         versions = conn.execute(f"SELECT table_name, season, run_id, written_at FROM {SCHEMA}.partition_versions").df()
     failed = refreshes.failed_refreshes(latest_refreshes, versions)
     refreshed = [int(r["season"]) for r in latest_refreshes]
     _require_risk(risk, "report files", config.output_path)
     if summary.empty:
-        context.log.warning("nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings.")
+        context.log.warning(
+            "nfl.league_risk_summary is empty: materialize league_risk_summary for the league tables and findings."
+        )
     highlight = _highlight(context, risk, config)
     inputs = report.ReportInputs(
         risk=risk,
@@ -237,8 +257,13 @@ def build_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, con
     built = report.build(inputs)
     pages = team_pages.team_pages(risk, team_provenance)
     season_html = team_pages.season_page(
-        standings_snapshots, dead_cap_snapshots, failed=failed, refreshed=bool(refreshed), incidents=incidents,
-        slos=season_slo, slo_rows=report.slo_table_rows(season_slo),
+        standings_snapshots,
+        dead_cap_snapshots,
+        failed=failed,
+        refreshed=bool(refreshed),
+        incidents=incidents,
+        slos=season_slo,
+        slo_rows=report.slo_table_rows(season_slo),
     )
     out = _output_dir(config)
     ensure_plotly_bundle(out)

@@ -86,7 +86,7 @@ class Report:
 
 
 def _record_split(rows: pd.DataFrame) -> str:
-    """"9 finished below .500, 2 at .500 and 5 above" for a group of teams."""
+    """ "9 finished below .500, 2 at .500 and 5 above" for a group of teams."""
     sides = pd.Series(record_side(rows["wins"], rows["losses"])).value_counts()
     parts = [f"{int(sides.get(LOSING, 0))} finished below .500"]
     if sides.get(AT_500, 0):
@@ -110,33 +110,48 @@ def gm_paragraph(risk: pd.DataFrame, fit: dict | None, latest: int) -> str:
     sentences = []
     if fit and not missing(fit.get("fe_slope")):
         per_10m = 10 / cap * 100  # $10M as points of the latest cap
-        wins = [-fit[k] * per_10m * games for k in ("fe_slope", "fe_slope_ci_high", "fe_slope_ci_low")]  # fewer wins: low, high
+        wins = [
+            -fit[k] * per_10m * games for k in ("fe_slope", "fe_slope_ci_high", "fe_slope_ci_low")
+        ]  # fewer wins: low, high
         if fit["fe_slope_ci_high"] < 0:
             share = fit.get("fe_within_r_squared")
-            explains = (f" It is a real but small drag: dead money accounts for {share:.0%} of the differences in records "
-                        "within a season, so most of a record is something else.") if not missing(share) else ""
+            explains = (
+                (
+                    f" It is a real but small drag: dead money accounts for {share:.0%} of the differences in records "
+                    "within a season, so most of a record is something else."
+                )
+                if not missing(share)
+                else ""
+            )
             sentences.append(
-                f"Dead money goes with fewer wins, but not many. Within the same season, every $10M of dead money ({per_10m:.1f}% of "
+                f"Dead money goes with fewer wins, but not many. Within the same season, every $10M of dead money "
+                f"({per_10m:.1f}% of "
                 f"the {latest} cap of ${cap:.1f}M) has gone with about {wins[0]:.2f} fewer wins over {games} games "
                 f"(95% interval {wins[1]:.2f} to {wins[2]:.2f}).{explains}"
             )
         elif fit["fe_slope_ci_low"] > 0:
             sentences.append(
-                f"Within the same season, teams with more dead money have won slightly more: every $10M ({per_10m:.1f}% of the "
-                f"{latest} cap) has gone with about {-wins[0]:.2f} more wins over {games} games (95% interval {-wins[2]:.2f} to {-wins[1]:.2f})."
+                f"Within the same season, teams with more dead money have won slightly more: every $10M "
+                f"({per_10m:.1f}% of the "
+                f"{latest} cap) has gone with about {-wins[0]:.2f} more wins over {games} games (95% interval "
+                f"{-wins[2]:.2f} to {-wins[1]:.2f})."
             )
         else:
             sentences.append(
-                "Within the same season, dead money has shown no clear link with winning: the 95% interval of its effect "
+                "Within the same season, dead money has shown no clear link with winning: the 95% interval of its "
+                "effect "
                 f"runs from {wins[2]:+.2f} to {wins[1]:+.2f} wins per $10M over {games} games, either way."
             )
     sentences.append(
-        f"In {latest}, of the {len(above)} teams at or above the league's median dead money ({median:.1f}% of the cap), "
+        f"In {latest}, of the {len(above)} teams at or above the league's median dead money ({median:.1f}% of the "
+        f"cap), "
         f"{_record_split(above)}; of the {len(below)} below it, {_record_split(below)}."
     )
     if fit and not missing(fit.get("next_slope")):
         per_10m = 10 / cap * 100
-        lo, hi = (fit[k] * per_10m * games for k in ("next_slope_ci_low", "next_slope_ci_high"))  # wins next season per $10M
+        lo, hi = (
+            fit[k] * per_10m * games for k in ("next_slope_ci_low", "next_slope_ci_high")
+        )  # wins next season per $10M
         if lo <= 0 <= hi:
             sentences.append(
                 "Once this season's record is known, dead money has said nothing measurable about next season "
@@ -167,71 +182,96 @@ def headline_findings(inputs: ReportInputs) -> list[Finding]:
     if not season.empty:
         top = season.sort_values(["dead_cap_pct", "franchise"], ascending=[False, True]).iloc[0]
         side = record_side([top["wins"]], [top["losses"]])[0]
-        findings.append(Finding(
-            "top_dead_cap",
-            f"In {latest}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, "
-            f"{top['dead_cap_pct']:.1f}% of the ${top['league_salary_cap_musd']:.1f}M cap, and went "
-            f"{record(season.loc[[top.name]]).iloc[0]} ({RECORD_WORDS[side]}).",
-            f"{top['franchise']} {top['dead_cap_pct']:.1f}%",
-        ))
+        findings.append(
+            Finding(
+                "top_dead_cap",
+                f"In {latest}, {top['franchise']} carried the most dead money: ${top['dead_money_musd']:.1f}M, "
+                f"{top['dead_cap_pct']:.1f}% of the ${top['league_salary_cap_musd']:.1f}M cap, and went "
+                f"{record(season.loc[[top.name]]).iloc[0]} ({RECORD_WORDS[side]}).",
+                f"{top['franchise']} {top['dead_cap_pct']:.1f}%",
+            )
+        )
         findings.append(_season_relative_finding(risk, season, latest))
-        hell = season[season["quadrant"] == CAP_HELL].sort_values(["dead_cap_pct", "franchise"], ascending=[False, True])
-        names = ", ".join(f"{r.franchise} ({r.dead_cap_pct:.1f}%, {rec})" for r, rec in zip(hell.itertuples(), record(hell)))
-        findings.append(Finding(
-            "cap_hell_teams",
-            f"Absolute view ({HIGH_DEAD_CAP_PCT:g}% of the cap and .500, whatever the season): {len(hell)} of {len(season)} teams "
-            f"were in cap hell in {latest} (dead cap {HIGH_DEAD_CAP_PCT:g}%+ and below .500)" + (f": {names}." if len(hell) else "."),
-            int(len(hell)),
-        ))
+        hell = season[season["quadrant"] == CAP_HELL].sort_values(
+            ["dead_cap_pct", "franchise"], ascending=[False, True]
+        )
+        names = ", ".join(
+            f"{r.franchise} ({r.dead_cap_pct:.1f}%, {rec})" for r, rec in zip(hell.itertuples(), record(hell))
+        )
+        findings.append(
+            Finding(
+                "cap_hell_teams",
+                f"Absolute view ({HIGH_DEAD_CAP_PCT:g}% of the cap and .500, whatever the season): {len(hell)} of "
+                f"{len(season)} teams "
+                f"were in cap hell in {latest} (dead cap {HIGH_DEAD_CAP_PCT:g}%+ and below .500)"
+                + (f": {names}." if len(hell) else "."),
+                int(len(hell)),
+            )
+        )
     if len(summary) >= 2:
         first, last = summary.iloc[0], summary[summary["season"] == latest]
         last = last.iloc[0] if not last.empty else summary.iloc[-1]
         verb = "rose" if last["dead_cap_pct_mean"] > first["dead_cap_pct_mean"] else "fell"
-        findings.append(Finding(
-            "league_mean_trend",
-            f"The league's mean dead cap {verb} from {first['dead_cap_pct_mean']:.1f}% of the cap in "
-            f"{int(first['season'])} to {last['dead_cap_pct_mean']:.1f}% in {int(last['season'])} "
-            f"(median {first['dead_cap_pct_median']:.1f}% to {last['dead_cap_pct_median']:.1f}%).",
-            round(float(last["dead_cap_pct_mean"] - first["dead_cap_pct_mean"]), 2),
-        ))
+        findings.append(
+            Finding(
+                "league_mean_trend",
+                f"The league's mean dead cap {verb} from {first['dead_cap_pct_mean']:.1f}% of the cap in "
+                f"{int(first['season'])} to {last['dead_cap_pct_mean']:.1f}% in {int(last['season'])} "
+                f"(median {first['dead_cap_pct_median']:.1f}% to {last['dead_cap_pct_median']:.1f}%).",
+                round(float(last["dead_cap_pct_mean"] - first["dead_cap_pct_mean"]), 2),
+            )
+        )
     if fit:
         per10, lo, hi = fit["slope"] * 1000, fit["slope_ci_low"] * 1000, fit["slope_ci_high"] * 1000
         direction = "fewer" if per10 < 0 else "more"
         verdict = (
             "The interval excludes zero: more dead cap goes with " + ("losing." if hi < 0 else "winning.")
-            if lo > 0 or hi < 0 else "The interval includes zero: no clear linear link between dead cap and winning."
+            if lo > 0 or hi < 0
+            else "The interval includes zero: no clear linear link between dead cap and winning."
         )
-        findings.append(Finding(
-            "pooled_fit",
-            "Pooled over all seasons, which mixes the league-wide drift into the team effect: "
-            f"across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
-            f"dead cap went with {abs(per10):.1f} win-% points {direction} (95% CI {lo:+.1f} to {hi:+.1f}; "
-            f"p = {fit['slope_p']:.2g}; R² = {fit['r_squared']:.3f}). {verdict}",
-            round(per10, 3),
-        ))
+        findings.append(
+            Finding(
+                "pooled_fit",
+                "Pooled over all seasons, which mixes the league-wide drift into the team effect: "
+                f"across {fit['n']} team-seasons ({fit['first_season']}-{fit['last_season']}), each extra 10 points of "
+                f"dead cap went with {abs(per10):.1f} win-% points {direction} (95% CI {lo:+.1f} to {hi:+.1f}; "
+                f"p = {fit['slope_p']:.2g}; R² = {fit['r_squared']:.3f}). {verdict}",
+                round(per10, 3),
+            )
+        )
     rho = summary.dropna(subset=["spearman_rho"])
     if not rho.empty:
         negative = int((rho["spearman_rho"] < 0).sum())
         significant = int(((rho["spearman_rho"] < 0) & (rho["spearman_p"] < 0.05)).sum())
         latest_rho = rho[rho["season"] == latest]
         tail = f" In {latest}, rho = {latest_rho['spearman_rho'].iloc[0]:+.2f}." if not latest_rho.empty else ""
-        findings.append(Finding(
-            "spearman_seasons",
-            f"Within a season, more dead cap ranked with a worse record (negative Spearman rho) in {negative} of "
-            f"{len(rho)} seasons, significantly (p under 0.05) in {significant}.{tail}",
-            negative,
-        ))
+        findings.append(
+            Finding(
+                "spearman_seasons",
+                f"Within a season, more dead cap ranked with a worse record (negative Spearman rho) in {negative} of "
+                f"{len(rho)} seasons, significantly (p under 0.05) in {significant}.{tail}",
+                negative,
+            )
+        )
     nxt = risk.dropna(subset=["next_season_win_pct_change"])
     heavy = nxt["risk_tier"].isin(TIERS[2:])
     if heavy.any() and (~heavy).any():
-        a, b = nxt.loc[heavy, "next_season_win_pct_change"].mean() * 100, nxt.loc[~heavy, "next_season_win_pct_change"].mean() * 100
-        findings.append(Finding(
-            "next_season_change",
-            f"The season after, teams in the high or extreme dead-cap tier changed their win % by {a:+.1f} points on "
-            f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} ({int((~heavy).sum())}). "
-            "This raw comparison ignores regression to the mean (heavy dead cap goes with losing, and losing teams improve).",
-            round(a - b, 2),
-        ))
+        a, b = (
+            nxt.loc[heavy, "next_season_win_pct_change"].mean() * 100,
+            nxt.loc[~heavy, "next_season_win_pct_change"].mean() * 100,
+        )
+        findings.append(
+            Finding(
+                "next_season_change",
+                f"The season after, teams in the high or extreme dead-cap tier changed their win % by {a:+.1f} "
+                f"points on "
+                f"average ({int(heavy.sum())} team-seasons); teams in the low or moderate tier by {b:+.1f} "
+                f"({int((~heavy).sum())}). "
+                "This raw comparison ignores regression to the mean (heavy dead cap goes with losing, and losing "
+                "teams improve).",
+                round(a - b, 2),
+            )
+        )
     if fit and not missing(fit.get("next_slope")):
         findings.append(_next_season_finding(fit))
     return findings
@@ -249,14 +289,23 @@ def _season_fair_finding(fit: dict, summary: pd.DataFrame, latest: int) -> Findi
     if len(summary) >= 2:
         first, last = summary.iloc[0], summary[summary["season"] == latest]
         last = last.iloc[0] if not last.empty else summary.iloc[-1]
-        drift = (f" the league's mean dead cap moved from {first['dead_cap_pct_mean']:.1f}% to "
-                 f"{last['dead_cap_pct_mean']:.1f}% of the cap while its mean win % is .500 every season, so")
-    verdict = "The interval excludes zero." if lo > 0 or hi < 0 else "The interval includes zero: no clear within-season link."
+        drift = (
+            f" the league's mean dead cap moved from {first['dead_cap_pct_mean']:.1f}% to "
+            f"{last['dead_cap_pct_mean']:.1f}% of the cap while its mean win % is .500 every season, so"
+        )
+    verdict = (
+        "The interval excludes zero."
+        if lo > 0 or hi < 0
+        else "The interval includes zero: no clear within-season link."
+    )
     return Finding(
         "season_fe_fit",
-        f"Season-fair headline: within the same season, each extra 10 points of dead cap went with {abs(per10):.1f} win-% "
-        f"points {direction} (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; p = {fit['fe_slope_p']:.2g}; OLS with season "
-        f"fixed effects over {fit['n']} team-seasons of {fit['clusters']} franchises, {fit['first_season']}-{fit['last_season']}). "
+        f"Season-fair headline: within the same season, each extra 10 points of dead cap went with {abs(per10):.1f} "
+        f"win-% "
+        f"points {direction} (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; p = {fit['fe_slope_p']:.2g}; OLS with "
+        f"season "
+        f"fixed effects over {fit['n']} team-seasons of {fit['clusters']} franchises, "
+        f"{fit['first_season']}-{fit['last_season']}). "
         f"It is the headline because{drift or ''} only comparisons within a season are fair. {verdict} "
         "An association across teams, not a measured cause.",
         round(per10, 3),
@@ -273,8 +322,10 @@ def _season_relative_finding(risk: pd.DataFrame, season: pd.DataFrame, latest: i
     hell = int((season["season_quadrant"] == SEASON_QUADRANTS[(True, LOSING)]).sum())
     return Finding(
         "season_relative_quadrant",
-        f"Season-relative view: of the {len(above)} teams at or above {latest}'s median dead cap ({median:.1f}% of the cap), "
-        f"{_record_split(above)}. The fixed {HIGH_DEAD_CAP_PCT:g}% line, by contrast, had {over} of {len(season)} teams "
+        f"Season-relative view: of the {len(above)} teams at or above {latest}'s median dead cap ({median:.1f}% of "
+        f"the cap), "
+        f"{_record_split(above)}. The fixed {HIGH_DEAD_CAP_PCT:g}% line, by contrast, had {over} of {len(season)} "
+        f"teams "
         f"above it in {latest} against {over_first} of {len(first)} in {first_season}.",
         hell,
     )
@@ -287,10 +338,14 @@ def _next_season_finding(fit: dict) -> Finding:
     verdict = "the interval includes zero" if lo <= 0 <= hi else "the interval excludes zero"
     return Finding(
         "next_season_given_record",
-        f"Next season, given this season's record: each extra 10 points of dead cap went with a {per10:+.1f} win-% point "
-        f"change (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; {verdict}; {fit['next_n']} team-seasons with a next season, "
-        f"season fixed effects). Without the record it looks like {raw:+.1f} ({raw_lo:+.1f} to {raw_hi:+.1f}), because teams below "
-        f".500 improve whatever their dead cap (regression to the mean: a team's distance from .500 shrank by {back:.0%} "
+        f"Next season, given this season's record: each extra 10 points of dead cap went with a {per10:+.1f} win-% "
+        f"point "
+        f"change (95% CI {lo:+.1f} to {hi:+.1f}, team-clustered; {verdict}; {fit['next_n']} team-seasons with a next "
+        f"season, "
+        f"season fixed effects). Without the record it looks like {raw:+.1f} ({raw_lo:+.1f} to {raw_hi:+.1f}), "
+        f"because teams below "
+        f".500 improve whatever their dead cap (regression to the mean: a team's distance from .500 shrank by "
+        f"{back:.0%} "
         "on average the next season) and heavy dead cap goes with losing.",
         round(per10, 3),
     )
@@ -304,22 +359,40 @@ def quality_overview(quality: pd.DataFrame, rules: pd.DataFrame | None = None) -
 
     quality: the latest nfl.quality_results row per (table_name, rule, season).
     """
-    cols = ["table_name", "rule", "severity", "description", "status", "seasons_checked", "seasons_failing", "failing_seasons", "detail", "checked_at"]
+    cols = [
+        "table_name",
+        "rule",
+        "severity",
+        "description",
+        "status",
+        "seasons_checked",
+        "seasons_failing",
+        "failing_seasons",
+        "detail",
+        "checked_at",
+    ]
     q = quality.assign(failed=~quality["passed"].astype(bool)).sort_values(["table_name", "rule", "season"])
     q["accepted"] = q["failed"] & q["detail"].astype(str).str.startswith(ACCEPTED_PREFIX)
     grouped = q.groupby(["table_name", "rule"], sort=False)
     out = grouped.agg(
-        severity=("severity", "last"), seasons_checked=("season", "nunique"), seasons_failing=("failed", "sum"),
-        seasons_accepted=("accepted", "sum"), checked_at=("checked_at", "max"),
+        severity=("severity", "last"),
+        seasons_checked=("season", "nunique"),
+        seasons_failing=("failed", "sum"),
+        seasons_accepted=("accepted", "sum"),
+        checked_at=("checked_at", "max"),
     )
     failing = q[q["failed"]]
     out["failing_seasons"] = failing.groupby(["table_name", "rule"])["season"].agg(lambda s: ", ".join(map(str, s)))
-    out["detail"] = failing.sort_values("checked_at").groupby(["table_name", "rule"])["detail"].agg(
-        lambda d: " | ".join(f"{s}: {t}" for s, t in zip(failing.loc[d.index, "season"], d))
+    out["detail"] = (
+        failing.sort_values("checked_at")
+        .groupby(["table_name", "rule"])["detail"]
+        .agg(lambda d: " | ".join(f"{s}: {t}" for s, t in zip(failing.loc[d.index, "season"], d)))
     )
     out = out.reset_index()
     if rules is not None and not rules.empty:
-        out = rules[["table_name", "rule", "severity", "description"]].merge(out, on=["table_name", "rule"], how="outer", suffixes=("_declared", ""))
+        out = rules[["table_name", "rule", "severity", "description"]].merge(
+            out, on=["table_name", "rule"], how="outer", suffixes=("_declared", "")
+        )
         out["severity"] = out["severity"].fillna(out["severity_declared"])
     else:
         out["description"] = None
@@ -349,19 +422,29 @@ def _team_rows(season: pd.DataFrame) -> list[list[Cell]]:
     ordered = season.sort_values(["dead_cap_rank", "franchise"])
     for r, rec in zip(ordered.itertuples(), record(ordered)):
         change = r.next_season_win_pct_change
-        rows.append([
-            cell(r.dead_cap_rank, r.dead_cap_rank, True),
-            cell(r.franchise, tag="b", href=team_href(r.franchise)), cell(r.conference), cell(r.division, cls="nowrap"),
-            cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
-            cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
-            cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
-            cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
-            cell(num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
-            cell(r.risk_tier, TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{r.risk_tier}"),
-            cell(short_name(r.season_quadrant), title=r.season_quadrant,
-                 cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else "")),
-            cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
-        ])
+        rows.append(
+            [
+                cell(r.dead_cap_rank, r.dead_cap_rank, True),
+                cell(r.franchise, tag="b", href=team_href(r.franchise)),
+                cell(r.conference),
+                cell(r.division, cls="nowrap"),
+                cell(rec, r.win_pct),
+                cell(num(r.win_pct, ".3f"), r.win_pct, True),
+                cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
+                cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
+                cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
+                cell(num(r.dead_cap_zscore, "+.2f"), r.dead_cap_zscore, True),
+                cell(
+                    r.risk_tier, TIERS.index(r.risk_tier) if r.risk_tier in TIERS else None, cls=f"tier-{r.risk_tier}"
+                ),
+                cell(
+                    short_name(r.season_quadrant),
+                    title=r.season_quadrant,
+                    cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else ""),
+                ),
+                cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
+            ]
+        )
     return rows
 
 
@@ -371,10 +454,13 @@ def _absolute_rows(season: pd.DataFrame) -> list[list[Cell]]:
     for key in CLASS_KEYS:
         name = QUADRANTS[key]
         members = season[season["quadrant"] == name].sort_values(["dead_cap_pct", "franchise"], ascending=[False, True])
-        rows.append([
-            cell(short_name(name), title=name, cls="q-hell" if name == CAP_HELL else ""), cell(len(members), len(members), True),
-            cell(", ".join(members["franchise"]) or "none"),
-        ])
+        rows.append(
+            [
+                cell(short_name(name), title=name, cls="q-hell" if name == CAP_HELL else ""),
+                cell(len(members), len(members), True),
+                cell(", ".join(members["franchise"]) or "none"),
+            ]
+        )
     return rows
 
 
@@ -384,23 +470,84 @@ def _absolute_by_season_rows(risk: pd.DataFrame) -> list[list[Cell]]:
     for season, g in risk.groupby("season"):
         counts = g["quadrant"].value_counts()
         high = [int(counts.get(QUADRANTS[(True, side)], 0)) for side in (LOSING, AT_500, WINNING)]
-        rows.append([cell(season, season, True), cell(len(g), len(g), True), cell(sum(high), sum(high), True),
-                     *(cell(n, n, True) for n in high)])
+        rows.append(
+            [
+                cell(season, season, True),
+                cell(len(g), len(g), True),
+                cell(sum(high), sum(high), True),
+                *(cell(n, n, True) for n in high),
+            ]
+        )
     return rows
 
 
-TEAM_HEADERS = ["Rank", "Team", "Conf.", "Division", "Record", "Win %", "Dead money ($M)", "Dead cap %",
-                "Percentile", "z-score", "Tier", "Season-relative class", "Win % change next season (points)"]
+TEAM_HEADERS = [
+    "Rank",
+    "Team",
+    "Conf.",
+    "Division",
+    "Record",
+    "Win %",
+    "Dead money ($M)",
+    "Dead cap %",
+    "Percentile",
+    "z-score",
+    "Tier",
+    "Season-relative class",
+    "Win % change next season (points)",
+]
 ABSOLUTE_HEADERS = ["Absolute class", "Teams", "Which"]
-ABSOLUTE_BY_SEASON_HEADERS = ["Season", "Teams", f"Teams at {HIGH_DEAD_CAP_PCT:g}%+", "15%+, below .500 (cap hell)", "15%+, .500", "15%+, above .500"]
-FIT_HEADERS = ["Model", "What it estimates", "Team-seasons", "Win-% points per 10 points of dead cap", "95% interval",
-               "Interval method", "p-value"]
-SUMMARY_HEADERS = ["Season", "Teams", "Min %", "Q1 %", "Median %", "Q3 %", "Max %", "Mean %", "Extreme above %",
-                   "Spearman rho", "p-value", *(t.capitalize() for t in TIERS), "Above median, losing"]
-QUALITY_HEADERS = ["Table", "Rule", "Severity", "Latest result", "Seasons checked", "Failing seasons", "Rule description",
-                   "Failure detail", "Last checked"]
+ABSOLUTE_BY_SEASON_HEADERS = [
+    "Season",
+    "Teams",
+    f"Teams at {HIGH_DEAD_CAP_PCT:g}%+",
+    "15%+, below .500 (cap hell)",
+    "15%+, .500",
+    "15%+, above .500",
+]
+FIT_HEADERS = [
+    "Model",
+    "What it estimates",
+    "Team-seasons",
+    "Win-% points per 10 points of dead cap",
+    "95% interval",
+    "Interval method",
+    "p-value",
+]
+SUMMARY_HEADERS = [
+    "Season",
+    "Teams",
+    "Min %",
+    "Q1 %",
+    "Median %",
+    "Q3 %",
+    "Max %",
+    "Mean %",
+    "Extreme above %",
+    "Spearman rho",
+    "p-value",
+    *(t.capitalize() for t in TIERS),
+    "Above median, losing",
+]
+QUALITY_HEADERS = [
+    "Table",
+    "Rule",
+    "Severity",
+    "Latest result",
+    "Seasons checked",
+    "Failing seasons",
+    "Rule description",
+    "Failure detail",
+    "Last checked",
+]
 SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
-SLO_ALERT_HEADERS = ["Alert", "Long window: burn rate", "Short window: burn rate", "Threshold (both windows above it)", "Firing"]
+SLO_ALERT_HEADERS = [
+    "Alert",
+    "Long window: burn rate",
+    "Short window: burn rate",
+    "Threshold (both windows above it)",
+    "Firing",
+]
 PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Rows", "Loaded at", "Accepted by a person"]
 INCIDENT_HEADERS = status.INCIDENT_HEADERS
 ACCEPTANCE_HEADERS = ["Season", "Table", "Rule", "Accepted by", "When", "Reason", "Value seen"]
@@ -413,14 +560,28 @@ def _summary_rows(summary: pd.DataFrame, risk: pd.DataFrame, notes: dict[int, st
     ordered = summary.sort_values("season")
     for r in ordered.itertuples():
         n = int(losing_above.get(r.season, 0))
-        rows.append([
-            cell(r.season, r.season, True), cell(r.teams, r.teams, True),
-            *(cell(num(getattr(r, c), ".1f"), getattr(r, c), True) for c in
-              ("dead_cap_pct_min", "dead_cap_pct_q1", "dead_cap_pct_median", "dead_cap_pct_q3", "dead_cap_pct_max", "dead_cap_pct_mean", "extreme_fence_pct")),
-            cell(num(r.spearman_rho, "+.3f"), r.spearman_rho, True), cell(num(r.spearman_p, ".3g"), r.spearman_p, True),
-            *(cell(getattr(r, f"teams_{t}"), getattr(r, f"teams_{t}"), True) for t in TIERS),
-            cell(n, n, True),
-        ])
+        rows.append(
+            [
+                cell(r.season, r.season, True),
+                cell(r.teams, r.teams, True),
+                *(
+                    cell(num(getattr(r, c), ".1f"), getattr(r, c), True)
+                    for c in (
+                        "dead_cap_pct_min",
+                        "dead_cap_pct_q1",
+                        "dead_cap_pct_median",
+                        "dead_cap_pct_q3",
+                        "dead_cap_pct_max",
+                        "dead_cap_pct_mean",
+                        "extreme_fence_pct",
+                    )
+                ),
+                cell(num(r.spearman_rho, "+.3f"), r.spearman_rho, True),
+                cell(num(r.spearman_p, ".3g"), r.spearman_p, True),
+                *(cell(getattr(r, f"teams_{t}"), getattr(r, f"teams_{t}"), True) for t in TIERS),
+                cell(n, n, True),
+            ]
+        )
     return status.with_notes(rows, [int(s) for s in ordered["season"]], notes)
 
 
@@ -428,37 +589,78 @@ def _fit_rows(fit: dict) -> list[list[Cell]]:
     """The fits of nfl.league_risk_fit side by side, slopes per 10 points of dead cap."""
     method = "team-clustered (CR1), t with G - 1 df"
     specs = [
-        ("Season fixed effects (headline)", "win % against dead cap within the same season", "n", "fe_slope", method, "fe_slope_p"),
-        ("Pooled OLS", "win % against dead cap across all seasons at once", "n", "slope", "classical OLS, t with n - 2 df", "slope_p"),
+        (
+            "Season fixed effects (headline)",
+            "win % against dead cap within the same season",
+            "n",
+            "fe_slope",
+            method,
+            "fe_slope_p",
+        ),
+        (
+            "Pooled OLS",
+            "win % against dead cap across all seasons at once",
+            "n",
+            "slope",
+            "classical OLS, t with n - 2 df",
+            "slope_p",
+        ),
         ("Pooled OLS", "the same slope", "n", "slope", method, None),
-        ("Next season, given the record", "next season's win % change, controlling for this season's win % and the season", "next_n",
-         "next_slope", method, "next_slope_p"),
-        ("Next season, record not controlled", "next season's win % change, controlling for the season only", "next_n",
-         "next_unadjusted_slope", method, "next_unadjusted_slope_p"),
+        (
+            "Next season, given the record",
+            "next season's win % change, controlling for this season's win % and the season",
+            "next_n",
+            "next_slope",
+            method,
+            "next_slope_p",
+        ),
+        (
+            "Next season, record not controlled",
+            "next season's win % change, controlling for the season only",
+            "next_n",
+            "next_unadjusted_slope",
+            method,
+            "next_unadjusted_slope_p",
+        ),
     ]
     rows = []
     for i, (name, what, n, prefix, how, p) in enumerate(specs):
-        low, high = (f"{prefix}_ci_low", f"{prefix}_ci_high") if i != 2 else ("slope_cluster_ci_low", "slope_cluster_ci_high")
+        low, high = (
+            (f"{prefix}_ci_low", f"{prefix}_ci_high") if i != 2 else ("slope_cluster_ci_low", "slope_cluster_ci_high")
+        )
         if missing(fit.get(prefix)):
             continue
         per10 = fit[prefix] * 1000
-        rows.append([
-            cell(name), cell(what), cell(fit[n], fit[n], True), cell(num(per10, "+.2f"), per10, True),
-            cell(f"{fit[low] * 1000:+.2f} to {fit[high] * 1000:+.2f}"), cell(how),
-            cell(num(fit[p], ".2g") if p else None, fit[p] if p else None, True),
-        ])
+        rows.append(
+            [
+                cell(name),
+                cell(what),
+                cell(fit[n], fit[n], True),
+                cell(num(per10, "+.2f"), per10, True),
+                cell(f"{fit[low] * 1000:+.2f} to {fit[high] * 1000:+.2f}"),
+                cell(how),
+                cell(num(fit[p], ".2g") if p else None, fit[p] if p else None, True),
+            ]
+        )
     return rows
 
 
 def _quality_rows(overview: pd.DataFrame) -> list[list[Cell]]:
     rows = []
     for r in overview.itertuples():
-        rows.append([
-            cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.severity),
-            cell(r.status, cls="status-" + str(r.status).split()[0]),
-            cell(r.seasons_checked, r.seasons_checked, True), cell(r.failing_seasons if r.seasons_failing else "none"),
-            cell(r.description), cell(r.detail if r.seasons_failing else ""), cell(when(r.checked_at)),
-        ])
+        rows.append(
+            [
+                cell(r.table_name),
+                cell(r.rule, cls="nowrap", tag="code"),
+                cell(r.severity),
+                cell(r.status, cls="status-" + str(r.status).split()[0]),
+                cell(r.seasons_checked, r.seasons_checked, True),
+                cell(r.failing_seasons if r.seasons_failing else "none"),
+                cell(r.description),
+                cell(r.detail if r.seasons_failing else ""),
+                cell(when(r.checked_at)),
+            ]
+        )
     return rows
 
 
@@ -477,8 +679,13 @@ def _provenance_rows(provenance: pd.DataFrame, acceptances: pd.DataFrame | None,
     ordered = provenance.sort_values(["season", "table_name", "source_ref"])
     rows = [
         [
-            cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
-            cell(r.raw_sha256, tag="code", tag_class="hash"), cell(r.rows, r.rows, True), cell(when(r.loaded_at), cls="nowrap"),
+            cell(r.season, r.season, True),
+            cell(r.table_name),
+            cell(r.source),
+            cell(r.source_ref, tag="code", tag_class="ref"),
+            cell(r.raw_sha256, tag="code", tag_class="hash"),
+            cell(r.rows, r.rows, True),
+            cell(when(r.loaded_at), cls="nowrap"),
             cell(accepted.get((int(r.season), r.table_name), "")),
         ]
         for r in ordered.itertuples()
@@ -491,8 +698,13 @@ def _acceptance_rows(acceptances: pd.DataFrame | None) -> list[list[Cell]]:
         return []
     return [
         [
-            cell(r.season, r.season, True), cell(r.table_name), cell(r.rule, cls="nowrap", tag="code"), cell(r.accepted_by),
-            cell(when(r.accepted_at), cls="nowrap"), cell(r.reason), cell(r.seen),
+            cell(r.season, r.season, True),
+            cell(r.table_name),
+            cell(r.rule, cls="nowrap", tag="code"),
+            cell(r.accepted_by),
+            cell(when(r.accepted_at), cls="nowrap"),
+            cell(r.reason),
+            cell(r.seen),
         ]
         for r in acceptances.sort_values(["season", "accepted_at"]).itertuples()
     ]
@@ -529,7 +741,14 @@ def _slo_alert_rows(overall: ScrapeSlo) -> list[list[Cell]]:
 
 def _slo_context(slos: Sequence[tuple[str, ScrapeSlo]]) -> dict:
     if not slos:
-        return {"slo_rows": [], "slo_target": None, "slo_days": None, "slo_alert_headers": SLO_ALERT_HEADERS, "slo_alert_rows": [], "slo_alert_line": ""}
+        return {
+            "slo_rows": [],
+            "slo_target": None,
+            "slo_days": None,
+            "slo_alert_headers": SLO_ALERT_HEADERS,
+            "slo_alert_rows": [],
+            "slo_alert_line": "",
+        }
     overall = slos[0][1]
     return {
         "slo_rows": _slo_rows(slos),
@@ -543,7 +762,11 @@ def _slo_context(slos: Sequence[tuple[str, ScrapeSlo]]) -> dict:
 
 def quality_line(overview: pd.DataFrame) -> str:
     counts = overview["status"].value_counts()
-    return ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "accepted", "failed", "not evaluated yet") if counts.get(s, 0))
+    return ", ".join(
+        f"{int(counts.get(s, 0))} {s}"
+        for s in ("passed", "warning", "accepted", "failed", "not evaluated yet")
+        if counts.get(s, 0)
+    )
 
 
 def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
@@ -556,7 +779,12 @@ def render_html(inputs: ReportInputs, findings: Sequence[Finding]) -> str:
     notes = status.refresh_notes(inputs.failed_refreshes)
     refreshed = {int(s) for s in inputs.refreshed_seasons}
     charts = [
-        {"key": chart.key, "div": Markup(chart_div(fig, "report-" + chart.key)), "description": chart.description, "filename": chart.filename}
+        {
+            "key": chart.key,
+            "div": Markup(chart_div(fig, "report-" + chart.key)),
+            "description": chart.description,
+            "filename": chart.filename,
+        }
         for chart, fig in inputs.charts
     ]
     return templating.render(
@@ -650,14 +878,20 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     season = inputs.risk[inputs.risk["season"] == latest].sort_values(["dead_cap_rank", "franchise"]).head(top)
     for r, rec in zip(season.itertuples(), record(season)):
         lines.append(
-            f"| {r.dead_cap_rank} | {md(r.franchise)} | {md(rec)} | {r.dead_money_musd:.1f} | {r.dead_cap_pct:.1f} | {md(r.risk_tier)} "
+            f"| {r.dead_cap_rank} | {md(r.franchise)} | {md(rec)} | {r.dead_money_musd:.1f} | {r.dead_cap_pct:.1f} | "
+            f"{md(r.risk_tier)} "
             f"| {md(short_name(r.season_quadrant))} |"
         )
     lines += [
         "",
         "## Data quality",
         "",
-        ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("passed", "warning", "accepted", "failed", "not evaluated yet") if counts.get(s, 0)) + " (rules, latest result per season).",
+        ", ".join(
+            f"{int(counts.get(s, 0))} {s}"
+            for s in ("passed", "warning", "accepted", "failed", "not evaluated yet")
+            if counts.get(s, 0)
+        )
+        + " (rules, latest result per season).",
         "",
     ]
     for r in overview[overview["status"].isin(["failed", "warning"])].itertuples():
@@ -665,11 +899,16 @@ def render_markdown(inputs: ReportInputs, findings: Sequence[Finding], top: int 
     if inputs.acceptances is not None and not inputs.acceptances.empty:
         lines += ["", "Accepted by a person (break glass):", ""]
         for r in inputs.acceptances.sort_values(["season", "accepted_at"]).itertuples():
-            lines.append(f"- {r.season} `{md(r.table_name)}.{md(r.rule)}` accepted by {md(r.accepted_by)}: {md(r.reason)}")
+            lines.append(
+                f"- {r.season} `{md(r.table_name)}.{md(r.rule)}` accepted by {md(r.accepted_by)}: {md(r.reason)}"
+            )
     lines += ["", "## Recent incidents", ""]
     if inputs.incidents is not None and not inputs.incidents.empty:
-        lines += [f"- {when(r.incident_at)}, season {r.season}, `{md(r.table_name)}.{md(r.rule)}` {md(r.outcome)}: {md(r.message)}"
-                  for r in inputs.incidents.itertuples()]
+        lines += [
+            f"- {when(r.incident_at)}, season {r.season}, `{md(r.table_name)}.{md(r.rule)}` {md(r.outcome)}: "
+            f"{md(r.message)}"
+            for r in inputs.incidents.itertuples()
+        ]
     else:
         lines.append("None recorded in nfl.incidents.")
     if inputs.scraper_slo:

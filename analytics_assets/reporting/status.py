@@ -23,8 +23,10 @@ def last_good(row) -> str:
 
 def refresh_note(row) -> str:
     """One failed refresh in a sentence: when, the first line of the failure, and when the season was last good."""
-    return (f"Season {int(row.season)}: the last refresh failed {when(row.failed_at)} (run {str(row.run_id)[:8]}): "
-            f"{str(row.error).rstrip('.')}. Last good: {last_good(row)}.")
+    return (
+        f"Season {int(row.season)}: the last refresh failed {when(row.failed_at)} (run {str(row.run_id)[:8]}): "
+        f"{str(row.error).rstrip('.')}. Last good: {last_good(row)}."
+    )
 
 
 def refresh_notes(failed: pd.DataFrame | None) -> dict[int, str]:
@@ -52,8 +54,12 @@ def failed_rows(failed: pd.DataFrame | None) -> list[list[Cell]]:
         return []
     return [
         [
-            cell(r.season, r.season, True), cell(when(r.failed_at), cls="status-failed"), cell(r.error), cell(r.step or "–", tag="code"),
-            cell(str(r.run_id)[:8], tag="code"), cell(last_good(r)),
+            cell(r.season, r.season, True),
+            cell(when(r.failed_at), cls="status-failed"),
+            cell(r.error),
+            cell(r.step or "–", tag="code"),
+            cell(str(r.run_id)[:8], tag="code"),
+            cell(last_good(r)),
         ]
         for r in failed.sort_values("season").itertuples()
     ]
@@ -64,9 +70,14 @@ def incident_rows(incidents: pd.DataFrame | None) -> list[list[Cell]]:
         return []
     return [
         [
-            cell(when(r.incident_at), cls="nowrap"), cell(r.season, r.season, True), cell(r.table_name),
-            cell(r.rule, cls="nowrap", tag="code"), cell(r.outcome, cls="status-" + ("failed" if r.outcome == "refused" else "warning")),
-            cell(f"{r.source or ''} {r.source_ref or ''}".strip(), tag="code", tag_class="ref"), cell(r.expected), cell(r.seen),
+            cell(when(r.incident_at), cls="nowrap"),
+            cell(r.season, r.season, True),
+            cell(r.table_name),
+            cell(r.rule, cls="nowrap", tag="code"),
+            cell(r.outcome, cls="status-" + ("failed" if r.outcome == "refused" else "warning")),
+            cell(f"{r.source or ''} {r.source_ref or ''}".strip(), tag="code", tag_class="ref"),
+            cell(r.expected),
+            cell(r.seen),
             cell(r.raw_path or "", tag="code", tag_class="ref"),
         ]
         for r in incidents.itertuples()
@@ -80,9 +91,14 @@ def slo_sentence(slos: Sequence[tuple[str, ScrapeSlo]]) -> str:
     overall = slos[0][1]
     days = round((overall.window_end - overall.window_start).total_seconds() / 86400)
     if not overall.attempts:
-        return f"No live scrape attempt in the {days} days to {when(overall.window_end)}: the SLO ({format_pct(overall.target, 1)} of attempts succeed) has nothing to measure."
+        return (
+            f"No live scrape attempt in the {days} days to {when(overall.window_end)}: the SLO "
+            f"({format_pct(overall.target, 1)} of attempts succeed) has nothing to measure."
+        )
     state = "met" if overall.met else "BREACHED"
     return (
-        f"Scraper SLO {state}: {format_pct(overall.success_rate)} of {overall.attempts} scrape attempts succeeded in the {days} days to "
-        f"{when(overall.window_end)} (target {format_pct(overall.target, 1)}; error budget left {format_budget(overall)})."
+        f"Scraper SLO {state}: {format_pct(overall.success_rate)} of {overall.attempts} scrape attempts succeeded in "
+        f"the {days} days to "
+        f"{when(overall.window_end)} (target {format_pct(overall.target, 1)}; error budget left "
+        f"{format_budget(overall)})."
     )

@@ -14,7 +14,15 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from analytics_assets.analytics.risk import CAP_HELL, CLASS_KEYS, HIGH_DEAD_CAP_PCT, LOSING, QUADRANTS, SEASON_QUADRANTS, short_name
+from analytics_assets.analytics.risk import (
+    CAP_HELL,
+    CLASS_KEYS,
+    HIGH_DEAD_CAP_PCT,
+    LOSING,
+    QUADRANTS,
+    SEASON_QUADRANTS,
+    short_name,
+)
 from analytics_assets.reporting import status, templating
 from analytics_assets.reporting.charts import FONT, chart_div, record
 from analytics_assets.reporting.drilldown_charts import FranchiseHistories, season_in_progress
@@ -27,12 +35,32 @@ SEASON_FILE = "season_in_progress.html"
 REPORT_FILE = "risk_report.html"
 _FRANCHISE_ID = re.compile(r"[A-Z0-9]{2,4}")
 
-SEASON_HEADERS = ["Season", "Record", "Win %", "Dead money ($M)", "Dead cap %", "League median %", "Percentile",
-                  "Tier", "Season-relative class", "Win % change next season (points)"]
+SEASON_HEADERS = [
+    "Season",
+    "Record",
+    "Win %",
+    "Dead money ($M)",
+    "Dead cap %",
+    "League median %",
+    "Percentile",
+    "Tier",
+    "Season-relative class",
+    "Win % change next season (points)",
+]
 CLASS_HEADERS = ["Class", "Seasons", "Which"]
 PROVENANCE_HEADERS = ["Season", "Table", "Source", "File or URL", "sha256", "Loaded at"]
-SNAPSHOT_HEADERS = ["Team", "First snapshot", "Record then", "Latest snapshot", "Record now", "Win % now",
-                    "Win % change (points)", "Dead money then ($M)", "Dead money now ($M)", "Dead money change ($M)"]
+SNAPSHOT_HEADERS = [
+    "Team",
+    "First snapshot",
+    "Record then",
+    "Latest snapshot",
+    "Record now",
+    "Win % now",
+    "Win % change (points)",
+    "Dead money then ($M)",
+    "Dead money now ($M)",
+    "Dead money change ($M)",
+]
 SLO_HEADERS = ["Source", "Attempts", "Failures", "Success rate", "Error budget left", "SLO"]
 _REGISTRY = {f.franchise_id: f for f in FRANCHISES}
 
@@ -53,7 +81,7 @@ def team_href(franchise: str) -> str:
 
 
 def _spans(pairs: pd.DataFrame, column: str) -> str:
-    """"OAK 2011-2019, LV 2020-2025": each value of `column` with the seasons it covers, in order."""
+    """ "OAK 2011-2019, LV 2020-2025": each value of `column` with the seasons it covers, in order."""
     spans = pairs.groupby(column, sort=False)["season"].agg(["min", "max"]).sort_values("min")
     return ", ".join(f"{value} {lo}" + (f"-{hi}" if hi != lo else "") for value, (lo, hi) in spans.iterrows())
 
@@ -66,7 +94,7 @@ def _codes(rows: pd.DataFrame, provenance: pd.DataFrame) -> str:
 
 
 def _names(franchise: str, rows: pd.DataFrame) -> str:
-    """"Oakland Raiders 2011-2019, Las Vegas Raiders 2020-2025" from the team registry."""
+    """ "Oakland Raiders 2011-2019, Las Vegas Raiders 2020-2025" from the team registry."""
     known = _REGISTRY.get(franchise)
     if known is None:
         return f"Franchise {franchise}"
@@ -82,8 +110,13 @@ def _class_rows(rows: pd.DataFrame, column: str, names: dict) -> list:
         name = names[key]
         seasons = sorted(int(s) for s in rows.loc[rows[column] == name, "season"])
         hell = name in (CAP_HELL, SEASON_QUADRANTS[(True, LOSING)])
-        out.append([cell(short_name(name), title=name, cls="q-hell" if hell else ""), cell(len(seasons), len(seasons), True),
-                    cell(", ".join(map(str, seasons)) or "none")])
+        out.append(
+            [
+                cell(short_name(name), title=name, cls="q-hell" if hell else ""),
+                cell(len(seasons), len(seasons), True),
+                cell(", ".join(map(str, seasons)) or "none"),
+            ]
+        )
     return out
 
 
@@ -91,27 +124,44 @@ def _season_rows(rows: pd.DataFrame) -> list:
     out = []
     for r, rec in zip(rows.itertuples(), record(rows)):
         change = r.next_season_win_pct_change
-        out.append([
-            cell(r.season, r.season, True), cell(rec, r.win_pct), cell(num(r.win_pct, ".3f"), r.win_pct, True),
-            cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True), cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
-            cell(num(r.season_median_dead_cap_pct, ".1f"), r.season_median_dead_cap_pct, True),
-            cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True), cell(r.risk_tier, cls=f"tier-{r.risk_tier}"),
-            cell(short_name(r.season_quadrant), title=r.season_quadrant,
-                 cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else "")),
-            cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
-        ])
+        out.append(
+            [
+                cell(r.season, r.season, True),
+                cell(rec, r.win_pct),
+                cell(num(r.win_pct, ".3f"), r.win_pct, True),
+                cell(num(r.dead_money_musd, ".1f"), r.dead_money_musd, True),
+                cell(num(r.dead_cap_pct, ".1f"), r.dead_cap_pct, True),
+                cell(num(r.season_median_dead_cap_pct, ".1f"), r.season_median_dead_cap_pct, True),
+                cell(num(r.dead_cap_percentile, ".0f"), r.dead_cap_percentile, True),
+                cell(r.risk_tier, cls=f"tier-{r.risk_tier}"),
+                cell(
+                    short_name(r.season_quadrant),
+                    title=r.season_quadrant,
+                    cls="nowrap" + (" q-hell" if r.season_quadrant == SEASON_QUADRANTS[(True, LOSING)] else ""),
+                ),
+                cell(num(change * 100 if not missing(change) else None, "+.1f"), change, True),
+            ]
+        )
     return out
 
 
 def _provenance_rows(provenance: pd.DataFrame) -> list:
     return [
-        [cell(r.season, r.season, True), cell(r.table_name), cell(r.source), cell(r.source_ref, tag="code", tag_class="ref"),
-         cell(r.raw_sha256, tag="code", tag_class="hash"), cell(when(r.loaded_at), cls="nowrap")]
+        [
+            cell(r.season, r.season, True),
+            cell(r.table_name),
+            cell(r.source),
+            cell(r.source_ref, tag="code", tag_class="ref"),
+            cell(r.raw_sha256, tag="code", tag_class="hash"),
+            cell(when(r.loaded_at), cls="nowrap"),
+        ]
         for r in provenance.sort_values(["season", "table_name"]).itertuples()
     ]
 
 
-def team_page(franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame, histories: FranchiseHistories | None = None) -> str:
+def team_page(
+    franchise: str, risk: pd.DataFrame, provenance: pd.DataFrame, histories: FranchiseHistories | None = None
+) -> str:
     """One franchise's page. risk: every nfl.team_season_risk row (the league band needs them all);
     provenance: season, table_name, franchise, team, source, source_ref, raw_sha256, loaded_at;
     histories: the league's part of the chart, when several pages share it."""
@@ -164,15 +214,28 @@ def _snapshot_rows(standings: pd.DataFrame, dead_cap: pd.DataFrame) -> list:
         win_change = (last["win_pct"].iloc[0] - first["win_pct"].iloc[0]) * 100 if len(s) else None
         dead_then: Any = d["dead_money_musd"].iloc[0] if len(d) else None
         dead_now: Any = d["dead_money_musd"].iloc[-1] if len(d) else None
-        out.append([
-            cell(franchise, tag="b", href=team_href(franchise)),
-            cell(str(s["as_of"].iloc[0]) if len(s) else None), cell(record(first).iloc[0] if len(s) else None),
-            cell(str(s["as_of"].iloc[-1]) if len(s) else None), cell(record(last).iloc[0] if len(s) else None),
-            cell(num(last["win_pct"].iloc[0], ".3f") if len(s) else None, last["win_pct"].iloc[0] if len(s) else None, True),
-            cell(num(win_change, "+.1f"), win_change, True),
-            cell(num(dead_then, ".1f"), dead_then, True), cell(num(dead_now, ".1f"), dead_now, True),
-            cell(num(dead_now - dead_then, "+.1f") if len(d) else None, dead_now - dead_then if len(d) else None, True),
-        ])
+        out.append(
+            [
+                cell(franchise, tag="b", href=team_href(franchise)),
+                cell(str(s["as_of"].iloc[0]) if len(s) else None),
+                cell(record(first).iloc[0] if len(s) else None),
+                cell(str(s["as_of"].iloc[-1]) if len(s) else None),
+                cell(record(last).iloc[0] if len(s) else None),
+                cell(
+                    num(last["win_pct"].iloc[0], ".3f") if len(s) else None,
+                    last["win_pct"].iloc[0] if len(s) else None,
+                    True,
+                ),
+                cell(num(win_change, "+.1f"), win_change, True),
+                cell(num(dead_then, ".1f"), dead_then, True),
+                cell(num(dead_now, ".1f"), dead_now, True),
+                cell(
+                    num(dead_now - dead_then, "+.1f") if len(d) else None,
+                    dead_now - dead_then if len(d) else None,
+                    True,
+                ),
+            ]
+        )
     return out
 
 

@@ -45,7 +45,7 @@ def unbroken(value):
         return _finalize(value)
     text, out, last = str(value), [], 0
     for match in _HYPHENATED.finditer(text):
-        out += [html.escape(text[last:match.start()]), '<span class="nb">', html.escape(match.group()), "</span>"]
+        out += [html.escape(text[last : match.start()]), '<span class="nb">', html.escape(match.group()), "</span>"]
         last = match.end()
     return Markup("".join(out) + html.escape(text[last:]))
 

@@ -23,10 +23,19 @@ import pytest
 CHROMIUM = Path(os.environ.get("ANALYTICS_CHROMIUM", "/usr/bin/chromium"))
 # Nothing reaches the network on its own: no sync, no component updates, no QUIC.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
 ]
-MISSING = f"{CHROMIUM} is absent: `make test` installs Debian's chromium when run as root (else: sudo apt-get install -y chromium)"
+MISSING = (
+    f"{CHROMIUM} is absent: `make test` installs Debian's chromium when run as root (else: sudo apt-get "
+    f"install -y chromium)"
+)
 
 
 def require_chromium() -> None:
@@ -40,9 +49,18 @@ class _Process:
     def __init__(self) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="analytics-chromium-"))
         self.proc = subprocess.Popen(
-            [str(CHROMIUM), "--headless", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-             f"--user-data-dir={self.profile}", *CHROMIUM_ARGS, "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                *CHROMIUM_ARGS,
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         port_file = self.profile / "DevToolsActivePort"  # Chromium writes its port here once it listens
         deadline = time.monotonic() + 120
@@ -72,7 +90,9 @@ def connected_browser() -> Iterator:
     """The session's Chromium, connected through Playwright for as long as the block runs."""
     global _process
     require_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (the 'test' extra)"
+    )
     if _process is None or _process.proc.poll() is not None:
         _process = _Process()
     if _connection["depth"] == 0:

@@ -33,4 +33,3 @@ def table_hash(db_path: Path, table: str) -> tuple[int, str]:
             f"SELECT count(*), coalesce(sum(hash(t::VARCHAR))::VARCHAR, '0') FROM nfl.{table} t"
         ).fetchone()
     return int(count), digest
-

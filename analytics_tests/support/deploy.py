@@ -48,7 +48,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.5, on_timeout: Callable[[], str] | None = None) -> T:
+def wait_for(
+    probe: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    on_timeout: Callable[[], str] | None = None,
+) -> T:
     """Poll `probe` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -71,14 +77,18 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str, interval:
 def _pg_connect(dbname: str = "postgres"):
     import psycopg2
 
-    return psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD, dbname=dbname, connect_timeout=5)
+    return psycopg2.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD, dbname=dbname, connect_timeout=5
+    )
 
 
 def postgres_unreachable_reason() -> str | None:
     try:
         _pg_connect().close()
     except Exception as exc:
-        return f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER!r} ({str(exc).strip()}); .ci/run starts it"
+        return (
+            f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER!r} ({str(exc).strip()}); .ci/run starts it"
+        )
     return None
 
 
@@ -112,7 +122,9 @@ class WebhookSink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                sink.received.append({"path": self.path, "content_type": self.headers.get("Content-Type"), "json": json.loads(body)})
+                sink.received.append(
+                    {"path": self.path, "content_type": self.headers.get("Content-Type"), "json": json.loads(body)}
+                )
                 self.send_response(sink.status)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -143,7 +155,12 @@ class WebhookSink:
 def duckdb_locked_by_other_process(db_path: Path) -> Iterator[int]:
     """Hold a read-write connection to `db_path` in another process (an analyst's open notebook)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); sys.stdin.read()", str(db_path)],
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); sys.stdin.read()",
+            str(db_path),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -176,7 +193,10 @@ def read_duckdb(db: Path, sql: str, params: list | None = None, timeout: float =
     while True:
         try:
             with duckdb.connect(str(db), read_only=True) as conn:
-                if not conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = 'partition_versions'").fetchall():
+                if not conn.execute(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = 'nfl' AND table_name = "
+                    "'partition_versions'"
+                ).fetchall():
                     return []
                 return conn.execute(sql, params or []).fetchall()
         except duckdb.IOException as exc:
@@ -223,9 +243,28 @@ class Deployment:
     # processes
 
     COMMANDS = {
-        "code_server": lambda d: [str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1", "-p", str(d.code_port),
-                                  "-m", "analytics_assets.definitions", "--location-name", LOCATION],
-        "webserver": lambda d: [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(d.web_port), "-w", str(d.home / "workspace.yaml")],
+        "code_server": lambda d: [
+            str(BIN / "dagster"),
+            "code-server",
+            "start",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(d.code_port),
+            "-m",
+            "analytics_assets.definitions",
+            "--location-name",
+            LOCATION,
+        ],
+        "webserver": lambda d: [
+            str(BIN / "dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(d.web_port),
+            "-w",
+            str(d.home / "workspace.yaml"),
+        ],
         "daemon": lambda d: [str(BIN / "dagster-daemon"), "run", "-w", str(d.home / "workspace.yaml")],
     }
 
@@ -233,7 +272,12 @@ class Deployment:
         self.log_path(name).parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path(name), "ab")
         proc = subprocess.Popen(
-            self.COMMANDS[name](self), cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.COMMANDS[name](self),
+            cwd=self.root,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.procs[name] = proc
@@ -281,7 +325,9 @@ class Deployment:
         return self._instance
 
     def graphql(self, query: str, variables: dict | None = None, timeout: float = 60) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=timeout)
+        response = requests.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=timeout
+        )
         response.raise_for_status()
         body = response.json()
         assert not body.get("errors"), body["errors"]
@@ -304,7 +350,12 @@ class Deployment:
 
         def loaded() -> bool:
             entries = self.graphql(query, timeout=10)["workspaceOrError"]["locationEntries"]
-            return any(e["name"] == LOCATION and e["loadStatus"] == "LOADED" and e["locationOrLoadError"]["__typename"] == "RepositoryLocation" for e in entries)
+            return any(
+                e["name"] == LOCATION
+                and e["loadStatus"] == "LOADED"
+                and e["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+                for e in entries
+            )
 
         wait_for(loaded, timeout, "the webserver to load the code location", on_timeout=self.logs_tail)
 

@@ -49,4 +49,3 @@ class Tables(HTMLParser):
             self._cell["text"] += data
         if self._in_finding:
             self.findings[-1] += data
-

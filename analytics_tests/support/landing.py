@@ -22,7 +22,10 @@ def pfr_export(season: int) -> str:
         for i, r in enumerate(rows.itertuples()):
             name = teams.resolve(r.team, "nflverse", season).name + ("*" if i == 0 else "")
             pct = (r.wins + r.ties / 2) / r.games
-            lines.append(f"{name},{r.wins},{r.losses},{r.ties},{pct:.3f},{r.points_for},{r.points_against},{r.points_for - r.points_against}")
+            lines.append(
+                f"{name},{r.wins},{r.losses},{r.ties},{pct:.3f},{r.points_for},{r.points_against},"
+                f"{r.points_for - r.points_against}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -35,15 +38,24 @@ def spotrac_dead_cap(season: int) -> str:
 SEASON = partitions.season_in_progress()
 
 
-def in_progress_week(standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def in_progress_week(
+    standings: pd.DataFrame, dead: pd.DataFrame, games: int, dead_scale: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The completed seasons plus the season in progress after `games` (3 or more) games per team: the
     first 16 franchises (by id) lost one game and won the rest, the others won one and lost the rest
     (league wins equal losses); dead money is last season's, varied by team, times `dead_scale`."""
     last = standings[standings["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True)
     wins = 1 + (last.index < 16) * (games - 2)
     margin = 7 * (2 * wins - games)
-    now = last.assign(season=SEASON, games=games, wins=wins, losses=games - wins, ties=0,
-                      points_for=20 * games + margin, points_against=20 * games - margin)
+    now = last.assign(
+        season=SEASON,
+        games=games,
+        wins=wins,
+        losses=games - wins,
+        ties=0,
+        points_for=20 * games + margin,
+        points_against=20 * games - margin,
+    )
     money = dead[dead["season"] == SEASON - 1].sort_values("franchise").reset_index(drop=True).assign(season=SEASON)
     # Each team's figures move differently from last season's (a copy of last season is refused as such).
     spread = 0.8 + 0.4 * ((money.index * 7) % 32) / 31

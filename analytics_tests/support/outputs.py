@@ -32,7 +32,12 @@ class Outputs:
 
 
 def materialize_outputs(
-    db: Path, out_dir: Path, assets=OUTPUT_ASSETS, env: dict[str, str] | None = None, raise_on_error: bool = True, instance=None
+    db: Path,
+    out_dir: Path,
+    assets=OUTPUT_ASSETS,
+    env: dict[str, str] | None = None,
+    raise_on_error: bool = True,
+    instance=None,
 ):
     """dg.materialize the all-season assets against `db`, writing files to `out_dir` (set for the run only),
     in `instance` when given (the report reads its run history) or an ephemeral one."""
@@ -115,11 +120,15 @@ class BrowserPage:
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
     def remote_requests(self) -> list[str]:
-        return [u for u in self.requests if not (u.startswith("file://") or u.startswith("data:") or u.startswith("blob:"))]
+        return [
+            u for u in self.requests if not (u.startswith("file://") or u.startswith("data:") or u.startswith("blob:"))
+        ]
 
 
-CHARTS_DRAWN = ("() => document.querySelectorAll('.plotly-graph-div').length === 0 || "
-                "Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d._fullLayout)")
+CHARTS_DRAWN = (
+    "() => document.querySelectorAll('.plotly-graph-div').length === 0 || "
+    "Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d._fullLayout)"
+)
 
 # Every word of every table cell whose rendered boxes sit on more than one line: a word broken inside
 # ("moder/ate"). A sha256, file name or URL (code.hash, code.ref) may break anywhere and is skipped.

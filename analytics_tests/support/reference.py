@@ -13,7 +13,9 @@ def _reference() -> pd.DataFrame:
     standings = pd.read_csv(shared_file("reference", "nfl_standings_2011_2025.csv"))
     dead = pd.read_csv(shared_file("reference", "nfl_team_dead_money_2011_2025.csv"))
     cap = pd.read_csv(shared_file("reference", "nfl_league_salary_cap.csv"))
-    ref = standings.merge(dead[["season", "franchise", "dead_money_musd"]], on=["season", "franchise"], validate="one_to_one")
+    ref = standings.merge(
+        dead[["season", "franchise", "dead_money_musd"]], on=["season", "franchise"], validate="one_to_one"
+    )
     ref = ref.merge(cap, on="season", validate="many_to_one")
     ref["win_pct"] = (ref["wins"] + ref["ties"] / 2) / ref["games"]
     ref["pct"] = ref["dead_money_musd"].to_numpy() / ref["salary_cap_musd"].to_numpy() * 100
@@ -39,6 +41,9 @@ def expected_risk() -> pd.DataFrame:
         g["above"] = x >= np.median(x)
         parts.append(g)
     ref = pd.concat(parts)
-    nxt = ref[["season", "franchise", "win_pct"]].assign(season=lambda d: d["season"] - 1).rename(columns={"win_pct": "next"})
+    nxt = (
+        ref[["season", "franchise", "win_pct"]]
+        .assign(season=lambda d: d["season"] - 1)
+        .rename(columns={"win_pct": "next"})
+    )
     return ref.merge(nxt, on=["season", "franchise"], how="left")
-

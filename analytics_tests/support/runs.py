@@ -48,8 +48,14 @@ def season_assets(names=SEASON_ASSETS) -> tuple[list, dg.AssetSelection]:
     checks = [c for c in defs.asset_checks or [] if any(k.asset_key.to_user_string() in raws for k in c.check_keys)]
     from analytics_assets.defs.raw.assets import raw_assets
 
-    assets = [defs.get_assets_def(name) for name in names] + [spec for spec in raw_assets if spec.key.to_user_string() in raws]
-    selection = dg.AssetSelection.assets(*names) | dg.AssetSelection.checks_for_assets(*raws) if raws else dg.AssetSelection.assets(*names)
+    assets = [defs.get_assets_def(name) for name in names] + [
+        spec for spec in raw_assets if spec.key.to_user_string() in raws
+    ]
+    selection = (
+        dg.AssetSelection.assets(*names) | dg.AssetSelection.checks_for_assets(*raws)
+        if raws
+        else dg.AssetSelection.assets(*names)
+    )
     return [*assets, *checks], selection
 
 
@@ -61,7 +67,11 @@ def materialize_names(names, partition_key: str, **kwargs):
 
 def resources_for(db_path: Path, http: HttpClientResource | None = None) -> dict:
     """The code location's resources as the environment has them now, on the DuckDB file `db_path`."""
-    return {**environment_resources(), "duckdb": AnalyticsDuckDB(database=str(db_path)), **({"http": http} if http else {})}
+    return {
+        **environment_resources(),
+        "duckdb": AnalyticsDuckDB(database=str(db_path)),
+        **({"http": http} if http else {}),
+    }
 
 
 _JOBS: dict[tuple, dg.JobDefinition] = {}
@@ -74,13 +84,22 @@ def season_job(names, resources: dict) -> dg.JobDefinition:
     key = (tuple(names), tuple(sorted((k, repr(v)) for k, v in resources.items())))
     if key not in _JOBS:
         assets, selection = season_assets(names)
-        defs = dg.Definitions(jobs=[dg.define_asset_job(EPHEMERAL_JOB, selection=selection)], assets=assets, resources=resources)
+        defs = dg.Definitions(
+            jobs=[dg.define_asset_job(EPHEMERAL_JOB, selection=selection)], assets=assets, resources=resources
+        )
         _JOBS[key] = defs.resolve_job_def(EPHEMERAL_JOB)
     return _JOBS[key]
 
 
 def materialize_seasons(
-    db_path: Path, first: int, last: int | None = None, names=SEASON_ASSETS, instance=None, raise_on_error=True, http=None, tags=None
+    db_path: Path,
+    first: int,
+    last: int | None = None,
+    names=SEASON_ASSETS,
+    instance=None,
+    raise_on_error=True,
+    http=None,
+    tags=None,
 ):
     """Materialize the per-season assets for each season of [first, last], one run per season as a backfill
     runs them, against `db_path` (plus any run `tags`); stops at the first failed run."""
@@ -88,7 +107,9 @@ def materialize_seasons(
     results = []
     for season in range(first, last + 1):
         job = season_job(names, resources_for(db_path, http))
-        result = job.execute_in_process(partition_key=str(season), tags=tags, instance=instance, raise_on_error=raise_on_error)
+        result = job.execute_in_process(
+            partition_key=str(season), tags=tags, instance=instance, raise_on_error=raise_on_error
+        )
         results.append(result)
         if not result.success:
             break
@@ -104,7 +125,9 @@ def step_failures(result) -> dict[str, str]:
             continue
         user = e.event_specific_data.user_failure_data
         detail = user.metadata.get("detail") if user is not None else None
-        out[e.step_key] = e.event_specific_data.error.message + (f"\nDetail: {detail.value}" if detail is not None else "")
+        out[e.step_key] = e.event_specific_data.error.message + (
+            f"\nDetail: {detail.value}" if detail is not None else ""
+        )
     return out
 
 
@@ -123,8 +146,10 @@ def skipped_steps(result) -> set[str]:
 
 def check_evaluations(result) -> dict[tuple[str, str], bool]:
     return {
-        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data.passed
+        (
+            e.event_specific_data.asset_key.to_user_string(),
+            e.event_specific_data.check_name,
+        ): e.event_specific_data.passed
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-

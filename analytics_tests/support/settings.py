@@ -11,5 +11,9 @@ RESOURCES = {"duckdb": AnalyticsDuckDB, "http": HttpClientResource, "settings": 
 
 def setting_variables() -> dict[str, str]:
     """Every environment variable a setting reads -> the resource field it sets."""
-    return {var: f"{key}.{field}" for key, cls in RESOURCES.items() for field in cls.model_fields if (var := env_var_of(cls, field))}
-
+    return {
+        var: f"{key}.{field}"
+        for key, cls in RESOURCES.items()
+        for field in cls.model_fields
+        if (var := env_var_of(cls, field))
+    }

@@ -54,12 +54,21 @@ def core_spec(table: str, description: str) -> dg.AssetSpec:
 
 @dg.multi_asset(
     name="standings",
-    specs=[core_spec("standings", "Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).")],
+    specs=[
+        core_spec(
+            "standings",
+            "Regular-season standings, one row per team per season, validated before it is stored (nfl.standings).",
+        )
+    ],
     check_specs=[*gate.check_specs("standings"), SCRAPER_SLO],
     **_CORE,
 )
 def standings(
-    context: dg.AssetExecutionContext, config: gate.StandingsGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext,
+    config: gate.StandingsGateOverride,
+    duckdb: AnalyticsDuckDB,
+    http: HttpClientResource,
+    settings: AnalyticsSettings,
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 
@@ -69,7 +78,11 @@ def standings(
     except Exception as exc:
         # A failed scrape is what the SLO counts: it is reported before the step fails (unless the
         # DuckDB file itself could not be opened: the check would only wait for it again).
-        slo = None if isinstance(exc, duckdb_lib.IOException) or not slo_selected else _scraper_slo_or_none(context, duckdb)
+        slo = (
+            None
+            if isinstance(exc, duckdb_lib.IOException) or not slo_selected
+            else _scraper_slo_or_none(context, duckdb)
+        )
         if slo is not None:
             yield slo
         raise
@@ -87,12 +100,21 @@ def _scraper_slo_or_none(context: dg.AssetExecutionContext, duckdb: AnalyticsDuc
 
 @dg.multi_asset(
     name="dead_cap",
-    specs=[core_spec("dead_cap", "Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).")],
+    specs=[
+        core_spec(
+            "dead_cap",
+            "Dead money, cap allocations and league cap per team per season, in millions of USD (nfl.dead_cap).",
+        )
+    ],
     check_specs=gate.check_specs("dead_cap"),
     **_CORE,
 )
 def dead_cap(
-    context: dg.AssetExecutionContext, config: gate.DeadCapGateOverride, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings
+    context: dg.AssetExecutionContext,
+    config: gate.DeadCapGateOverride,
+    duckdb: AnalyticsDuckDB,
+    http: HttpClientResource,
+    settings: AnalyticsSettings,
 ) -> Iterator:
     from analytics_assets.ingestion import core_tables
 

@@ -27,7 +27,8 @@ def _mtime_ns(path: Path) -> int:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Loads standings_<season>.csv / dead_cap_<season>.csv dropped into $ANALYTICS_LANDING_DIR: cheap checks "
-        "(name, size, header) here, then one run per season that validates its files like any source; a rejected file is "
+        "(name, size, header) here, then one run per season that validates its files like any source; a rejected "
+        "file is "
         "left in place with <file>.rejected.txt beside it."
     ),
 )
@@ -58,8 +59,10 @@ def manual_import_sensor(context: dg.SensorEvaluationContext, settings: Analytic
         key = "+".join(f"{f.table}_{f.season}_{f.sha256[:16]}_{_mtime_ns(f.path)}" for f in landed)
         run_requests.append(
             dg.RunRequest(
-                run_key=f"manual-{key}", partition_key=str(season),
-                asset_selection=[dg.AssetKey(name) for name in selection], tags=tags,
+                run_key=f"manual-{key}",
+                partition_key=str(season),
+                asset_selection=[dg.AssetKey(name) for name in selection],
+                tags=tags,
             )
         )
     if run_requests:

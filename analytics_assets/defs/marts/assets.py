@@ -46,7 +46,9 @@ def _coverage_report(conn, season: int) -> ValidationReport:
     if outer.empty:
         failures.append({"season": season, "missing_from": "standings and dead_cap: materialize them first"})
     both = int((outer["in_standings"].notna() & outer["in_dead_cap"].notna()).sum())
-    observed = f"{both} teams in both standings and dead_cap, {len(outer) - both} in only one (needs every team in both)"
+    observed = (
+        f"{both} teams in both standings and dead_cap, {len(outer) - both} in only one (needs every team in both)"
+    )
     return ValidationReport("team_season_risk", season, [RuleResult(rule, not failures, failures, observed=observed)])
 
 
@@ -105,7 +107,9 @@ _DEPS_CONTENT_CHANGED = dg.AutomationCondition.any_deps_match(
 # Waiting for the dependencies' runs is enough: each run writes whole seasons in one transaction,
 # so a rebuild never reads a season half-written (a backfill with the season in progress has two
 # runs, and the outputs may be rebuilt after each).
-_DEPS_RUN_IN_PROGRESS = dg.AutomationCondition.any_deps_match(dg.AutomationCondition.run_in_progress()).with_label("any_deps_run_in_progress")
+_DEPS_RUN_IN_PROGRESS = dg.AutomationCondition.any_deps_match(dg.AutomationCondition.run_in_progress()).with_label(
+    "any_deps_run_in_progress"
+)
 ALL_SEASONS_AUTOMATION = (
     dg.AutomationCondition.eager()
     .without(~dg.AutomationCondition.any_deps_missing())
@@ -191,7 +195,9 @@ def league_risk_summary(context: dg.AssetExecutionContext, duckdb: AnalyticsDuck
             "pooled_slope_p": dg.MetadataValue.float(float(f["slope_p"])),
             "pooled_spearman_rho": dg.MetadataValue.float(float(f["spearman_rho"])),
             "season_fe_slope_per_pct_point": dg.MetadataValue.float(float(f["fe_slope"])),
-            "season_fe_slope_ci95": dg.MetadataValue.text(f"[{f['fe_slope_ci_low']:.5f}, {f['fe_slope_ci_high']:.5f}] ({f['interval_method']})"),
+            "season_fe_slope_ci95": dg.MetadataValue.text(
+                f"[{f['fe_slope_ci_low']:.5f}, {f['fe_slope_ci_high']:.5f}] ({f['interval_method']})"
+            ),
             "next_season_slope_given_record": dg.MetadataValue.float(float(f["next_slope"])),
         }
     )

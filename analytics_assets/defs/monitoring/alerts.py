@@ -85,7 +85,9 @@ def failure_payload(
         about.append(f"backfill {tags[BACKFILL_TAG]}")
     target = run_target(run)
     context = f" ({', '.join(about)})" if about else ""
-    text = f"Dagster run {run.run_id[:8]} of {target}{context} failed at {where}: {error.splitlines()[0] if error else ''}"
+    text = (
+        f"Dagster run {run.run_id[:8]} of {target}{context} failed at {where}: {error.splitlines()[0] if error else ''}"
+    )
     if run_url:
         text += f"\n{run_url}"
     return {
@@ -99,7 +101,11 @@ def failure_payload(
         "failing_step": first["step_key"] if first else None,
         "error": error,
         "run_failure_message": run_failure_message,
-        "trigger": {k: v for k, v in tags.items() if k in ("trigger", "dagster/schedule_name", "dagster/sensor_name", "dagster/backfill")},
+        "trigger": {
+            k: v
+            for k, v in tags.items()
+            if k in ("trigger", "dagster/schedule_name", "dagster/sensor_name", "dagster/backfill")
+        },
         "run_url": run_url,
     }
 
@@ -148,7 +154,9 @@ def record_failed_refresh(context: dg.RunFailureSensorContext, payload: dict[str
                 "target": dg.MetadataValue.text(payload["target"]),
                 "season": dg.MetadataValue.text(payload["partition"] or ""),
                 "failing_step": dg.MetadataValue.text(payload["failing_step"] or ""),
-                "first_line": dg.MetadataValue.text((payload["error"] or "").splitlines()[0][:300] if payload["error"] else ""),
+                "first_line": dg.MetadataValue.text(
+                    (payload["error"] or "").splitlines()[0][:300] if payload["error"] else ""
+                ),
             },
         )
     )
@@ -156,7 +164,8 @@ def record_failed_refresh(context: dg.RunFailureSensorContext, payload: dict[str
 
 @dg.run_failure_sensor(
     name="alert_on_run_failure",
-    description=f"Posts every failed run (run, job, failing step, error) to {WEBHOOK_ENV}; logs it when unset. A failed refresh of "
+    description=f"Posts every failed run (run, job, failing step, error) to {WEBHOOK_ENV}; logs it when unset. A "
+    f"failed refresh of "
     "seasons is also recorded as the failed_refreshes asset, which the report reads.",
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=5,

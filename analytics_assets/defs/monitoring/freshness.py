@@ -29,4 +29,3 @@ def with_season_freshness_spec(spec: dg.AssetSpec) -> dg.AssetSpec:
     if spec.key.to_user_string() in SEASON_ASSETS:
         return dg.apply_freshness_policy(spec, SEASON_IN_PROGRESS_FRESHNESS)
     return spec
-

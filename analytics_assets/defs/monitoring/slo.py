@@ -38,7 +38,9 @@ from analytics_assets.slo import (
 from analytics_assets.storage import AnalyticsDuckDB
 
 _PAGES = "; ".join(
-    f"{window_label(a.long)} and {window_label(a.short)} above {format_burn(a.threshold)}" for a in BURN_RATE_ALERTS if a.severity == FAILING_SEVERITY
+    f"{window_label(a.long)} and {window_label(a.short)} above {format_burn(a.threshold)}"
+    for a in BURN_RATE_ALERTS
+    if a.severity == FAILING_SEVERITY
 )
 
 SCRAPER_SLO = dg.AssetCheckSpec(
@@ -46,9 +48,12 @@ SCRAPER_SLO = dg.AssetCheckSpec(
     asset="standings",
     blocking=False,
     description=(
-        f"[WARN] Scraper SLO: at least {format_pct(SLO_TARGET, 1)} of scrape attempts (nfl.scrape_log, every source, retries "
-        f"included) succeed over the last {SLO_WINDOW.days} days. Fails when a page-level burn-rate alert fires (burn rate = "
-        f"error rate / (1 - target), both windows of a pair: {_PAGES}); reports the SLO, the error budget left and every "
+        f"[WARN] Scraper SLO: at least {format_pct(SLO_TARGET, 1)} of scrape attempts (nfl.scrape_log, every source, "
+        f"retries "
+        f"included) succeed over the last {SLO_WINDOW.days} days. Fails when a page-level burn-rate alert fires "
+        f"(burn rate = "
+        f"error rate / (1 - target), both windows of a pair: {_PAGES}); reports the SLO, the error budget left and "
+        f"every "
         "window's burn rate. Evaluated in every standings step, including one that fails."
     ),
 )
@@ -61,8 +66,14 @@ def _metadata(overall: ScrapeSlo, by_source: dict[str, ScrapeSlo]) -> dict[str, 
     metadata: dict[str, dg.MetadataValue] = {
         "alert": dg.MetadataValue.text(alert_text(overall)),
         "page_alert": dg.MetadataValue.bool(overall.alert_firing),
-        **{f"{s.alert.severity}_alert_{window_label(s.alert.long).replace(' ', '')}": dg.MetadataValue.bool(s.firing) for s in overall.alerts},
-        **{f"burn_rate_{window_label(b.window).replace(' ', '')}": dg.MetadataValue.float(b.burn_rate_rounded) for b in overall.burn},
+        **{
+            f"{s.alert.severity}_alert_{window_label(s.alert.long).replace(' ', '')}": dg.MetadataValue.bool(s.firing)
+            for s in overall.alerts
+        },
+        **{
+            f"burn_rate_{window_label(b.window).replace(' ', '')}": dg.MetadataValue.float(b.burn_rate_rounded)
+            for b in overall.burn
+        },
         "attempts": dg.MetadataValue.int(overall.attempts),
         "failures": dg.MetadataValue.int(overall.failures),
         "target": dg.MetadataValue.float(overall.target),
@@ -72,7 +83,10 @@ def _metadata(overall: ScrapeSlo, by_source: dict[str, ScrapeSlo]) -> dict[str, 
         "failures_remaining": dg.MetadataValue.float(overall.failures_remaining),
         "error_budget_remaining": pct_or_none(overall.error_budget_remaining),
         "error_budget": dg.MetadataValue.text(format_budget(overall)),
-        "window": dg.MetadataValue.text(f"{overall.window_start.isoformat(timespec='seconds')} .. {overall.window_end.isoformat(timespec='seconds')}"),
+        "window": dg.MetadataValue.text(
+            f"{overall.window_start.isoformat(timespec='seconds')} .. "
+            f"{overall.window_end.isoformat(timespec='seconds')}"
+        ),
         "by_source": dg.MetadataValue.md(slo_markdown(overall, by_source)),
     }
     return metadata

@@ -38,7 +38,9 @@ def _chart_specs() -> list[dg.AssetSpec]:
 
 
 @dg.multi_asset(specs=_chart_specs(), name="risk_charts", pool="duckdb", op_tags=DUCKDB_WRITER_TAGS, can_subset=True)
-def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings) -> Iterator[dg.MaterializeResult]:
+def risk_charts(
+    context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings
+) -> Iterator[dg.MaterializeResult]:
     from analytics_assets.reporting import outputs
 
     yield from outputs.build_charts(context, duckdb, settings)
@@ -51,7 +53,14 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, sett
     kinds={"html"},
     owners=OWNERS,
     tags=layer_tags("outputs"),
-    deps=[*(c.key for c in CHART_INFO), "league_risk_summary", "team_season_risk", "standings", "dead_cap", *OPERATIONS_ASSETS],
+    deps=[
+        *(c.key for c in CHART_INFO),
+        "league_risk_summary",
+        "team_season_risk",
+        "standings",
+        "dead_cap",
+        *OPERATIONS_ASSETS,
+    ],
     automation_condition=report_automation(OPERATIONS_ASSETS),
     description=(
         "One HTML page, risk_report.html in $ANALYTICS_OUTPUT_DIR: a first paragraph for a general manager and "
@@ -62,7 +71,9 @@ def risk_charts(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, sett
         "progress by snapshot date, with failed refreshes, incidents and the SLO)."
     ),
 )
-def risk_report(context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings) -> dg.MaterializeResult:
+def risk_report(
+    context: dg.AssetExecutionContext, duckdb: AnalyticsDuckDB, settings: AnalyticsSettings
+) -> dg.MaterializeResult:
     from analytics_assets.reporting import outputs
 
     return outputs.build_report(context, duckdb, settings)

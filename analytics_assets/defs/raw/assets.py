@@ -37,7 +37,8 @@ def _raw_spec(source: LiveSource) -> dg.AssetSpec:
         kinds={"http"},
         owners=OWNERS,
         tags=layer_tags("raw", source.name),
-        description=f"{source.description} Fetched by its `{FETCHED}` check (Checks tab: Execute), or by season_pipeline and the daily schedule.",
+        description=f"{source.description} Fetched by its `{FETCHED}` check (Checks tab: Execute), or by "
+        f"season_pipeline and the daily schedule.",
     )
 
 
@@ -48,13 +49,19 @@ def _fetch_check(source: LiveSource) -> dg.AssetChecksDefinition:
         blocking=True,
         partitions_def=season_partitions,
         description=(
-            f"[WARN] Fetches (or replays from the archive) {source.label}'s page for the season and passes when the season "
+            f"[WARN] Fetches (or replays from the archive) {source.label}'s page for the season and passes when the "
+            f"season "
             "has it, or needs none; fails, and reports nothing materialized, when it could not be had."
         ),
     )
 
     @dg.multi_asset_check(specs=[spec], name=f"fetch_{source.name}", pool=source.name)
-    def _fetch(context: dg.AssetCheckExecutionContext, duckdb: AnalyticsDuckDB, http: HttpClientResource, settings: AnalyticsSettings) -> Iterator:
+    def _fetch(
+        context: dg.AssetCheckExecutionContext,
+        duckdb: AnalyticsDuckDB,
+        http: HttpClientResource,
+        settings: AnalyticsSettings,
+    ) -> Iterator:
         from analytics_assets.ingestion import raw_pages
 
         yield from raw_pages.fetch_raw(context.op_execution_context, source.name, http, duckdb, settings)
