@@ -260,7 +260,7 @@ def test_a_live_page_claiming_the_season_asked_for_with_another_seasons_rows_is_
 @pytest.mark.unit
 def test_every_embedded_season_against_all_the_others_known_raises_no_false_alarm():
     """Each shipped season judged alone on an empty DuckDB file, so every other season comes from the
-    package's facts; the closest call is what README's thresholds table reports."""
+    package's facts; the closest call is what docs/quality-gates.md's thresholds table reports."""
     closest = {}
     for table in ("standings", "dead_cap"):
         frames = {season: build_season(table, season)[0] for season in range(2011, 2026)}
@@ -280,7 +280,7 @@ def test_every_embedded_season_against_all_the_others_known_raises_no_false_alar
                 else ["dead_money_musd", "total_cap_allocations_musd"]
             )
             closest[(table, season)] = _others_equal(frame, ctx, columns)[0]
-    assert max(closest.values()) == 0  # README: 0 of 32 teams, standings and dead money, between any two seasons
+    assert max(closest.values()) == 0  # docs/quality-gates.md: 0 of 32 teams, standings and dead money, between any two seasons
 
 
 # --- Plausibility ----------------------------------------------------------------------------------------
