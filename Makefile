@@ -36,6 +36,7 @@ lint: env  ## ruff (lint and format at 120 columns), mypy, and the code location
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
 
 check: lint  ## the inner loop (about 3 min): lint, the unit tier and the integration tests that are not slow

@@ -280,7 +280,9 @@ def test_every_embedded_season_against_all_the_others_known_raises_no_false_alar
                 else ["dead_money_musd", "total_cap_allocations_musd"]
             )
             closest[(table, season)] = _others_equal(frame, ctx, columns)[0]
-    assert max(closest.values()) == 0  # docs/quality-gates.md: 0 of 32 teams, standings and dead money, between any two seasons
+    assert (
+        max(closest.values()) == 0
+    )  # docs/quality-gates.md: 0 of 32 teams, standings and dead money, between any two seasons
 
 
 # --- Plausibility ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from analytics_assets.defs.monitoring.alerts import step_failure_summary
+from analytics_assets.run_failures import step_failure_summary
 from analytics_assets.run_tags import PARTITION_RANGE_START_TAG, PARTITION_TAG
 
 REFRESH_TABLES = frozenset({"standings", "dead_cap"})

@@ -22,39 +22,17 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets.json_logs import partition_label
+from analytics_assets.run_failures import step_failure_summary
 from analytics_assets.run_tags import BACKFILL_TAG, IMPLICIT_ASSET_JOB, PARTITION_RANGE_START_TAG, PARTITION_TAG
 
 WEBHOOK_ENV = "ANALYTICS_ALERT_WEBHOOK_URL"
 WEBSERVER_URL_ENV = "ANALYTICS_WEBSERVER_URL"
-ERROR_CHARS = 2000
 
 logger = logging.getLogger(__name__)
 
 
 class AlertDeliveryError(RuntimeError):
     pass
-
-
-def _root_error(error: Any) -> Any:
-    """The innermost cause of a serialized error: the user's exception, not Dagster's wrapper."""
-    while error is not None and getattr(error, "cause", None) is not None:
-        error = error.cause
-    return error
-
-
-def step_failure_summary(event: dg.DagsterEvent) -> dict[str, str]:
-    """Step key, error type and error message of one STEP_FAILURE event."""
-    data = event.event_specific_data
-    error = _root_error(getattr(data, "error", None))
-    user = getattr(data, "user_failure_data", None)
-    message = (user.description if user is not None and user.description else None) or (
-        error.message.strip() if error is not None else event.message or ""
-    )
-    return {
-        "step_key": event.step_key or "",
-        "error_type": error.cls_name if error is not None and error.cls_name else "Failure",
-        "error": message[:ERROR_CHARS],
-    }
 
 
 def run_target(run: dg.DagsterRun) -> str:
