@@ -29,12 +29,14 @@ def pytest_itemcollected(item):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test has exactly one tier marker (its own or its module's); the offline "All" story
-    runs after the other tests sharing its dg dev."""
+    """Every test has exactly one tier marker (its own or its module's); the tests sharing dg dev
+    come first, the offline "All" story last among them."""
     untiered = [item.nodeid for item in items if len({m.name for m in item.iter_markers() if m.name in TIERS}) != 1]
     if untiered:
         raise pytest.UsageError(f"tests without exactly one tier marker ({', '.join(TIERS)}): {untiered[:10]}")
-    items.sort(key=lambda item: "test_backfill_offline" in item.nodeid)  # stable: the rest keep their order
+    # The dg dev tests first (the longest chain, started at once on one worker while the other takes the
+    # rest), the offline story last among them; a stable sort keeps every other order.
+    items.sort(key=lambda item: (0 if "dev_server" in item.fixturenames else 1, "test_backfill_offline" in item.nodeid))
 
 
 def pytest_sessionfinish(session, exitstatus):
