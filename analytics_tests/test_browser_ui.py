@@ -72,11 +72,11 @@ def test_materialize_a_season_then_backfill_three_from_the_asset_page(server, pa
 
     # One season: 2024.
     _launch_from_asset_page(page, server, "2024", 1)
-    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 1, 240, "2024 materialized")
+    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 1, 900, "2024 materialized")
 
     # A 3-season backfill from the same page: 2021-2023.
     _launch_from_asset_page(page, server, "[2021...2023]", 3)
-    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 4, 300, "the backfill's seasons materialized")
+    wait_until(lambda: _stats(server, "standings")["numMaterialized"] >= 4, 900, "the backfill's seasons materialized")
     page.goto(f"{server.url}/overview/backfills", wait_until="networkidle")
     expect(page.get_by_role("button", name="3 partitions")).to_be_visible()
     expect(page.locator("body")).to_contain_text(re.compile(r"Success\s*Nov|Success"), timeout=120_000)

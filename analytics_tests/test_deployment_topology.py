@@ -38,7 +38,7 @@ from analytics_tests.support.deploy import (
 )
 
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
-BACKFILL_FIRST, BACKFILL_LAST = 2011, 2020
+BACKFILL_FIRST, BACKFILL_LAST = 2011, 2013  # one run per season: three runs across the daemon's restart
 SCHEDULE = "daily_season_refresh"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"  # Dagster's tag on a schedule's runs (the runs are found by it below)
 REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
@@ -358,7 +358,7 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     # As soon as the daemon has created the backfill's run, kill it, the way a host crash would.
     first_runs = wait_for(
         lambda: _runs(instance, **{BACKFILL_TAG: backfill_id}),
-        180,
+        900,
         "the backfill's run",
         on_timeout=deployment.logs_tail,
     )
@@ -369,7 +369,7 @@ def test_season_backfill_through_graphql_survives_a_killed_daemon(deployment):
     deployment.restart_daemon()
     status = wait_for(
         lambda: (s := _backfill_status(deployment, backfill_id)) != "REQUESTED" and s,
-        240,
+        900,
         "the backfill to complete after the daemon restart",
         on_timeout=deployment.logs_tail,
     )
@@ -457,7 +457,7 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     season = season_in_progress()
     wait_for(
         lambda: _sensor_ticked(deployment, "alert_on_run_failure"),
-        180,
+        900,
         "the alert sensor's first tick",
         on_timeout=deployment.logs_tail,
     )
@@ -480,7 +480,7 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     assert failed_steps and failed_steps <= {"standings", "dead_cap"}
 
     alerts = wait_for(
-        lambda: deployment.webhook.payloads_for(run_id), 180, "the alert webhook POST", on_timeout=deployment.logs_tail
+        lambda: deployment.webhook.payloads_for(run_id), 900, "the alert webhook POST", on_timeout=deployment.logs_tail
     )
     assert len(alerts) == 1
     alert = alerts[0]
@@ -491,14 +491,16 @@ def test_failed_run_is_alerted_by_the_daemon_and_not_retried(deployment):
     assert alert["run_url"] == f"{deployment.url}/runs/{run_id}"
     assert run_id[:8] in alert["text"] and alert["failing_step"] in alert["text"]
 
-    # A failure inside a step is final (retry_on_asset_or_op_failure: false): the daemon's retry pass
-    # records that it will not retry the run, and no retry run exists.
+    # A failure inside a step is final (retry_on_asset_or_op_failure: false): Dagster records its
+    # decision on the run (the will_retry tag, or the retry pass's engine event), and no retry run exists.
     def declined():
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.tags.get("dagster/will_retry") == "false":
+            return "tag"
         events = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT).records
-        return [e for e in events if "Not retrying run" in (e.event_log_entry.user_message or "")]
+        return any("Not retrying run" in (e.event_log_entry.user_message or "") for e in events) and "event"
 
-    (note,) = wait_for(declined, 120, "the daemon's decision not to retry the run", on_timeout=deployment.logs_tail)
-    assert "asset or op failure" in note.event_log_entry.user_message
+    wait_for(declined, 600, "Dagster's decision not to retry the run", on_timeout=deployment.logs_tail)
     assert not _runs(instance, **{"dagster/parent_run_id": run_id})
     # DuckDB: nothing of the failed season, and the stored seasons exactly as they were.
     assert _versions(db, season) == []
@@ -524,7 +526,7 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
     # The schedule is RUNNING by default: the daemon records its state, with its start, on its first pass.
     state = wait_for(
         lambda: (s := _schedule_state(deployment, SCHEDULE))["start"] and s,
-        180,
+        900,
         "the daemon to record the daily schedule",
         on_timeout=deployment.logs_tail,
     )
@@ -541,7 +543,7 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
 
     runs = wait_for(
         lambda: _runs(instance, **{SCHEDULE_NAME_TAG: SCHEDULE}),
-        120,
+        900,
         "the schedule's run",
         on_timeout=deployment.logs_tail,
     )
@@ -561,7 +563,7 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
 
     (tick,) = wait_for(
         tick_recorded,
-        180,
+        900,
         "the schedule tick to be recorded",
         on_timeout=lambda: repr(_schedule_state(deployment, SCHEDULE)),
     )
@@ -583,4 +585,4 @@ def test_daily_schedule_tick_launches_the_season_in_progress(deployment):
         assert rows == 32
     else:
         assert finished.status == dg.DagsterRunStatus.FAILURE and rows == 0
-        wait_for(lambda: deployment.webhook.payloads_for(run.run_id), 180, "the alert for the failed scheduled run")
+        wait_for(lambda: deployment.webhook.payloads_for(run.run_id), 900, "the alert for the failed scheduled run")

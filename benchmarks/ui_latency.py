@@ -114,7 +114,7 @@ class Server:
         )
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def wait_up(self, timeout: float = 180) -> float:
+    def wait_up(self, timeout: float = 600) -> float:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.proc.poll() is not None:

@@ -335,7 +335,7 @@ class Deployment:
 
     # readiness
 
-    def wait_code_server(self, timeout: float = 120) -> None:
+    def wait_code_server(self, timeout: float = 600) -> None:
         """`dagster api grpc-health-check`, the compose file's health check of the code server, passes."""
         check = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(self.code_port), "-h", "127.0.0.1"]
 
@@ -344,7 +344,7 @@ class Deployment:
 
         wait_for(serving, timeout, "the code server to answer gRPC", on_timeout=self.logs_tail)
 
-    def wait_location_loaded(self, timeout: float = 120) -> None:
+    def wait_location_loaded(self, timeout: float = 600) -> None:
         query = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
             name loadStatus locationOrLoadError { __typename } } } } }"""
 
@@ -359,7 +359,7 @@ class Deployment:
 
         wait_for(loaded, timeout, "the webserver to load the code location", on_timeout=self.logs_tail)
 
-    def wait_daemon_healthy(self, since: float, timeout: float = 120) -> None:
+    def wait_daemon_healthy(self, since: float, timeout: float = 600) -> None:
         """Every daemon the instance needs has sent a heartbeat after `since` (a Unix time)."""
         instance = self.instance()
 
@@ -388,7 +388,7 @@ class Deployment:
             done = subprocess.run(cmd, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, f"{' '.join(cmd)} exited with {done.returncode}:\n{done.stdout}{done.stderr}"
 
-    def wait_run_finished(self, run_id: str, timeout: float = 180):
+    def wait_run_finished(self, run_id: str, timeout: float = 900):
         instance = self.instance()
 
         def finished():
