@@ -20,6 +20,7 @@ def _requested(result) -> set[str]:
 
 # Dagster's own condition tester passes a beta parameter internally.
 @pytest.mark.filterwarnings("ignore::dagster.BetaWarning")
+@pytest.mark.slow
 def test_outputs_follow_content_changes_only(db_path, embedded_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("ANALYTICS_OUTPUT_DIR", str(tmp_path / "reports"))
     with dg.instance_for_test() as instance:

@@ -560,6 +560,7 @@ VALID_QUERY = """query($selector: PipelineSelector!, $config: RunConfigData!) {
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_the_launchpad_lists_exactly_each_tables_acceptable_rules(dev_server):
     """What the launchpad reads from the webserver (GraphQL, as the UI asks it): the accept_rules field
     of each gated step is a list of an enum holding exactly that table's acceptable rules, its

@@ -171,6 +171,7 @@ def test_in_progress_one_source_may_be_one_consistent_game_ahead_never_more_or_c
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_one_fetch_of_the_games_file_serves_2016_2025_and_equals_the_reference(db, tmp_path, server, live, monkeypatch):
     monkeypatch.setenv("ANALYTICS_STANDINGS_SOURCES", "nflverse")
     http = http_for(server, tmp_path / "archive")

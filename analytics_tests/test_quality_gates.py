@@ -179,6 +179,7 @@ def test_a_run_killed_mid_write_leaves_the_old_seasons_and_the_next_run_succeeds
     assert after["n"].tolist() == [32, 32] and (after["pf"] - old["pf"]).tolist() == [32, 32]
 
 
+@pytest.mark.slow
 def test_a_blocked_season_never_reaches_the_charts_or_the_report_which_says_it_failed(
     tmp_path, monkeypatch, embedded_copy
 ):
