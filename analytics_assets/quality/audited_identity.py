@@ -136,14 +136,14 @@ def verify(table: str, rules: list[str], accepted_by: str, reason: str, *, path:
     if path.is_file():
         found = find_launch(path, accepted_by.strip(), rules, reason.strip(), now, window)
     if found is None:
-        raise dg.Failure(
-            description=(
-                f"{table}: break glass refused: accepting {', '.join(rules)} as accepted_by {accepted_by.strip()!r} needs a launch of this run "
-                f"by the signed-in operator {accepted_by.strip()!r}, carrying the same accept_rules and reason, in the audit log ({path}) "
-                f"within the last {window.total_seconds() / 3600:g} h; none was found. Sign in to the UI as an operator (analysts cannot "
-                "launch), set accepted_by to your user name exactly as you signed in, and launch the run again from the launchpad."
-            )
+        refusal = (
+            f"{table}: break glass refused: accepting {', '.join(rules)} as accepted_by {accepted_by.strip()!r} needs a launch of this run "
+            f"by the signed-in operator {accepted_by.strip()!r}, carrying the same accept_rules and reason, in the audit log ({path}) "
+            f"within the last {window.total_seconds() / 3600:g} h; none was found. Sign in to the UI as an operator (analysts cannot "
+            "launch), set accepted_by to your user name exactly as you signed in, and launch the run again from the launchpad."
         )
+        logger.warning(refusal)
+        raise dg.Failure(description=refusal)
     logger.info(f"break glass: {table} accepts {', '.join(rules)} by {found.user}, checked against the {found.reference()}")
     return found
 
