@@ -28,7 +28,9 @@ exits non-zero):
              user, role, time, address and request body;
           5. break glass: the analyst cannot launch one; an operator's launch naming someone else in
              accepted_by fails in the gate; one naming the operator is accepted, the run's log
-             referencing the audit entry.
+             referencing the audit entry;
+          6. a run's container killed while its step executes: run monitoring fails the run, run
+             retries re-run it, the retry succeeds, the DuckDB file is intact.
   down    run containers removed, `docker-compose down -v`; nothing of the deployment is left.
 
 Standard library only: it runs before and without the project's environment.
@@ -125,6 +127,7 @@ TERMINATE_RUN = """
 mutation($runId: String!) {
   terminateRun(runId: $runId) {
     __typename
+    ... on TerminateRunFailure { message }
     ... on PythonError { message }
     ... on Error { message }
   }
@@ -692,12 +695,15 @@ def backfill_params(first: int, last: int) -> dict:
 
 
 def refused(status: int, payload: dict, field: str) -> str:
-    """How a mutation was refused (the read-only webserver's UnauthorizedError); a CheckFailed when it was not."""
+    """How a mutation was refused by the read-only webserver (UnauthorizedError, or for terminateRun a
+    TerminateRunFailure for want of permission); a CheckFailed when it was not."""
     if status != 200:
         raise CheckFailed(f"{field}: HTTP {status} {payload}, expected the webserver's refusal")
     result = (payload.get("data") or {}).get(field) or {}
     if result.get("__typename") == "UnauthorizedError":
         return f"UnauthorizedError: {result.get('message', '')[:120]}"
+    if result.get("__typename") == "TerminateRunFailure" and "permission" in str(result.get("message")):
+        return f"TerminateRunFailure: {result['message'][:120]}"
     errors = " ".join(str(e.get("message")) for e in payload.get("errors") or [])
     if errors and any(word in errors.lower() for word in ("permission", "read-only", "unauthorized")):
         return f"error: {errors[:120]}"
@@ -825,6 +831,55 @@ def check_break_glass(d: Deployment) -> None:
     passed("operator", f"the operator's acceptance is taken with the operator's identity: run {run_['runId'][:8]} SUCCESS, its log: '{reference[:200]}'")
 
 
+KILLED_SEASON = "2015"
+STEP_STARTED = """
+query($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection { events { __typename ... on ExecutionStepStartEvent { stepKey } } }
+  }
+}"""
+
+
+def check_run_container_killed(d: Deployment) -> None:
+    """6. A run's container killed (SIGKILL) while its step writes: run monitoring fails the run, run
+    retries (deploy/dagster.yaml) launch it again, the retry succeeds and the DuckDB file is intact."""
+    params = {"executionParams": {
+        "selector": {**LOCATION, "pipelineName": "season_pipeline"},
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": KILLED_SEASON}, {"key": "trigger", "value": "deploy-test-kill"}]},
+    }}
+    launched = d.graphql(LAUNCH_RUN, params)["launchPipelineExecution"]
+    if launched["__typename"] != "LaunchRunSuccess":
+        raise CheckFailed(f"season_pipeline {KILLED_SEASON} was refused: {launched}")
+    run_id = launched["run"]["runId"]
+
+    def writing_step():
+        found = d.graphql(STEP_STARTED, {"runId": run_id})["logsForRun"]
+        steps = [e["stepKey"] for e in found.get("events", []) if e["__typename"] == "ExecutionStepStartEvent" and e.get("stepKey") in SEASON_ASSETS]
+        return steps and steps[-1]
+
+    step = wait_for(writing_step, 420, f"run {run_id}'s first core step to start", interval=0.5)
+    cid = wait_for(lambda: output(["docker", "ps", "-q", "--filter", f"label=dagster/run_id={run_id}"]), 30, f"run {run_id}'s container", interval=0.5)
+    run(["docker", "kill", cid], capture=True)
+    log(f"killed run {run_id[:8]}'s container {cid[:12]} (SIGKILL) while its step {step} was executing")
+
+    def retried():
+        runs = d.runs(trigger="deploy-test-kill")
+        original = [r for r in runs if r["runId"] == run_id]
+        retries = [r for r in runs if {t["key"]: t["value"] for t in r["tags"]}.get("dagster/parent_run_id") == run_id]
+        if retries and retries[0]["status"] in FINISHED:
+            return original[0], retries[0]
+        return None
+
+    original, retry = wait_for(retried, 600, f"run monitoring to fail run {run_id} and run retries to run it again", interval=5)
+    if original["status"] != "FAILURE" or retry["status"] != "SUCCESS":
+        raise CheckFailed(f"killed run {run_id}: {original['status']}, its retry {retry['runId']}: {retry['status']}; expected FAILURE then SUCCESS")
+    check_rows(d, {int(KILLED_SEASON): retry["runId"]})
+    passed("operator", f"fault: run {run_id[:8]}'s container killed during step {step}: run monitoring failed it, run retries re-ran it as "
+                       f"{retry['runId'][:8]} (SUCCESS); the DuckDB file opens and holds 32 rows per table for {KILLED_SEASON}, written by the retry")
+
+
 def checks(d: Deployment) -> None:
     check_sign_in(d)
     # 1. A backfill of two seasons through GraphQL, executed by the daemon in a run container.
@@ -900,6 +955,7 @@ def checks(d: Deployment) -> None:
                        f"({'live sites unreachable from CI' if expected == 0 else 'stored'}); DuckDB holds {stored['standings']} rows of it")
 
     check_break_glass(d)
+    check_run_container_killed(d)
 
 
 # --- main ---------------------------------------------------------------------------------------
