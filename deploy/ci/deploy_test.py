@@ -482,15 +482,21 @@ class Deployment:
     def state(self, service: str) -> dict:
         return json.loads(output(["docker", "inspect", "--format", "{{json .State}}", self.container(service)]))
 
-    def wait_healthy(self, services=SERVICES, timeout: float = 420) -> None:
+    def wait_healthy(self, services=SERVICES, timeout: float = 600) -> None:
+        """Until every service has passed its health check (each at least once: on a loaded machine a
+        health check may time out now and then after it first passed); a service that exits fails at once."""
+        seen_healthy: set[str] = set()
+
         def unhealthy():
             states = {s: self.state(s) for s in services}
             for s, st in states.items():
                 if st.get("Status") in ("exited", "dead"):
                     raise Fatal(f"service {s} exited with {st.get('ExitCode')} while starting")
-            return [s for s, st in states.items() if (st.get("Health") or {}).get("Status") != "healthy"]
+            seen_healthy.update(s for s, st in states.items() if (st.get("Health") or {}).get("Status") == "healthy")
+            return [s for s in services if s not in seen_healthy]
 
         wait_for(lambda: not unhealthy() or None, timeout, f"services {', '.join(services)} to be healthy", interval=3)
+        log(f"every service passed its health check: {', '.join(services)}")
 
     def graphql(self, query: str, variables: dict | None = None, user: str = OPERATOR) -> dict:
         """A GraphQL request through the proxy, signed in as `user` (the operator unless said)."""
