@@ -795,12 +795,19 @@ BREAK_GLASS_SEASON = "2016"
 BREAK_GLASS_REASON = "deploy-test: the league corrected the points"
 
 
-def break_glass_launch(accepted_by: str, case: str) -> dict:
-    """season_pipeline's standings step for one season, with the gate's break-glass config, as the launchpad sends it."""
+BREAK_GLASS_FILE = f"/data/landing/deploy-test/standings_{BREAK_GLASS_SEASON}.csv"  # a subfolder: the landing sensor does not pick it up
+
+
+def break_glass_launch(accepted_by: str, case: str, landing: dict | None = None) -> dict:
+    """season_pipeline's standings step for one season loading a landing file (as the landing sensor's
+    runs do), with the gate's break-glass config, as the launchpad sends it."""
+    tags = {"dagster/partition": BREAK_GLASS_SEASON, "trigger": case}
+    if landing:
+        tags |= {"analytics/manual_standings": landing["path"], "analytics/manual_standings_sha256": landing["sha256"]}
     return {"executionParams": {
         "selector": {**LOCATION, "pipelineName": "season_pipeline", "assetSelection": [{"path": ["standings"]}]},
         "runConfigData": {"ops": {"standings": {"config": {"accept_rules": ["points_drift"], "reason": BREAK_GLASS_REASON, "accepted_by": accepted_by}}}},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": BREAK_GLASS_SEASON}, {"key": "trigger", "value": case}]},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
     }}
 
 
@@ -811,8 +818,8 @@ def run_messages(d: Deployment, run_id: str) -> str:
     return "\n".join(str(e.get("message") or "") + " " + str((e.get("error") or {}).get("message") or "") for e in found["events"])
 
 
-def launched_run(d: Deployment, accepted_by: str, case: str) -> tuple[dict, str]:
-    launched = d.graphql(LAUNCH_RUN, break_glass_launch(accepted_by, case))["launchPipelineExecution"]
+def launched_run(d: Deployment, accepted_by: str, case: str, landing: dict) -> tuple[dict, str]:
+    launched = d.graphql(LAUNCH_RUN, break_glass_launch(accepted_by, case, landing))["launchPipelineExecution"]
     if launched["__typename"] != "LaunchRunSuccess":
         raise CheckFailed(f"the operator's break-glass launch ({case}) was refused: {launched}")
     run_id = launched["run"]["runId"]
@@ -824,17 +831,23 @@ def check_break_glass(d: Deployment) -> None:
     """5. Break glass tied to the signed-in identity (analytics_assets/quality/audited_identity.py)."""
     why = refused(*d.graphql_as(ANALYST, LAUNCH_RUN, break_glass_launch(ANALYST, "deploy-test-break-glass-analyst")), "launchPipelineExecution")
     passed("analyst", f"a break-glass launch (accept_rules points_drift, accepted_by {ANALYST}) refused by the read-only webserver ({why})")
-    run_, messages = launched_run(d, ANALYST, "deploy-test-break-glass-impersonated")
+    # A landing file whose scores are all doubled: the gate flags points_drift, which a person may accept.
+    landing = d.in_container("drifted-standings", BREAK_GLASS_SEASON, BREAK_GLASS_FILE)
+    run_, messages = launched_run(d, ANALYST, "deploy-test-break-glass-impersonated", landing)
     if run_["status"] != "FAILURE" or "break glass refused" not in messages or f"signed-in operator '{ANALYST}'" not in messages:
         raise CheckFailed(f"break glass naming {ANALYST} launched by {OPERATOR}: run {run_['runId']} {run_['status']}, expected FAILURE refusing it; log: {messages[-1500:]}")
     passed("analyst", f"an acceptance naming the analyst ({ANALYST}), launched by someone else, is refused in the gate: run {run_['runId'][:8]} FAILURE, "
                       "'break glass refused ... needs a launch of this run by the signed-in operator'")
-    run_, messages = launched_run(d, OPERATOR, "deploy-test-break-glass-operator")
+    run_, messages = launched_run(d, OPERATOR, "deploy-test-break-glass-operator", landing)
     expected = f"accepts points_drift by {OPERATOR}, checked against the audit log: launch by operator {OPERATOR} at "
     if run_["status"] != "SUCCESS" or expected not in messages:
         raise CheckFailed(f"break glass by {OPERATOR}: run {run_['runId']} {run_['status']}, expected SUCCESS with {expected!r} in its log; log: {messages[-1500:]}")
-    reference = messages[messages.index(expected):].split("\n")[0]
-    passed("operator", f"the operator's acceptance is taken with the operator's identity: run {run_['runId'][:8]} SUCCESS, its log: '{reference[:200]}'")
+    stored = wait_for(lambda: (r := d.in_container("acceptances", "standings", BREAK_GLASS_SEASON)).get("ok") and r, 180, "a read of the DuckDB volume", interval=5)["rows"]
+    mine = [r for r in stored if r[0] == "points_drift" and r[1] == OPERATOR and r[3] == run_["runId"]]
+    if not mine or f"[audit log: launch by operator {OPERATOR} at " not in mine[0][2]:
+        raise CheckFailed(f"nfl.gate_acceptances for standings {BREAK_GLASS_SEASON}: {stored}; expected points_drift accepted by {OPERATOR} in run {run_['runId']} with the audit reference")
+    passed("operator", f"the operator's acceptance is stored with the operator's identity: run {run_['runId'][:8]} SUCCESS; nfl.gate_acceptances: "
+                       f"points_drift by {mine[0][1]}, reason '{mine[0][2][:220]}'")
 
 
 KILLED_SEASON = "2015"
@@ -908,7 +921,7 @@ def checks(d: Deployment) -> None:
     second = launch_backfill(d, *SECOND_BACKFILL)
     # Killed while the backfill's first run is started (its step writing in its own container), or
     # at the latest once it has ended, should it have been quicker than this poll.
-    runs_at_kill = wait_for(lambda: (r := d.runs(**{"dagster/backfill": second})) and any(x["status"] not in ("QUEUED", "NOT_STARTED", "STARTING") for x in r) and r,
+    runs_at_kill = wait_for(lambda: [x for x in d.runs(**{"dagster/backfill": second}) if x["status"] not in ("QUEUED", "NOT_STARTED", "STARTING")],
                             240, f"backfill {second}'s run to start", interval=1)
     daemon = d.container("daemon")
     run(["docker", "kill", daemon], capture=True)
