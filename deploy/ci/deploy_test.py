@@ -26,11 +26,12 @@ exits non-zero):
              progress comes from live sites, pointed at a closed local port here: no internet in CI);
           4. the audit log holds the operator's launches and the analyst's refused attempts, with
              user, role, time, address and request body;
-          5. break glass: the analyst cannot launch one; an operator's launch naming someone else in
-             accepted_by fails in the gate; one naming the operator is accepted, the run's log
-             referencing the audit entry;
-          6. a run's container killed while its step executes: run monitoring fails the run, run
-             retries re-run it, the retry succeeds, the DuckDB file is intact.
+          5. a run's container killed while its step executes: run monitoring fails the run, run
+             retries re-run it, the retry succeeds, the DuckDB file is intact;
+          6. break glass on a landing file with every score doubled (points_drift): the analyst
+             cannot launch one; an operator's launch naming someone else in accepted_by fails in the
+             gate; one naming the operator is stored in nfl.gate_acceptances with the operator's
+             name and the audit entry's reference.
   down    run containers removed, `docker-compose down -v`; nothing of the deployment is left.
 
 Standard library only: it runs before and without the project's environment.
@@ -828,7 +829,7 @@ def launched_run(d: Deployment, accepted_by: str, case: str, landing: dict) -> t
 
 
 def check_break_glass(d: Deployment) -> None:
-    """5. Break glass tied to the signed-in identity (analytics_assets/quality/audited_identity.py)."""
+    """6. Break glass tied to the signed-in identity (analytics_assets/quality/audited_identity.py)."""
     why = refused(*d.graphql_as(ANALYST, LAUNCH_RUN, break_glass_launch(ANALYST, "deploy-test-break-glass-analyst")), "launchPipelineExecution")
     passed("analyst", f"a break-glass launch (accept_rules points_drift, accepted_by {ANALYST}) refused by the read-only webserver ({why})")
     # A landing file whose scores are all doubled: the gate flags points_drift, which a person may accept.
@@ -861,7 +862,7 @@ query($runId: ID!) {
 
 
 def check_run_container_killed(d: Deployment) -> None:
-    """6. A run's container killed (SIGKILL) while its step writes: run monitoring fails the run, run
+    """5. A run's container killed (SIGKILL) while its step writes: run monitoring fails the run, run
     retries (deploy/dagster.yaml) launch it again, the retry succeeds and the DuckDB file is intact."""
     params = {"executionParams": {
         "selector": {**LOCATION, "pipelineName": "season_pipeline"},
@@ -973,8 +974,9 @@ def checks(d: Deployment) -> None:
     passed("operator", f"{SCHEDULE} ticked for the missed {tick_time:%Y-%m-%d %H:%M %Z}; its run {run_id[:8]} for season {season} ended {finished['status']} "
                        f"({'live sites unreachable from CI' if expected == 0 else 'stored'}); DuckDB holds {stored['standings']} rows of it")
 
-    check_break_glass(d)
     check_run_container_killed(d)
+    # Last: the accepted, drifted season it stores would make any later season of the pipeline drift.
+    check_break_glass(d)
 
 
 # --- main ---------------------------------------------------------------------------------------
