@@ -213,7 +213,19 @@ def test_compose_file_wires_the_services_volumes_and_credentials():
     for name in ("postgres", "user_code", "webserver", "daemon"):
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
         assert services[name].get("restart"), f"{name} has no restart policy"
-    assert any(str(p).startswith("${DAGSTER_WEBSERVER_BIND:-127.0.0.1}:") for p in services["webserver"]["ports"])
+    # Only the authenticating proxy is published; the webservers sit behind it on the compose network.
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    assert (
+        "--read-only" in services["webserver_readonly"]["command"]
+        and "--read-only" not in services["webserver"]["command"]
+    )
+    assert not any("docker.sock" in str(v) for v in services["webserver_readonly"]["volumes"])
+    assert (
+        "nfl_audit_log:/audit:ro"
+        in yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["run_launcher"]["config"]["container_kwargs"][
+            "volumes"
+        ]
+    )
     assert services["webserver"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["daemon"]["depends_on"]["user_code"]["condition"] == "service_healthy"
     mounts = " ".join(str(v) for v in services["user_code"]["volumes"])
@@ -263,6 +275,7 @@ def test_images_take_their_base_as_an_argument_and_pin_what_they_install():
         "project": REPO / "Dockerfile",
         "postgres": DEPLOY / "postgres" / "Dockerfile",
         "python base": DEPLOY / "images" / "python.Dockerfile",
+        "proxy": DEPLOY / "proxy" / "Dockerfile",
     }
     for name, dockerfile in dockerfiles.items():
         text = dockerfile.read_text()
@@ -319,12 +332,13 @@ def test_compose_file_validates_with_the_compose_client(tmp_path):
         config["services"]["user_code"]["environment"]["DAGSTER_CURRENT_IMAGE"]
         == config["services"]["user_code"]["image"]
     )
-    # Published on the host's loopback only, port 3000 by default (long or short port syntax).
-    published = config["services"]["webserver"]["ports"][0]
+    # Only the proxy is published, on port 8443 by default (long or short port syntax).
+    assert [name for name, service in config["services"].items() if service.get("ports")] == ["proxy"]
+    published = config["services"]["proxy"]["ports"][0]
     if isinstance(published, dict):
-        assert (published.get("host_ip"), str(published.get("published"))) == ("127.0.0.1", "3000")
+        assert (str(published.get("published")), str(published.get("target"))) == ("8443", "8443")
     else:
-        assert published.startswith("127.0.0.1:3000:")
+        assert published.split("/")[0].endswith(":8443:8443")
 
 
 # --- the running topology -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ import duckdb
 from pydantic import Field
 
 from analytics_assets.partitions import season_partitions
+from analytics_assets.quality import audited_identity
 from analytics_assets.quality.catalog import ERROR, Acceptance, RuleResult, ValidationReport, rows_finding, rules_for
 from analytics_assets.storage import SCHEMA, insert_rows
 
@@ -119,6 +120,8 @@ def check_override(table: str, override: GateOverride | None) -> list[str]:
             f"data is right and {ACCEPTED_BY_PLACEHOLDER!r} with your name or e-mail (both are stored and shown in "
             f"the report)."
         )
+    # In the deployment: accepted_by must be the signed-in operator who launched it (the proxy's audit log).
+    audited_identity.verify(table, accepted, override.accepted_by, override.reason)
     return accepted
 
 
@@ -262,7 +265,10 @@ def apply_acceptances(
     reason: str,
     run_id: str | None,
 ) -> None:
-    """Mark failing results as accepted: by this run's override, or by an earlier acceptance of the same content."""
+    """Mark failing results as accepted: by this run's override, or by an earlier acceptance of the same content.
+    In the deployment the stored reason ends with a reference to the audit entry of the launch."""
+    if accept:
+        reason = audited_identity.audited_reason(reason, audited_identity.verify(table, accept, by, reason))
     for rep in reports:
         for r in rep.failed():
             if not r.rule.acceptable:

@@ -4,11 +4,17 @@ Phases (each logged with its wall time; any failure prints every container's log
 exits non-zero):
   engine  Debian's docker.io, docker-compose and debootstrap installed if missing; dockerd started
           if it is not running (and stopped at the end only if this script started it).
-  bases   a Debian 12 image from debootstrap (skipped when it exists), a Python 3.11 base and the
-          PostgreSQL image built on it: no registry is needed.
+  bases   a Debian 12 image from debootstrap (skipped when it exists), a Python 3.11 base, and the
+          PostgreSQL and proxy images built on it: no registry is needed. The sign-in files (one
+          operator, one analyst, random passwords) and a self-signed TLS certificate are generated.
   images  the project image from uv.lock, through docker-compose's own build section.
   up      `docker-compose up -d`; waits for every service's health check.
-  checks  against the real containers, through the webserver's GraphQL API:
+  checks  against the real containers, through the authenticating proxy and the webservers' GraphQL API
+          (one printed line per check, starting `check:` and naming the role):
+          0. sign-in: no credentials or a wrong password are refused on the UI, /graphql and its
+             websocket; /healthz answers; the webservers are not published; the analyst's webserver
+             is read-only (its queries answer, its mutations are refused) and has no Docker socket;
+             the operator's websocket on /graphql works through the proxy;
           1. a two-season backfill, executed by the daemon through the Docker run launcher, each
              run in its own container from the project image; rows checked in the DuckDB volume;
           2. a second two-season backfill with the daemon container killed while it runs; while it
@@ -17,7 +23,15 @@ exits non-zero):
              hour before the last 09:00 tick (Debian's faketime); then the daemon restarted: the
              backfill completes with one run and no duplicate rows;
           3. the missed daily tick: recorded as a success with its run, which ends (the season in
-             progress comes from live sites, pointed at a closed local port here: no internet in CI).
+             progress comes from live sites, pointed at a closed local port here: no internet in CI);
+          4. the audit log holds the operator's launches and the analyst's refused attempts, with
+             user, role, time, address and request body;
+          5. a run's container killed while its step executes: run monitoring fails the run, run
+             retries re-run it, the retry succeeds, the DuckDB file is intact;
+          6. break glass on a landing file with every score doubled (points_drift): the analyst
+             cannot launch one; an operator's launch naming someone else in accepted_by fails in the
+             gate; one naming the operator is stored in nfl.gate_acceptances with the operator's
+             name and the audit entry's reference.
   down    run containers removed, `docker-compose down -v`; nothing of the deployment is left.
 
 Standard library only: it runs before and without the project's environment.
@@ -25,12 +39,15 @@ Standard library only: it runs before and without the project's environment.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
 import secrets
 import shutil
 import socket
+import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -54,11 +71,14 @@ DEBIAN_IMAGE = "nfl-local/debian:bookworm"
 PYTHON_IMAGE = "nfl-local/python:3.11-bookworm"
 APP_IMAGE = "nfl-analytics:latest"
 POSTGRES_IMAGE = "nfl-postgres:15"
+PROXY_IMAGE = "nfl-proxy:latest"
+OPERATOR, ANALYST = "olga", "ana"
+AUDIT_LOG = "/var/log/nginx/audit/audit.jsonl"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_SECURITY = "http://deb.debian.org/debian-security"
 APT_PACKAGES = {"docker": "docker.io", "dockerd": "docker.io", "docker-compose": "docker-compose", "debootstrap": "debootstrap", "faketime": "faketime"}
 
-SERVICES = ("postgres", "user_code", "webserver", "daemon")
+SERVICES = ("postgres", "user_code", "webserver", "webserver_readonly", "daemon", "proxy")
 LOCATION = {"repositoryLocationName": "analytics_assets", "repositoryName": "__repository__"}
 SEASON_ASSETS = ("standings", "dead_cap", "team_season_risk")
 FIRST_BACKFILL = (2011, 2012)
@@ -102,6 +122,43 @@ query($selector: ScheduleSelector!) {
     ... on Error { message }
   }
 }"""
+
+
+TERMINATE_RUN = """
+mutation($runId: String!) {
+  terminateRun(runId: $runId) {
+    __typename
+    ... on TerminateRunFailure { message }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+LAUNCH_RUN = """
+mutation LaunchPipelineExecution($executionParams: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}"""
+RUN_LOGS = """
+query($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection { events { __typename ... on MessageEvent { message } ... on ExecutionStepFailureEvent { error { message } } } }
+    ... on PythonError { message }
+  }
+}"""
+
+CHECKS_PASSED: list[str] = []
+
+
+def passed(role: str, what: str) -> None:
+    """One line per check that passed, starting `check:` and naming the role it ran as."""
+    line = f"check: [{role}] {what}"
+    CHECKS_PASSED.append(line)
+    print(line, flush=True)
 
 
 class CheckFailed(Exception):
@@ -281,7 +338,7 @@ def staged_ca_bundle():
 
 def image_sizes() -> str:
     lines = []
-    for name in (DEBIAN_IMAGE, PYTHON_IMAGE, POSTGRES_IMAGE, APP_IMAGE):
+    for name in (DEBIAN_IMAGE, PYTHON_IMAGE, POSTGRES_IMAGE, PROXY_IMAGE, APP_IMAGE):
         size = output(["docker", "image", "inspect", "--format", "{{.Size}}", name])
         lines.append(f"  {name:<32} {int(size) / 1e6:8.0f} MB")
     return "image sizes:\n" + "\n".join(lines)
@@ -297,7 +354,7 @@ def free_port() -> int:
 
 
 class Deployment:
-    def __init__(self):
+    def __init__(self, workdir: Path):
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "ANALYTICS_", "PFR_", "SPOTRAC_", "POSTGRES_", "COMPOSE_"))}
         self.port = free_port()
         self.env = {
@@ -305,19 +362,108 @@ class Deployment:
             "DAGSTER_PG_USERNAME": "dagster",
             "DAGSTER_PG_PASSWORD": secrets.token_hex(16),
             "DAGSTER_PG_DB": "dagster",
-            "DAGSTER_WEBSERVER_BIND": "127.0.0.1",
-            "DAGSTER_WEBSERVER_PORT": str(self.port),
+            "DAGSTER_PROXY_BIND": "127.0.0.1",
+            "DAGSTER_PROXY_PORT": str(self.port),
             "ANALYTICS_BASE_IMAGE": PYTHON_IMAGE,
             "POSTGRES_BASE_IMAGE": DEBIAN_IMAGE,
+            "PROXY_BASE_IMAGE": DEBIAN_IMAGE,
             "ANALYTICS_IMAGE": APP_IMAGE,
             "POSTGRES_IMAGE": POSTGRES_IMAGE,
+            "PROXY_IMAGE": PROXY_IMAGE,
+            # The sign-in files and the TLS certificate: generated below, removed with the workdir.
+            "ANALYTICS_AUTH_DIR": str(workdir / "secrets" / "auth"),
+            "ANALYTICS_TLS_DIR": str(workdir / "secrets" / "tls"),
             # No internet here: the season in progress (live sites) fails at once instead of after retries.
             "PFR_BASE_URL": "http://127.0.0.1:9",
             "SPOTRAC_BASE_URL": "http://127.0.0.1:9",
             "ANALYTICS_HTTP_MAX_ATTEMPTS": "1",
         }
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"https://127.0.0.1:{self.port}"
         self.containers: dict[str, str] = {}
+        self.passwords = {OPERATOR: secrets.token_urlsafe(18), ANALYST: secrets.token_urlsafe(18)}
+        self.ssl: ssl.SSLContext | None = None
+
+    def make_secrets(self) -> None:
+        """One operator and one analyst (htpasswd lines, SHA-512 crypt from the proxy image's openssl)
+        and a self-signed certificate for 127.0.0.1, as an operator would supply them (deploy/README.md)."""
+        auth, tls = Path(self.env["ANALYTICS_AUTH_DIR"]), Path(self.env["ANALYTICS_TLS_DIR"])
+        auth.mkdir(parents=True, exist_ok=True)
+        tls.mkdir(parents=True, exist_ok=True)
+        for user, role in ((OPERATOR, "operator"), (ANALYST, "analyst")):
+            hashed = output(["docker", "run", "--rm", "-i", "--entrypoint", "openssl", PROXY_IMAGE, "passwd", "-6", "-stdin"], input=self.passwords[user])
+            (auth / f"{role}s.htpasswd").write_text(f"# {role}s: NAME:HASH\n{user}:{hashed}\n")
+        run(["docker", "run", "--rm", "-v", f"{tls}:/out", "--entrypoint", "openssl", PROXY_IMAGE, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+             "-keyout", "/out/key.pem", "-out", "/out/cert.pem"], capture=True)
+        self.ssl = ssl.create_default_context(cafile=str(tls / "cert.pem"))
+        log(f"sign-in files for operator {OPERATOR} and analyst {ANALYST} (random passwords) and a self-signed certificate in {auth.parent}")
+
+    def auth_header(self, user: str | None, password: str | None = None) -> dict[str, str]:
+        if user is None:
+            return {}
+        token = base64.b64encode(f"{user}:{password or self.passwords[user]}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    def request(self, path: str, *, user: str | None, password: str | None = None, body: bytes | None = None) -> tuple[int, bytes]:
+        """An HTTPS request through the proxy; returns the status and body, whatever the status."""
+        headers = {"Content-Type": "application/json", **self.auth_header(user, password)} if body is not None else self.auth_header(user, password)
+        request = urllib.request.Request(f"{self.url}{path}", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60, context=self.ssl) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+        except (urllib.error.URLError, OSError) as error:
+            raise CheckFailed(f"request to {self.url}{path} failed: {error}") from None
+
+    def graphql_as(self, user: str | None, query: str, variables: dict | None = None, password: str | None = None) -> tuple[int, dict]:
+        status, raw = self.request("/graphql", user=user, password=password, body=json.dumps({"query": query, "variables": variables or {}}).encode())
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, {"raw": raw[:300].decode(errors="replace")}
+
+    def websocket(self, user: str | None, password: str | None = None) -> tuple[str, str | None]:
+        """Opens the UI's GraphQL websocket (/graphql, Upgrade) through the proxy: the status line, and the
+        server's answer to `connection_init` when the upgrade was accepted."""
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        assert self.ssl is not None
+        with self.ssl.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+            key = base64.b64encode(os.urandom(16)).decode()
+            extra = "".join(f"{k}: {v}\r\n" for k, v in self.auth_header(user, password).items())
+            sock.sendall((f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-ws\r\n{extra}\r\n").encode())
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                buffer += chunk
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            status = head.split(b"\r\n", 1)[0].decode(errors="replace")
+            if " 101 " not in f"{status} ":
+                return status, None
+            payload = json.dumps({"type": "connection_init", "payload": {}}).encode()
+            mask = os.urandom(4)
+            sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+            def exactly(n: int) -> bytes:
+                nonlocal buffer
+                while len(buffer) < n:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        raise CheckFailed("the websocket closed before answering connection_init")
+                    buffer += chunk
+                out, buffer = buffer[:n], buffer[n:]
+                return out
+
+            first, second = exactly(2)
+            length = second & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", exactly(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", exactly(8))[0]
+            return status, exactly(length).decode(errors="replace")
 
     def compose(self, *args: str, **kw) -> subprocess.CompletedProcess:
         return run(["docker-compose", "-p", PROJECT, "-f", str(COMPOSE_FILE), *args], env=self.env, **kw)
@@ -337,27 +483,34 @@ class Deployment:
     def state(self, service: str) -> dict:
         return json.loads(output(["docker", "inspect", "--format", "{{json .State}}", self.container(service)]))
 
-    def wait_healthy(self, services=SERVICES, timeout: float = 420) -> None:
+    def wait_healthy(self, services=SERVICES, timeout: float = 600) -> None:
+        """Until every service has passed its health check (each at least once: on a loaded machine a
+        health check may time out now and then after it first passed); a service that exits fails at once."""
+        seen_healthy: set[str] = set()
+
         def unhealthy():
             states = {s: self.state(s) for s in services}
             for s, st in states.items():
                 if st.get("Status") in ("exited", "dead"):
                     raise Fatal(f"service {s} exited with {st.get('ExitCode')} while starting")
-            return [s for s, st in states.items() if (st.get("Health") or {}).get("Status") != "healthy"]
+            seen_healthy.update(s for s, st in states.items() if (st.get("Health") or {}).get("Status") == "healthy")
+            return [s for s in services if s not in seen_healthy]
 
         wait_for(lambda: not unhealthy() or None, timeout, f"services {', '.join(services)} to be healthy", interval=3)
+        log(f"every service passed its health check: {', '.join(services)}")
 
-    def graphql(self, query: str, variables: dict | None = None) -> dict:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                payload = json.load(response)
-        except (urllib.error.URLError, OSError) as error:
-            raise CheckFailed(f"GraphQL request to {self.url} failed: {error}") from None
+    def graphql(self, query: str, variables: dict | None = None, user: str = OPERATOR) -> dict:
+        """A GraphQL request through the proxy, signed in as `user` (the operator unless said)."""
+        status, payload = self.graphql_as(user, query, variables)
+        if status != 200:
+            raise CheckFailed(f"GraphQL request as {user} to {self.url}: HTTP {status} {payload}")
         if payload.get("errors"):
             raise CheckFailed(f"GraphQL errors: {payload['errors']}")
         return payload["data"]
+
+    def audit_log(self) -> list[dict]:
+        text = output(["docker", "exec", self.container("proxy"), "cat", AUDIT_LOG])
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def runs(self, **tags: str) -> list[dict]:
         found = self.graphql(RUNS, {"filter": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}})["runsOrError"]
@@ -537,14 +690,238 @@ def schedule_start(d: Deployment) -> float | None:
     return schedule_state(d)["typeSpecificData"]["startTimestamp"]
 
 
+def backfill_params(first: int, last: int) -> dict:
+    return {
+        "params": {
+            "partitionsByAssets": [
+                {"assetKey": {"path": [name]}, "partitions": {"range": {"start": str(first), "end": str(last)}}} for name in SEASON_ASSETS
+            ],
+            "tags": [{"key": "trigger", "value": "deploy-test"}],
+        }
+    }
+
+
+def refused(status: int, payload: dict, field: str) -> str:
+    """How a mutation was refused by the read-only webserver (UnauthorizedError, or for terminateRun a
+    TerminateRunFailure for want of permission); a CheckFailed when it was not."""
+    if status != 200:
+        raise CheckFailed(f"{field}: HTTP {status} {payload}, expected the webserver's refusal")
+    result = (payload.get("data") or {}).get(field) or {}
+    if result.get("__typename") == "UnauthorizedError":
+        return f"UnauthorizedError: {result.get('message', '')[:120]}"
+    if result.get("__typename") == "TerminateRunFailure" and "permission" in str(result.get("message")):
+        return f"TerminateRunFailure: {result['message'][:120]}"
+    errors = " ".join(str(e.get("message")) for e in payload.get("errors") or [])
+    if errors and any(word in errors.lower() for word in ("permission", "read-only", "unauthorized")):
+        return f"error: {errors[:120]}"
+    raise CheckFailed(f"{field} was not refused: {payload}")
+
+
+def check_sign_in(d: Deployment) -> None:
+    """0. Sign-in in front of every UI; the webservers unpublished; the analyst's one read-only, without the Docker socket."""
+    status, body = d.request("/healthz", user=None)
+    if (status, body.strip()) != (200, b"ok"):
+        raise CheckFailed(f"/healthz without sign-in: HTTP {status} {body[:100]!r}, expected 200 ok")
+    passed("anonymous", "GET /healthz answers 200 without sign-in (the one path that does)")
+    seen = {path: d.request(path, user=None)[0] for path in ("/", "/runs", "/assets")}
+    seen["POST /graphql"] = d.graphql_as(None, "query { version }")[0]
+    line = d.websocket(None)[0]
+    seen["websocket /graphql"] = 401 if " 401 " in f"{line} " else line
+    if set(seen.values()) != {401}:
+        raise CheckFailed(f"requests without credentials: {seen}, expected 401 everywhere")
+    passed("anonymous", f"no credentials: UI pages, POST /graphql and the /graphql websocket refused with 401 ({', '.join(seen)})")
+    wrong = {"/": d.request("/", user=OPERATOR, password="not-the-password")[0], "POST /graphql": d.graphql_as(OPERATOR, "query { version }", password="not-the-password")[0]}
+    if set(wrong.values()) != {401}:
+        raise CheckFailed(f"the operator's name with a wrong password: {wrong}, expected 401")
+    passed("anonymous", "an operator's name with a wrong password: UI and /graphql refused with 401")
+
+    published = {}
+    for service in SERVICES:
+        ports = json.loads(output(["docker", "inspect", "--format", "{{json .NetworkSettings.Ports}}", d.container(service)])) or {}
+        bound = [f"{b['HostIp']}:{b['HostPort']}" for bindings in ports.values() for b in bindings or []]
+        if bound:
+            published[service] = bound
+    if set(published) != {"proxy"}:
+        raise CheckFailed(f"published ports: {published}, expected the proxy's only")
+    passed("deployment", f"only the proxy is published ({', '.join(published['proxy'])}); both webservers are on the compose network only")
+    mounts = {s: {m["Destination"] for m in json.loads(output(["docker", "inspect", "--format", "{{json .Mounts}}", d.container(s)]))} for s in ("webserver", "webserver_readonly")}
+    if "/var/run/docker.sock" in mounts["webserver_readonly"] or "/var/run/docker.sock" not in mounts["webserver"]:
+        raise CheckFailed(f"Docker socket mounts: {mounts}, expected in the operators' webserver only")
+    passed("analyst", "the analysts' read-only webserver has no Docker socket (the operators' has it: terminating a run stops its container)")
+
+    status, page = d.request("/", user=ANALYST)
+    if status != 200 or b"<html" not in page.lower():
+        raise CheckFailed(f"the analyst's UI page: HTTP {status}")
+    found = d.graphql(RUNS, {"filter": {}}, user=ANALYST)["runsOrError"]
+    if found["__typename"] != "Runs":
+        raise CheckFailed(f"the analyst's runsOrError query: {found}")
+    passed("analyst", "signed in: the UI page and GraphQL queries (runsOrError) answer")
+    for user, role in ((ANALYST, "analyst"), (OPERATOR, "operator")):
+        line, answer = d.websocket(user)
+        if " 101 " not in f"{line} " or not answer or json.loads(answer).get("type") != "connection_ack":
+            raise CheckFailed(f"the {role}'s websocket on /graphql: {line!r}, answer {answer!r}; expected 101 and connection_ack")
+        passed(role, "the UI's GraphQL websocket (/graphql, Upgrade) works through the proxy: 101, then connection_ack")
+
+
+def check_analyst_mutations_refused(d: Deployment, run_id: str) -> None:
+    why = refused(*d.graphql_as(ANALYST, LAUNCH_BACKFILL, backfill_params(2015, 2015)), "launchPartitionBackfill")
+    passed("analyst", f"launchPartitionBackfill refused by the read-only webserver ({why})")
+    why = refused(*d.graphql_as(ANALYST, TERMINATE_RUN, {"runId": run_id}), "terminateRun")
+    passed("analyst", f"terminateRun of run {run_id[:8]} refused by the read-only webserver ({why})")
+    if [r for r in d.runs() if "2015" in {t["value"] for t in r["tags"]}]:
+        raise CheckFailed("a run of 2015 exists after the analyst's refused backfill")
+
+
+def check_audit_log(d: Deployment, backfill_id: str) -> None:
+    """4. The operator's launch (who, when, from where, what) and the analyst's attempts are in the audit log; queries are not."""
+    entries = d.audit_log()
+    launches = [e for e in entries if e["user"] == OPERATOR and e["role"] == "operator" and e["status"] == "200" and "launchPartitionBackfill" in e["body"]]
+    if not launches or not all(e["time"] and e["addr"] and e["method"] == "POST" for e in launches):
+        raise CheckFailed(f"the audit log lacks the operator's launchPartitionBackfill: {entries[-5:]}")
+    variables = json.loads(launches[0]["body"])["variables"]
+    if json.dumps(variables).count('"2011"') < 1:
+        raise CheckFailed(f"the audit entry of the operator's launch lacks its variables: {launches[0]}")
+    attempts = {m for e in entries if e["user"] == ANALYST and e["role"] == "analyst" for m in ("launchPartitionBackfill", "terminateRun") if m in e["body"]}
+    if attempts != {"launchPartitionBackfill", "terminateRun"}:
+        raise CheckFailed(f"the audit log lacks the analyst's refused attempts (found {attempts})")
+    if any("runsOrError" in e["body"] and "mutation" not in e["body"] for e in entries):
+        raise CheckFailed("the audit log holds queries; it should hold mutations only")
+    first = launches[0]
+    passed("operator", f"the audit log holds the operator's launch (backfill {backfill_id}): user {first['user']}, role {first['role']}, "
+                       f"{first['time']}, from {first['addr']}, launchPartitionBackfill with its variables; {len(entries)} entries, mutations only")
+    passed("analyst", "the audit log holds the analyst's refused launchPartitionBackfill and terminateRun attempts, with user and role")
+
+
+BREAK_GLASS_SEASON = "2016"
+BREAK_GLASS_REASON = "deploy-test: the league corrected the points"
+
+
+BREAK_GLASS_FILE = f"/data/landing/deploy-test/standings_{BREAK_GLASS_SEASON}.csv"  # a subfolder: the landing sensor does not pick it up
+
+
+def break_glass_launch(accepted_by: str, case: str, landing: dict | None = None) -> dict:
+    """season_pipeline's standings step for one season loading a landing file (as the landing sensor's
+    runs do), with the gate's break-glass config, as the launchpad sends it."""
+    tags = {"dagster/partition": BREAK_GLASS_SEASON, "trigger": case}
+    if landing:
+        tags |= {"analytics/manual_standings": landing["path"], "analytics/manual_standings_sha256": landing["sha256"]}
+    return {"executionParams": {
+        "selector": {**LOCATION, "pipelineName": "season_pipeline", "assetSelection": [{"path": ["standings"]}]},
+        "runConfigData": {"ops": {"standings": {"config": {"accept_rules": ["points_drift"], "reason": BREAK_GLASS_REASON, "accepted_by": accepted_by}}}},
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+    }}
+
+
+def run_messages(d: Deployment, run_id: str) -> str:
+    found = d.graphql(RUN_LOGS, {"runId": run_id})["logsForRun"]
+    if found["__typename"] != "EventConnection":
+        raise CheckFailed(f"logsForRun({run_id}): {found}")
+    return "\n".join(str(e.get("message") or "") + " " + str((e.get("error") or {}).get("message") or "") for e in found["events"])
+
+
+def launched_run(d: Deployment, accepted_by: str, case: str, landing: dict) -> tuple[dict, str]:
+    launched = d.graphql(LAUNCH_RUN, break_glass_launch(accepted_by, case, landing))["launchPipelineExecution"]
+    if launched["__typename"] != "LaunchRunSuccess":
+        raise CheckFailed(f"the operator's break-glass launch ({case}) was refused: {launched}")
+    run_id = launched["run"]["runId"]
+    finished = wait_for(lambda: (r := [x for x in d.runs(trigger=case) if x["runId"] == run_id]) and r[0]["status"] in FINISHED and r[0], 420, f"break-glass run {run_id} to finish")
+    return finished, run_messages(d, run_id)
+
+
+def check_break_glass(d: Deployment) -> None:
+    """6. Break glass tied to the signed-in identity (analytics_assets/quality/audited_identity.py)."""
+    why = refused(*d.graphql_as(ANALYST, LAUNCH_RUN, break_glass_launch(ANALYST, "deploy-test-break-glass-analyst")), "launchPipelineExecution")
+    passed("analyst", f"a break-glass launch (accept_rules points_drift, accepted_by {ANALYST}) refused by the read-only webserver ({why})")
+    # A landing file whose scores are all doubled: the gate flags points_drift, which a person may accept.
+    landing = d.in_container("drifted-standings", BREAK_GLASS_SEASON, BREAK_GLASS_FILE)
+    run_, messages = launched_run(d, ANALYST, "deploy-test-break-glass-impersonated", landing)
+    if run_["status"] != "FAILURE" or "break glass refused" not in messages or f"signed-in operator '{ANALYST}'" not in messages:
+        raise CheckFailed(f"break glass naming {ANALYST} launched by {OPERATOR}: run {run_['runId']} {run_['status']}, expected FAILURE refusing it; log: {messages[-1500:]}")
+    passed("analyst", f"an acceptance naming the analyst ({ANALYST}), launched by someone else, is refused in the gate: run {run_['runId'][:8]} FAILURE, "
+                      "'break glass refused ... needs a launch of this run by the signed-in operator'")
+    run_, messages = launched_run(d, OPERATOR, "deploy-test-break-glass-operator", landing)
+    expected = f"accepts points_drift by {OPERATOR}, checked against the audit log: launch by operator {OPERATOR} at "
+    if run_["status"] != "SUCCESS" or expected not in messages:
+        raise CheckFailed(f"break glass by {OPERATOR}: run {run_['runId']} {run_['status']}, expected SUCCESS with {expected!r} in its log; log: {messages[-1500:]}")
+    stored = wait_for(lambda: (r := d.in_container("acceptances", "standings", BREAK_GLASS_SEASON)).get("ok") and r, 180, "a read of the DuckDB volume", interval=5)["rows"]
+    mine = [r for r in stored if r[0] == "points_drift" and r[1] == OPERATOR and r[3] == run_["runId"]]
+    if not mine or f"[audit log: launch by operator {OPERATOR} at " not in mine[0][2]:
+        raise CheckFailed(f"nfl.gate_acceptances for standings {BREAK_GLASS_SEASON}: {stored}; expected points_drift accepted by {OPERATOR} in run {run_['runId']} with the audit reference")
+    passed("operator", f"the operator's acceptance is stored with the operator's identity: run {run_['runId'][:8]} SUCCESS; nfl.gate_acceptances: "
+                       f"points_drift by {mine[0][1]}, reason '{mine[0][2][:220]}'")
+
+
+KILLED_SEASON = "2015"
+STEP_STARTED = """
+query($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection { events { __typename ... on ExecutionStepStartEvent { stepKey } } }
+  }
+}"""
+
+
+def check_run_container_killed(d: Deployment) -> None:
+    """5. A run's container killed (SIGKILL) while its step writes: run monitoring fails the run, run
+    retries (deploy/dagster.yaml) launch it again, the retry succeeds and the DuckDB file is intact."""
+    params = {"executionParams": {
+        "selector": {**LOCATION, "pipelineName": "season_pipeline"},
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": KILLED_SEASON}, {"key": "trigger", "value": "deploy-test-kill"}]},
+    }}
+    launched = d.graphql(LAUNCH_RUN, params)["launchPipelineExecution"]
+    if launched["__typename"] != "LaunchRunSuccess":
+        raise CheckFailed(f"season_pipeline {KILLED_SEASON} was refused: {launched}")
+    run_id = launched["run"]["runId"]
+
+    def writing_step():
+        found = d.graphql(STEP_STARTED, {"runId": run_id})["logsForRun"]
+        steps = [e["stepKey"] for e in found.get("events", []) if e["__typename"] == "ExecutionStepStartEvent" and e.get("stepKey") in SEASON_ASSETS]
+        return steps and steps[-1]
+
+    step = wait_for(writing_step, 420, f"run {run_id}'s first core step to start", interval=0.5)
+    cid = wait_for(lambda: output(["docker", "ps", "-q", "--filter", f"label=dagster/run_id={run_id}"]), 30, f"run {run_id}'s container", interval=0.5)
+    run(["docker", "kill", cid], capture=True)
+    log(f"killed run {run_id[:8]}'s container {cid[:12]} (SIGKILL) while its step {step} was executing")
+
+    def retried():
+        runs = d.runs(trigger="deploy-test-kill")
+        original = [r for r in runs if r["runId"] == run_id]
+        retries = [r for r in runs if {t["key"]: t["value"] for t in r["tags"]}.get("dagster/parent_run_id") == run_id]
+        if retries and retries[0]["status"] in FINISHED:
+            return original[0], retries[0]
+        return None
+
+    original, retry = wait_for(retried, 600, f"run monitoring to fail run {run_id} and run retries to run it again", interval=5)
+    if original["status"] != "FAILURE" or retry["status"] != "SUCCESS":
+        raise CheckFailed(f"killed run {run_id}: {original['status']}, its retry {retry['runId']}: {retry['status']}; expected FAILURE then SUCCESS")
+    # The retry re-executes from the failure: a step that had finished before the kill is not run
+    # again, so each table's rows were written once, by the killed run or by its retry.
+    found = wait_for(lambda: (r := d.in_container("rows", KILLED_SEASON)).get("ok") and r, 180, "a read of the DuckDB volume", interval=5)
+    writers = {}
+    for table in SEASON_ASSETS:
+        rows, teams, writer = found["tables"][table][KILLED_SEASON]
+        if (rows, teams) != (32, 32) or len(writer) != 1 or writer[0] not in (run_id, retry["runId"]):
+            raise CheckFailed(f"nfl.{table} season {KILLED_SEASON} after the kill: {rows} rows, {teams} teams, written by {writer}; expected 32, 32, by {run_id} or its retry {retry['runId']}")
+        writers[table] = "the killed run" if writer[0] == run_id else "the retry"
+    passed("operator", f"fault: run {run_id[:8]}'s container killed during step {step}: run monitoring failed it, run retries re-ran it as "
+                       f"{retry['runId'][:8]} (SUCCESS); the DuckDB file opens and holds 32 rows, 32 teams per table for {KILLED_SEASON}, each written once "
+                       f"({', '.join(f'{t} by {w}' for t, w in writers.items())})")
+
+
 def checks(d: Deployment) -> None:
+    check_sign_in(d)
     # 1. A backfill of two seasons through GraphQL, executed by the daemon in a run container.
     started = time.monotonic()
     first = launch_backfill(d, *FIRST_BACKFILL)
+    passed("operator", f"launchPartitionBackfill {FIRST_BACKFILL[0]}-{FIRST_BACKFILL[1]} accepted (backfill {first})")
     wait_backfill_done(d, first, 600)
     runs_a = check_backfill_runs(d, first, *FIRST_BACKFILL)
-    log(f"check 1: backfill {FIRST_BACKFILL[0]}-{FIRST_BACKFILL[1]} completed in {time.monotonic() - started:.1f} s by {len(runs_a)} runs, one per season")
     check_rows(d, {s: r["runId"] for s, r in runs_a.items()})
+    passed("operator", f"backfill {FIRST_BACKFILL[0]}-{FIRST_BACKFILL[1]} completed in {time.monotonic() - started:.1f} s by {len(runs_a)} runs, one per season, "
+                       "each in its own container; 32 rows per season and table")
+    check_analyst_mutations_refused(d, runs_a[FIRST_BACKFILL[0]]["runId"])
+    check_audit_log(d, first)
 
     # The daemon records the schedule's state (with its start) on its first pass.
     wait_for(lambda: schedule_start(d), 120, f"the daemon to record {SCHEDULE}'s state")
@@ -552,7 +929,10 @@ def checks(d: Deployment) -> None:
     # 2. A second backfill; the daemon container is killed as soon as the backfill has its run.
     started = time.monotonic()
     second = launch_backfill(d, *SECOND_BACKFILL)
-    runs_at_kill = wait_for(lambda: d.runs(**{"dagster/backfill": second}), 180, f"backfill {second}'s run", interval=1)
+    # Killed while the backfill's first run is started (its step writing in its own container), or
+    # at the latest once it has ended, should it have been quicker than this poll.
+    runs_at_kill = wait_for(lambda: [x for x in d.runs(**{"dagster/backfill": second}) if x["status"] not in ("QUEUED", "NOT_STARTED", "STARTING")],
+                            240, f"backfill {second}'s run to start", interval=1)
     daemon = d.container("daemon")
     run(["docker", "kill", daemon], capture=True)
     log(f"killed the daemon container {daemon[:12]} (SIGKILL) while run {runs_at_kill[0]['runId'][:8]} was {runs_at_kill[0]['status']}")
@@ -574,10 +954,11 @@ def checks(d: Deployment) -> None:
     log("daemon container restarted")
     wait_backfill_done(d, second, 600)
     runs_b = check_backfill_runs(d, second, *SECOND_BACKFILL)
-    log(f"check 2: backfill {SECOND_BACKFILL[0]}-{SECOND_BACKFILL[1]} completed across the daemon kill in {time.monotonic() - started:.1f} s, one run per season")
     seasons = {s: r["runId"] for s, r in runs_a.items()} | {s: r["runId"] for s, r in runs_b.items()}
     # 2012's risk rows gain 2013's win_pct change: the run of 2013 rewrites them.
     check_rows(d, seasons, risk_writers={SECOND_BACKFILL[0] - 1: runs_b[SECOND_BACKFILL[0]]["runId"]})
+    passed("operator", f"fault: daemon killed (SIGKILL) while run {runs_at_kill[0]['runId'][:8]} was {runs_at_kill[0]['status']}: backfill "
+                       f"{SECOND_BACKFILL[0]}-{SECOND_BACKFILL[1]} completed after the restart in {time.monotonic() - started:.1f} s, one run per season, no duplicate rows")
 
     # 3. The missed daily tick, caught up by the restarted daemon.
     def tick_with_run():
@@ -599,8 +980,12 @@ def checks(d: Deployment) -> None:
     expected = 32 if finished["status"] == "SUCCESS" else 0
     if stored["standings"] != expected:
         raise CheckFailed(f"scheduled run {run_id} ended {finished['status']} but nfl.standings holds {stored['standings']} rows for {season}, expected {expected}")
-    log(f"check 3: {SCHEDULE} ticked for {tick_time:%Y-%m-%d %H:%M %Z}; its run {run_id[:8]} for season {season} ended {finished['status']} "
-        f"({'live sites unreachable from CI' if expected == 0 else 'stored'}); DuckDB holds {stored['standings']} rows of it")
+    passed("operator", f"{SCHEDULE} ticked for the missed {tick_time:%Y-%m-%d %H:%M %Z}; its run {run_id[:8]} for season {season} ended {finished['status']} "
+                       f"({'live sites unreachable from CI' if expected == 0 else 'stored'}); DuckDB holds {stored['standings']} rows of it")
+
+    check_run_container_killed(d)
+    # Last: the accepted, drifted season it stores would make any later season of the pipeline drift.
+    check_break_glass(d)
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -618,12 +1003,13 @@ def main() -> int:
             install_missing_tools()
             engine = start_engine(workdir)
             log(output(["docker", "version", "--format", "engine {{.Server.Version}}, client {{.Client.Version}}"]) + "; " + output(["docker-compose", "version", "--short"]).join(["docker-compose ", ""]))
-        deployment = Deployment()
+        deployment = Deployment(workdir)
         deployment.set_docker_gid()
         with phases("bases"):
             build_debian_base(workdir)
             build_python_base()
-            deployment.compose("build", "postgres")
+            deployment.compose("build", "postgres", "proxy")
+            deployment.make_secrets()
         with phases("images"):
             with staged_ca_bundle():
                 deployment.compose("build", "user_code")
@@ -635,7 +1021,7 @@ def main() -> int:
             deployment.wait_healthy()
             # Healthy webserver, but its code location may still be loading: wait until it serves the schedule.
             wait_for(lambda: schedule_ticks(deployment) is not None, 180, "the webserver to serve the code location")
-            log(f"every service is healthy and the webserver on {deployment.url} serves the code location")
+            log(f"every service is healthy and the operators' webserver, through the proxy on {deployment.url}, serves the code location")
         with phases("checks"):
             checks(deployment)
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every failure is reported the same way
@@ -654,6 +1040,7 @@ def main() -> int:
         stop_engine(engine)
         shutil.rmtree(workdir, ignore_errors=True)
     print(phases.table(), flush=True)
+    print(f"{len(CHECKS_PASSED)} checks passed" + "".join(f"\n  {line}" for line in CHECKS_PASSED), flush=True)
     log(f"{'FAILED' if failure else 'passed'} in {time.monotonic() - total:.1f} s")
     return 1 if failure else 0
 
