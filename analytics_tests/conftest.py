@@ -15,16 +15,17 @@ from analytics_assets.ingestion import embedded
 from analytics_tests.support.landing import in_progress_week
 from analytics_tests.support.runs import materialize_seasons
 
-# The raw assets a core asset reads from the archive: always fetched (their `fetched` check) with it, as the job does.
-
-
 TIERS = ("unit", "integration", "browser", "deploy")
+
+
+def _shares_dev_server(item) -> bool:
+    return "dev_server" in getattr(item, "fixturenames", ())
 
 
 def pytest_itemcollected(item):
     """The tests sharing `dev_server` run on one worker; every other module on one worker of its own
     (its module fixtures are built once). Set as each test is collected, before xdist reads groups."""
-    group = "dev_server" if "dev_server" in getattr(item, "fixturenames", ()) else item.module.__name__
+    group = "dev_server" if _shares_dev_server(item) else item.module.__name__
     item.add_marker(pytest.mark.xdist_group(group))
 
 
@@ -36,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"tests without exactly one tier marker ({', '.join(TIERS)}): {untiered[:10]}")
     # The dg dev tests first (the longest chain, started at once on one worker while the other takes the
     # rest), the offline story last among them; a stable sort keeps every other order.
-    items.sort(key=lambda item: (0 if "dev_server" in item.fixturenames else 1, "test_backfill_offline" in item.nodeid))
+    items.sort(key=lambda item: (not _shares_dev_server(item), "test_backfill_offline" in item.nodeid))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -184,11 +185,9 @@ def outputs(full_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium():
     """A tab in the session's headless Chromium for the test module (skips where it is not installed)."""
-    from analytics_tests.support.browser import require_chromium
     from analytics_tests.support.outputs import Chromium
 
-    require_chromium()
-    browser = Chromium()
+    browser = Chromium()  # skips where Chromium is not installed
     yield browser
     browser.close()
 
